@@ -1,0 +1,80 @@
+"""Prescribe: exercise prescription and branded patient handouts for physical therapists."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, render_template
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, catalog, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str((test_config or {}).get("INSTANCE_PATH") or REPO_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+    register_extensions(app)
+    register_catalog(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .db import init_db_engine
+    from .extensions import csrf
+
+    csrf.init_app(app)
+    init_db_engine(app)
+
+
+def register_catalog(app: Flask) -> None:
+    """Load and validate ``exercises_db/`` once; a broken content file stops start-up."""
+    from .catalog import load_default_catalog
+
+    root = app.config.get("CONTENT_ROOT")
+    app.extensions["catalog"] = load_default_catalog(Path(root) if root else None)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import builder, catalog_pages, clinic, handouts, home
+
+    for module in (home, builder, handouts, clinic, catalog_pages):
+        app.register_blueprint(module.bp)
+    from .web.context import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        def handler(_error):
+            return render_template("error.html", code=code, title=title, message=message), code
+        return handler
+
+    app.register_error_handler(400, page(400, "Something was wrong with that request",
+                                         "Please go back, reload the page and try again."))
+    app.register_error_handler(404, page(404, "Page not found",
+                                         "That page does not exist or is no longer available."))
+    app.register_error_handler(405, page(405, "Not allowed", "That action is not available here."))
+    app.register_error_handler(413, page(413, "File too large",
+                                         "The file you sent is too large. Please use a smaller one."))
+    app.register_error_handler(500, page(500, "Something went wrong on our side",
+                                         "Your work was not lost. Please go back and try again."))

@@ -1,0 +1,415 @@
+"""Load ``exercises_db/`` into a :class:`Catalog`, naming the file and field of every error.
+
+Each file is read with the standard library's TOML parser and checked field by field. Errors are
+collected rather than raised one at a time, so ``check-content`` can report all of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .model import (
+    CATEGORIES,
+    EQUIPMENT,
+    HOLD_CATEGORIES,
+    MOVES,
+    POSITIONS,
+    Catalog,
+    Diagnosis,
+    Dose,
+    Exercise,
+    HandoutText,
+    IcdCode,
+    ProgramEntry,
+    SafetyRule,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ICD10_PATTERN = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
+
+# Dose limits; the builder form enforces the same ones.
+DOSE_LIMITS: dict[str, tuple[int, int]] = {
+    "sets": (1, 10),
+    "reps": (1, 100),
+    "hold_seconds": (1, 300),
+    "minutes": (1, 60),
+    "rest_seconds": (0, 600),
+    "times_per_day": (1, 6),
+    "days_per_week": (1, 7),
+}
+
+# A dose says how much in one of these (or reps with a hold).
+AMOUNT_FIELDS = ("reps", "hold_seconds", "minutes")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in one content file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class CatalogError(Exception):
+    """Raised when the catalog cannot be loaded cleanly; carries every error found."""
+
+    def __init__(self, errors: list[ContentError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class _Fields:
+    """Typed access to one TOML table that records errors instead of raising."""
+
+    def __init__(self, data: dict[str, Any], file: str, errors: list[ContentError], prefix: str = ""):
+        self.data = data
+        self.file = file
+        self.errors = errors
+        self.prefix = prefix
+        self.used: set[str] = set()
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(ContentError(self.file, f"{self.prefix}{key}", message))
+
+    def _get(self, key: str, required: bool) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if required:
+                self.error(key, "is required")
+            return None
+        return self.data[key]
+
+    def text(self, key: str, *, required: bool = True, min_len: int = 1, max_len: int = 400) -> str:
+        value = self._get(key, required)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.error(key, "must be text")
+            return ""
+        value = value.strip()
+        if not min_len <= len(value) <= max_len:
+            self.error(key, f"must be {min_len} to {max_len} characters (has {len(value)})")
+        return value
+
+    def texts(self, key: str, *, required: bool = True, min_items: int = 0, max_items: int = 20,
+              max_len: int = 300) -> tuple[str, ...]:
+        value = self._get(key, required)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.error(key, "must be a list of non-empty texts")
+            return ()
+        if not min_items <= len(value) <= max_items:
+            self.error(key, f"must have {min_items} to {max_items} items (has {len(value)})")
+        for index, item in enumerate(value):
+            if len(item.strip()) > max_len:
+                self.error(f"{key}[{index}]", f"is longer than {max_len} characters")
+        return tuple(v.strip() for v in value)
+
+    def choice(self, key: str, allowed: dict[str, str]) -> str:
+        value = self._get(key, True)
+        if value is None:
+            return ""
+        if value not in allowed:
+            self.error(key, f"must be one of {', '.join(sorted(allowed))} (got {value!r})")
+            return ""
+        return value
+
+    def choices(self, key: str, allowed: dict[str, str], *, required: bool = True) -> tuple[str, ...]:
+        value = self._get(key, required)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(key, "must be a list")
+            return ()
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            self.error(key, f"unknown value(s) {unknown}; allowed: {', '.join(sorted(allowed))}")
+        return tuple(v for v in value if v in allowed)
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key, True)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(key, "must be true or false")
+            return False
+        return value
+
+    def integer(self, key: str, low: int, high: int, *, required: bool = True) -> int | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.error(key, "must be a whole number")
+            return None
+        if not low <= value <= high:
+            self.error(key, f"must be between {low} and {high} (got {value})")
+            return None
+        return value
+
+    def slug(self, key: str, *, required: bool = False) -> str | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not SLUG_PATTERN.match(value):
+            self.error(key, "must be a slug (lower case, digits and hyphens)")
+            return None
+        return value
+
+    def tables(self, key: str, *, required: bool = True) -> list["_Fields"]:
+        value = self._get(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.error(key, "must be a list of tables ([[...]])")
+            return []
+        return [_Fields(v, self.file, self.errors, f"{self.prefix}{key}[{i}].")
+                for i, v in enumerate(value)]
+
+    def table(self, key: str) -> "_Fields | None":
+        value = self._get(key, True)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error(key, "must be a table")
+            return None
+        return _Fields(value, self.file, self.errors, f"{self.prefix}{key}.")
+
+    def reject_unknown(self) -> None:
+        for key in sorted(set(self.data) - self.used):
+            self.error(key, "is not a known field")
+
+
+def _read_dose(fields: _Fields, *, defaults: Dose | None = None) -> Dose | None:
+    """Read a dose; with ``defaults`` every field is an optional override."""
+    required = defaults is None
+    values: dict[str, int | None] = {}
+    for name, (low, high) in DOSE_LIMITS.items():
+        optional_field = name in AMOUNT_FIELDS
+        value = fields.integer(name, low, high, required=required and not optional_field)
+        if value is None and defaults is not None and name not in fields.data:
+            value = getattr(defaults, name)
+        values[name] = value
+    if all(values[name] is None for name in AMOUNT_FIELDS):
+        fields.error("reps", "a dose needs reps, hold_seconds or minutes")
+        return None
+    if any(values[name] is None for name in DOSE_LIMITS if name not in AMOUNT_FIELDS):
+        return None
+    return Dose(**values)  # type: ignore[arg-type]
+
+
+def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[ContentError]) -> Exercise | None:
+    f = _Fields(data, file, errors)
+    before = len(errors)
+    name = f.text("name", min_len=3, max_len=40)
+    aliases = f.texts("aliases", required=False, max_items=8, max_len=60)
+    purpose = f.text("purpose", max_len=160)
+    position = f.choice("position", POSITIONS)
+    equipment = f.choices("equipment", EQUIPMENT)
+    category = f.choice("category", CATEGORIES)
+    per_side = f.boolean("per_side")
+    moves = f.choices("moves", MOVES, required=False)
+    steps = f.texts("steps", min_items=3, max_items=6, max_len=140)
+    tips = f.texts("tips", min_items=1, max_items=2, max_len=160)
+    stop_if = f.text("stop_if", max_len=140)
+    easier = f.slug("easier")
+    harder = f.slug("harder")
+    dose_fields = f.table("dose")
+    dose = _read_dose(dose_fields) if dose_fields else None
+    if dose_fields:
+        dose_fields.reject_unknown()
+    f.reject_unknown()
+    if dose and category in HOLD_CATEGORIES and dose.hold_seconds is None:
+        f.error("dose.hold_seconds", f"a {category} is dosed as a hold")
+    if dose and (category == "aerobic") != (dose.minutes is not None):
+        f.error("dose.minutes", "aerobic exercises, and only they, are dosed in minutes")
+    if slug in (easier, harder):
+        f.error("easier" if easier == slug else "harder", "cannot name the exercise itself")
+    if len(errors) > before or dose is None:
+        return None
+    return Exercise(
+        slug=slug, name=name, aliases=aliases, purpose=purpose, position=position,
+        equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
+        tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
+    )
+
+
+def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[ContentError],
+                    exercises: dict[str, Exercise]) -> Diagnosis | None:
+    f = _Fields(data, file, errors)
+    before = len(errors)
+    icd10 = []
+    for table in f.tables("icd10"):
+        code = table.text("code", max_len=10)
+        if code and not ICD10_PATTERN.match(code):
+            table.error("code", f"{code!r} is not an ICD-10-CM code")
+        icd10.append(IcdCode(code, table.text("label", max_len=120)))
+        table.reject_unknown()
+    program = []
+    for table in f.tables("program"):
+        exercise_slug = table.slug("exercise", required=True)
+        exercise = exercises.get(exercise_slug or "")
+        if exercise_slug and exercise is None:
+            table.error("exercise", f"no exercise {exercise_slug!r} in exercises/")
+        dose = _read_dose(table, defaults=exercise.dose) if exercise else None
+        table.reject_unknown()
+        if exercise and dose:
+            program.append(ProgramEntry(exercise.slug, dose))
+    if not 1 <= len(program) <= 20 and len(errors) == before:
+        f.error("program", "must have 1 to 20 exercises")
+    avoid = []
+    for table in f.tables("avoid", required=False):
+        avoid.append(SafetyRule(
+            move=table.choice("move", MOVES),
+            patient_text=table.text("patient_text", max_len=200),
+            reason=table.text("reason", max_len=300),
+        ))
+        table.reject_unknown()
+    diagnosis = Diagnosis(
+        slug=slug,
+        name=f.text("name", max_len=60),
+        patient_name=f.text("patient_name", max_len=60),
+        summary=f.text("summary", max_len=120),
+        explanation=f.texts("explanation", min_items=1, max_items=3, max_len=240),
+        goal=f.text("goal", max_len=200),
+        how_often=f.text("how_often", max_len=200),
+        evidence_note=f.text("evidence_note", required=False, max_len=300),
+        icd10=tuple(icd10),
+        program=tuple(program),
+        activity_modifications=f.texts("activity_modifications", min_items=1, max_items=12),
+        sitting_advice=f.texts("sitting_advice", min_items=1, max_items=10),
+        sleep_advice=f.texts("sleep_advice", required=False, max_items=6),
+        red_flags=f.texts("red_flags", min_items=3, max_items=14),
+        avoid=tuple(avoid),
+    )
+    f.reject_unknown()
+    for index, entry in enumerate(diagnosis.program):
+        broken = [r.move for r in diagnosis.avoid if r.move in exercises[entry.exercise].moves]
+        if broken:
+            f.error(f"program[{index}].exercise",
+                    f"{entry.exercise!r} breaks this diagnosis's own rule(s): {', '.join(broken)}")
+    return diagnosis if len(errors) == before else None
+
+
+def _read_toml_files(folder: Path, errors: list[ContentError], root: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        file = str(path.relative_to(root))
+        if not SLUG_PATTERN.match(path.stem):
+            errors.append(ContentError(file, "(file name)", "must be a slug: lower case, digits, hyphens"))
+            continue
+        try:
+            found[path.stem] = (file, tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            errors.append(ContentError(file, "(syntax)", str(exc)))
+    return found
+
+
+IllustrationParser = Callable[[str, dict[str, Any]], Any]
+
+
+def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser | None = None
+                            ) -> tuple[Catalog, list[ContentError]]:
+    """Load every content file below ``root``; return what loaded and every error found."""
+    errors: list[ContentError] = []
+    exercises: dict[str, Exercise] = {}
+    for slug, (file, data) in _read_toml_files(root / "exercises", errors, root).items():
+        exercise = _load_exercise(slug, data, file, errors)
+        if exercise:
+            exercises[slug] = exercise
+    _check_exercise_links(exercises, errors, root)
+    if illustration_parser is not None:
+        exercises = _attach_illustrations(root, exercises, illustration_parser, errors)
+    diagnoses: dict[str, Diagnosis] = {}
+    for slug, (file, data) in _read_toml_files(root / "diagnoses", errors, root).items():
+        diagnosis = _load_diagnosis(slug, data, file, errors, exercises)
+        if diagnosis:
+            diagnoses[slug] = diagnosis
+    _check_unique_names(exercises, errors)
+    handout_text = _load_handout_text(root, errors)
+    return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text), errors
+
+
+def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | None:
+    path = root / "handout.toml"
+    file = "handout.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(ContentError(file, "(file)", "is missing"))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        errors.append(ContentError(file, "(syntax)", str(exc)))
+        return None
+    before = len(errors)
+    f = _Fields(data, file, errors)
+    text = HandoutText(
+        intro=f.texts("intro", min_items=1, max_items=4),
+        pain_guide_title=f.text("pain_guide_title", max_len=60),
+        pain_green=f.text("pain_green", max_len=160),
+        pain_amber=f.text("pain_amber", max_len=160),
+        pain_red=f.text("pain_red", max_len=160),
+        log_title=f.text("log_title", max_len=60),
+        log_instructions=f.texts("log_instructions", min_items=1, max_items=4),
+        emergency=f.text("emergency", max_len=160),
+        disclaimer=f.text("disclaimer", max_len=160),
+    )
+    f.reject_unknown()
+    return text if len(errors) == before else None
+
+
+def load_catalog(root: Path, illustration_parser: IllustrationParser | None = None) -> Catalog:
+    """Load the catalog, raising :class:`CatalogError` listing every error if any file is wrong."""
+    catalog, errors = load_catalog_collecting(root, illustration_parser)
+    if errors:
+        raise CatalogError(errors)
+    return catalog
+
+
+def _check_exercise_links(exercises: dict[str, Exercise], errors: list[ContentError], root: Path) -> None:
+    for slug, exercise in exercises.items():
+        for link in ("easier", "harder"):
+            target = getattr(exercise, link)
+            if target and target not in exercises:
+                errors.append(ContentError(f"exercises/{slug}.toml", link, f"no exercise {target!r}"))
+
+
+def _check_unique_names(exercises: dict[str, Exercise], errors: list[ContentError]) -> None:
+    seen: dict[str, str] = {}
+    for slug, exercise in sorted(exercises.items()):
+        for label in (exercise.name, *exercise.aliases):
+            key = label.lower()
+            if key in seen and seen[key] != slug:
+                errors.append(ContentError(f"exercises/{slug}.toml", "name",
+                                           f"{label!r} is already used by {seen[key]!r}"))
+            seen.setdefault(key, slug)
+
+
+def _attach_illustrations(root: Path, exercises: dict[str, Exercise], parser: IllustrationParser,
+                          errors: list[ContentError]) -> dict[str, Exercise]:
+    from dataclasses import replace
+
+    files = _read_toml_files(root / "illustrations", errors, root)
+    attached: dict[str, Exercise] = {}
+    for slug, exercise in exercises.items():
+        if slug not in files:
+            attached[slug] = exercise
+            continue
+        file, data = files[slug]
+        try:
+            attached[slug] = replace(exercise, illustration=parser(slug, data))
+        except ValueError as exc:
+            errors.append(ContentError(file, "(illustration)", str(exc)))
+            attached[slug] = exercise
+    for slug in sorted(set(files) - set(exercises)):
+        errors.append(ContentError(files[slug][0], "(file name)", f"no exercise {slug!r} to illustrate"))
+    return attached

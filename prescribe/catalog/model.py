@@ -1,0 +1,302 @@
+"""The catalog as frozen data: exercises, diagnoses, doses and safety rules.
+
+These objects are loaded once from ``exercises_db/`` and shared by every request, so they are
+immutable. Nothing here knows about Flask or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+POSITIONS: dict[str, str] = {
+    "lying-back": "Lying on your back",
+    "lying-side": "Lying on your side",
+    "lying-front": "Lying on your front",
+    "hands-knees": "On hands and knees",
+    "kneeling": "Kneeling",
+    "sitting": "Sitting",
+    "standing": "Standing",
+}
+
+EQUIPMENT: dict[str, str] = {
+    "mat": "Mat",
+    "chair": "Chair",
+    "wall": "Wall",
+    "counter": "Counter or sturdy table",
+    "step": "Step",
+    "band": "Exercise band",
+    "ball": "Ball",
+    "pillow": "Pillow",
+    "towel": "Towel",
+    "belt": "Belt or strap",
+    "weight": "Ankle weight",
+    "bike": "Exercise bike",
+}
+
+CATEGORIES: dict[str, str] = {
+    "strength": "Strength",
+    "stretch": "Stretch",
+    "mobility": "Mobility",
+    "isometric": "Hold (isometric)",
+    "balance": "Balance",
+    "aerobic": "Aerobic",
+}
+
+# Categories whose dose is a hold, not repetitions.
+HOLD_CATEGORIES = frozenset({"stretch", "isometric"})
+
+MOVES: dict[str, str] = {
+    "deep-hip-flexion": "Deep hip bending (past a right angle)",
+    "hip-adduction": "Leg crossing the midline",
+    "hip-internal-rotation": "Thigh turning inward",
+    "flexion-rotation": "Hip bent and turned together",
+    "side-lying": "Lying on one side",
+    "hip-flexor-stretch": "Stretch of the front of the hip",
+    "single-leg-load": "Whole weight on one leg",
+    "kneeling": "Weight on the knees",
+}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """How much of an exercise to do: ``reps`` (optionally with a hold), a hold, or minutes."""
+
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    rest_seconds: int
+    times_per_day: int
+    days_per_week: int
+    minutes: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sets": self.sets,
+            "reps": self.reps,
+            "hold_seconds": self.hold_seconds,
+            "rest_seconds": self.rest_seconds,
+            "times_per_day": self.times_per_day,
+            "days_per_week": self.days_per_week,
+            "minutes": self.minutes,
+        }
+
+
+@dataclass(frozen=True)
+class Exercise:
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    purpose: str
+    position: str
+    equipment: tuple[str, ...]
+    category: str
+    per_side: bool
+    moves: tuple[str, ...]
+    steps: tuple[str, ...]
+    tips: tuple[str, ...]
+    stop_if: str
+    dose: Dose
+    easier: str | None = None
+    harder: str | None = None
+    illustration: Any = None  # prescribe.illustration.Illustration once drawn
+
+    @property
+    def dose_kind(self) -> str:
+        """How the dose is counted: "hold" (stretches, isometrics), "minutes" or "reps"."""
+        if self.category == "aerobic":
+            return "minutes"
+        if self.category in HOLD_CATEGORIES or self.dose.reps is None:
+            return "hold"
+        return "reps"
+
+    @property
+    def position_label(self) -> str:
+        return POSITIONS[self.position]
+
+    @property
+    def equipment_labels(self) -> tuple[str, ...]:
+        return tuple(EQUIPMENT[item] for item in self.equipment)
+
+    def patient_texts(self) -> list[str]:
+        """Every sentence of this exercise that a patient reads."""
+        return [self.purpose, *self.steps, *self.tips, f"Stop if {self.stop_if}"]
+
+    def matches(self, query: str) -> bool:
+        """Case-insensitive search over name, aliases, position and equipment."""
+        needle = query.strip().lower()
+        if not needle:
+            return True
+        haystack = " ".join(
+            [self.name, *self.aliases, self.position_label, *self.equipment_labels, self.category]
+        ).lower()
+        return all(word in haystack for word in needle.split())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "purpose": self.purpose,
+            "position": self.position,
+            "equipment": list(self.equipment),
+            "category": self.category,
+            "per_side": self.per_side,
+            "moves": list(self.moves),
+            "steps": list(self.steps),
+            "tips": list(self.tips),
+            "stop_if": self.stop_if,
+            "dose": self.dose.as_dict(),
+            "easier": self.easier,
+            "harder": self.harder,
+            "illustrated": self.illustration is not None,
+        }
+
+
+@dataclass(frozen=True)
+class ProgramEntry:
+    """One exercise of a diagnosis's default program, with its default dose."""
+
+    exercise: str
+    dose: Dose
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    move: str
+    patient_text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IcdCode:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    slug: str
+    name: str
+    patient_name: str
+    summary: str
+    explanation: tuple[str, ...]
+    goal: str
+    how_often: str
+    evidence_note: str
+    icd10: tuple[IcdCode, ...]
+    program: tuple[ProgramEntry, ...]
+    activity_modifications: tuple[str, ...]
+    sitting_advice: tuple[str, ...]
+    sleep_advice: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    avoid: tuple[SafetyRule, ...] = field(default=())
+
+    def patient_texts(self) -> list[str]:
+        """Every sentence of this diagnosis that a patient reads."""
+        return [
+            *self.explanation,
+            self.goal,
+            self.how_often,
+            *self.activity_modifications,
+            *self.sitting_advice,
+            *self.sleep_advice,
+            *self.red_flags,
+            *(rule.patient_text for rule in self.avoid),
+        ]
+
+    def matches(self, query: str) -> bool:
+        needle = query.strip().lower()
+        haystack = f"{self.name} {self.patient_name} {self.summary}".lower()
+        return all(word in haystack for word in needle.split())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "patient_name": self.patient_name,
+            "summary": self.summary,
+            "explanation": list(self.explanation),
+            "goal": self.goal,
+            "how_often": self.how_often,
+            "evidence_note": self.evidence_note,
+            "icd10": [{"code": c.code, "label": c.label} for c in self.icd10],
+            "program": [{"exercise": e.exercise, **e.dose.as_dict()} for e in self.program],
+            "activity_modifications": list(self.activity_modifications),
+            "sitting_advice": list(self.sitting_advice),
+            "sleep_advice": list(self.sleep_advice),
+            "red_flags": list(self.red_flags),
+            "avoid": [
+                {"move": r.move, "patient_text": r.patient_text, "reason": r.reason}
+                for r in self.avoid
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All exercises and diagnoses, looked up by slug."""
+
+    exercises: dict[str, Exercise]
+    diagnoses: dict[str, Diagnosis]
+    handout_text: HandoutText | None = None
+
+    def exercise(self, slug: str) -> Exercise | None:
+        return self.exercises.get(slug)
+
+    def diagnosis(self, slug: str) -> Diagnosis | None:
+        return self.diagnoses.get(slug)
+
+    def search_exercises(self, query: str, limit: int = 12) -> list[Exercise]:
+        hits = [e for e in self.exercises.values() if e.matches(query)]
+        return sorted(hits, key=lambda e: e.name)[:limit]
+
+    def filter_exercises(self, *, query: str = "", position: str = "", equipment: str = "",
+                         diagnosis: str = "") -> list[Exercise]:
+        """Exercises matching every given filter, sorted by name."""
+        in_program = None
+        if diagnosis in self.diagnoses:
+            in_program = {entry.exercise for entry in self.diagnoses[diagnosis].program}
+        return sorted(
+            (e for e in self.exercises.values()
+             if e.matches(query)
+             and (not position or e.position == position)
+             and (not equipment or equipment in e.equipment)
+             and (in_program is None or e.slug in in_program)),
+            key=lambda e: e.name,
+        )
+
+    def search_diagnoses(self, query: str) -> list[Diagnosis]:
+        return [d for d in self.sorted_diagnoses() if d.matches(query)]
+
+    def sorted_diagnoses(self) -> list[Diagnosis]:
+        return sorted(self.diagnoses.values(), key=lambda d: d.name)
+
+    def broken_rules(self, diagnosis: Diagnosis, exercise: Exercise) -> list[SafetyRule]:
+        """The safety rules of ``diagnosis`` that ``exercise`` breaks."""
+        return [rule for rule in diagnosis.avoid if rule.move in exercise.moves]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "diagnoses": [d.as_dict() for d in self.sorted_diagnoses()],
+            "exercises": [self.exercises[s].as_dict() for s in sorted(self.exercises)],
+        }
+
+
+@dataclass(frozen=True)
+class HandoutText:
+    """Patient text every handout prints: the opening, the pain guide, the log and disclaimer."""
+
+    intro: tuple[str, ...]
+    pain_guide_title: str
+    pain_green: str
+    pain_amber: str
+    pain_red: str
+    log_title: str
+    log_instructions: tuple[str, ...]
+    emergency: str
+    disclaimer: str
+
+    def patient_texts(self) -> list[str]:
+        return [*self.intro, self.pain_green, self.pain_amber, self.pain_red,
+                *self.log_instructions, self.emergency, self.disclaimer]

@@ -1,0 +1,102 @@
+"""Flask commands: init-db, check-content, catalog-export, handout.
+
+Every command works in a fresh clone: the SQLite database is created when a command needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .catalog import check_content
+from .clinics import branding_for, ensure_default_clinic
+from .db import create_tables, get_session
+from .handout import HandoutTooLong, render_program
+from .programs import PAPER_SIZES, default_program
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db_command, check_content_command, catalog_export_command, handout_command,
+                    clinic_name_command):
+        app.cli.add_command(command)
+
+
+def _prepare_database():
+    create_tables(current_app)
+    return ensure_default_clinic(get_session(), Path(current_app.instance_path))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create missing tables and the default clinic (safe to run again; keeps all data)."""
+    clinic = _prepare_database()
+    catalog = current_app.extensions["catalog"]
+    click.echo(f"Database ready: {current_app.config['DATABASE_URL']}")
+    click.echo(f"Catalog: {len(catalog.diagnoses)} diagnoses, {len(catalog.exercises)} exercises.")
+    click.echo(f"Clinic: {clinic.name}")
+
+
+@click.command("check-content")
+@with_appcontext
+def check_content_command() -> None:
+    """Validate every file in exercises_db/; exit 1 naming the file and field of each error."""
+    errors = check_content(Path(current_app.config["CONTENT_ROOT"]) if current_app.config.get("CONTENT_ROOT") else None)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        click.echo(f"{len(errors)} content error(s).", err=True)
+        sys.exit(1)
+    catalog = current_app.extensions["catalog"]
+    click.echo(f"Content OK: {len(catalog.diagnoses)} diagnoses, {len(catalog.exercises)} exercises.")
+
+
+@click.command("catalog-export")
+@with_appcontext
+def catalog_export_command() -> None:
+    """Print the whole catalog (diagnoses with default programs, every exercise) as JSON."""
+    click.echo(json.dumps(current_app.extensions["catalog"].as_dict(), indent=2, ensure_ascii=False))
+
+
+@click.command("handout")
+@with_appcontext
+@click.argument("diagnosis_slug")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+@click.option("--patient", default="", help="Patient name as printed (optional).")
+@click.option("--paper", type=click.Choice(sorted(PAPER_SIZES)), default=None,
+              help="Paper size (default: the clinic's).")
+def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str | None) -> None:
+    """Render DIAGNOSIS_SLUG's default program as a PDF handout."""
+    catalog = current_app.extensions["catalog"]
+    diagnosis = catalog.diagnosis(diagnosis_slug)
+    if diagnosis is None:
+        known = ", ".join(sorted(catalog.diagnoses))
+        raise click.BadParameter(f"unknown diagnosis {diagnosis_slug!r}; choose one of: {known}",
+                                 param_hint="DIAGNOSIS_SLUG")
+    clinic = _prepare_database()
+    program = default_program(diagnosis, catalog, today=date.today(),
+                              paper=paper or clinic.default_paper)
+    from dataclasses import replace
+
+    program = replace(program, patient_name=patient.strip()[:80])
+    try:
+        rendered = render_program(program, catalog, branding_for(clinic),
+                                  max_pages=current_app.config["HANDOUT_MAX_PAGES"])
+    except HandoutTooLong as exc:
+        raise click.ClickException(str(exc)) from None
+    Path(out_path).write_bytes(rendered.pdf)
+    click.echo(f"Wrote {out_path} ({rendered.page_count} pages, {len(rendered.pdf):,} bytes).")
+
+
+@click.command("clinic-name")
+@with_appcontext
+def clinic_name_command() -> None:
+    """Print the default clinic's name (used by `make run`'s welcome message)."""
+    click.echo(_prepare_database().name)

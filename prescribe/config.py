@@ -1,0 +1,70 @@
+"""Configuration: defaults in code, ``PRESCRIBE_*`` environment overrides, fail fast when unsafe."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # "development" generates a local secret key on first start; "production" requires one.
+    "ENV_NAME": "development",
+    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    "CONTENT_ROOT": None,  # default: exercises_db/ at the top of the repository
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOGO_MAX_BYTES": 1024 * 1024,
+    "LOGO_MAX_PIXELS": 2000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    "HANDOUT_MAX_PAGES": 16,
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """The app is configured in a way that must not start."""
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``test_config``, then check it."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env("PRESCRIBE")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'prescribe.sqlite'}"
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENV_NAME"] == "production")
+    _ensure_secret_key(app)
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Outside development and tests a real SECRET_KEY is required; locally one is generated."""
+    if app.config.get("SECRET_KEY"):
+        if len(str(app.config["SECRET_KEY"])) < 32 and not app.testing:
+            raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+        return
+    if app.config["ENV_NAME"] != "development":
+        raise ConfigError(
+            "PRESCRIBE_SECRET_KEY is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'` and set it in the environment."
+        )
+    app.config["SECRET_KEY"] = read_or_create_secret_key(Path(app.instance_path))
+
+
+def read_or_create_secret_key(instance: Path) -> str:
+    """The development secret key stored in ``instance/secret_key``, created on first use."""
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key

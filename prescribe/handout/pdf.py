@@ -1,0 +1,106 @@
+"""HTML -> PDF with WeasyPrint: the only module that imports it.
+
+One ``FontConfiguration`` and one parsed stylesheet per process (WeasyPrint leaks memory with a
+new font configuration per document, and it is not thread-safe: scale with processes). The URL
+fetcher refuses everything but ``data:`` URIs and files inside the app's static folder, so text a
+user typed can never make the renderer read a local file or call a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+STATIC_ROOT = Path(__file__).resolve().parents[1] / "static"
+PRINT_CSS = STATIC_ROOT / "handout" / "print.css"
+PDF_VARIANT = "pdf/ua-1"
+
+log = logging.getLogger(__name__)
+_render_lock = threading.Lock()
+
+
+class HandoutTooLong(ValueError):
+    """The handout would print more pages than a clinic would ever hand over."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    page_count: int
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeFetcher(URLFetcher):
+        """Only ``data:`` URIs and regular files below ``root``; everything else refused."""
+
+        def __init__(self, root: Path):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                             timeout=5, fail_on_errors=False)
+            self.root = root.resolve()
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                parts = urlsplit(url)
+                path = Path(url2pathname(parts.path)).resolve()
+                if parts.netloc in ("", "localhost") and path.is_relative_to(self.root) and path.is_file():
+                    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+            log.warning("Handout renderer refused to fetch %s", url[:80])
+            raise ValueError(f"URL refused: {url[:80]}")
+
+    return SafeFetcher
+
+
+@lru_cache(maxsize=1)
+def _engine():
+    """Per-process WeasyPrint state: fetcher, fonts and the parsed print stylesheet."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _fetcher_class()(STATIC_ROOT)
+    fonts = FontConfiguration()
+    stylesheet = CSS(filename=str(PRINT_CSS), url_fetcher=fetcher, font_config=fonts)
+    return fetcher, fonts, stylesheet
+
+
+def make_fetcher():
+    """A fresh deny-by-default fetcher rooted at the static folder (also used by tests)."""
+    return _fetcher_class()(STATIC_ROOT)
+
+
+def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 16) -> RenderedPdf:
+    """Render handout HTML to a tagged (PDF/UA-1) PDF.
+
+    Raises :class:`HandoutTooLong` instead of writing an absurd document.
+    """
+    from weasyprint import HTML
+
+    fetcher, fonts, stylesheet = _engine()
+    with _render_lock:  # FontConfiguration is not thread-safe
+        document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
+            pdf_variant=PDF_VARIANT,
+        )
+        if len(document.pages) > max_pages:
+            raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode(),
+                                 font_config=fonts)
+    return RenderedPdf(pdf=pdf, page_count=len(document.pages))
+
+
+def harfbuzz_subset_available() -> bool:
+    """True when WeasyPrint can subset fonts with HarfBuzz (fast) instead of fontTools."""
+    import ctypes.util
+
+    return ctypes.util.find_library("harfbuzz-subset") is not None

@@ -1,0 +1,147 @@
+"""The handout's view model: plain data built from a program, the catalog and the clinic.
+
+The print templates receive only these dataclasses, never ORM objects, so rendering cannot touch
+the database and every decision (what to print, in which words) is made here, where it is tested.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+
+from prescribe.catalog import Catalog, HandoutText
+from prescribe.programs import Program, dose_in_words
+
+LOG_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Branding:
+    """What a handout shows of the clinic."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    website: str = ""
+    accent_colour: str = "#1d6fb8"
+    logo_png: bytes | None = None
+
+    @property
+    def logo_data_uri(self) -> str | None:
+        if not self.logo_png:
+            return None
+        return "data:image/png;base64," + base64.b64encode(self.logo_png).decode("ascii")
+
+    @property
+    def contact_line(self) -> str:
+        return " · ".join(part for part in (self.address, self.phone, self.website) if part)
+
+
+@dataclass(frozen=True)
+class ExerciseCard:
+    number: int
+    name: str
+    purpose: str
+    illustration_svg: str | None
+    illustration_alt: str
+    dose_lines: tuple[str, ...]
+    resistance: str
+    steps: tuple[str, ...]
+    tips: tuple[str, ...]
+    stop_if: str
+    note: str
+
+
+@dataclass(frozen=True)
+class HandoutView:
+    title: str
+    lang: str
+    paper: str
+    branding: Branding
+    patient_name: str
+    affected_side: str
+    therapist_name: str
+    handout_date: str
+    next_visit: str
+    condition_name: str
+    explanation: tuple[str, ...]
+    goal: str
+    how_often: str
+    text: HandoutText
+    cards: tuple[ExerciseCard, ...]
+    activity_modifications: tuple[str, ...]
+    sitting_advice: tuple[str, ...]
+    sleep_advice: tuple[str, ...]
+    avoid: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    log_rows: tuple[str, ...]
+    log_days: int
+
+    @property
+    def page_size(self) -> str:
+        return "A4" if self.paper == "a4" else "Letter"
+
+
+def format_date(value: date) -> str:
+    """"21 November 2026": unambiguous for patients in any country."""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def _illustration(exercise, accent: str) -> tuple[str | None, str]:
+    if exercise.illustration is None:
+        return None, f"{exercise.name}: picture not available yet"
+    from prescribe.illustration import render_svg
+
+    return render_svg(exercise.illustration, accent=accent), exercise.illustration.alt
+
+
+def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
+    """Everything the print template shows, in the words it shows them."""
+    diagnosis = catalog.diagnoses[program.diagnosis]
+    assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
+    cards = []
+    for number, item in enumerate(program.items, start=1):
+        exercise = catalog.exercises[item.exercise]
+        svg, alt = _illustration(exercise, branding.accent_colour)
+        cards.append(ExerciseCard(
+            number=number,
+            name=exercise.name,
+            purpose=exercise.purpose,
+            illustration_svg=svg,
+            illustration_alt=alt,
+            dose_lines=tuple(dose_in_words(item.dose, item.side if exercise.per_side else "")),
+            resistance=item.resistance,
+            steps=exercise.steps,
+            tips=exercise.tips,
+            stop_if=exercise.stop_if,
+            note=item.note,
+        ))
+    return HandoutView(
+        title=f"Home exercise program: {diagnosis.patient_name}",
+        lang="en",
+        paper=program.paper,
+        branding=branding,
+        patient_name=program.patient_name,
+        affected_side={"left": "Left", "right": "Right", "both": "Both"}.get(program.affected_side, ""),
+        therapist_name=program.therapist_name,
+        handout_date=format_date(program.handout_date),
+        next_visit=format_date(program.next_visit) if program.next_visit else "",
+        condition_name=diagnosis.patient_name,
+        explanation=diagnosis.explanation,
+        goal=diagnosis.goal,
+        how_often=diagnosis.how_often,
+        text=catalog.handout_text,
+        cards=tuple(cards),
+        activity_modifications=_included(program.activity_modifications),
+        sitting_advice=_included(program.sitting_advice),
+        sleep_advice=_included(program.sleep_advice),
+        avoid=tuple(p.text for p in program.precautions if p.included),
+        red_flags=_included(program.red_flags),
+        log_rows=tuple(card.name for card in cards) if program.include_log else (),
+        log_days=LOG_DAYS,
+    )
+
+
+def _included(lines) -> tuple[str, ...]:
+    return tuple(line.text for line in lines if line.included)

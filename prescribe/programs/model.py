@@ -1,0 +1,122 @@
+"""A tailored program: the exercises a therapist chose for one patient, with doses and advice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from prescribe.catalog import Dose
+
+# Which side an exercise is done on. "" = the exercise is not done per side.
+SIDES: dict[str, str] = {
+    "both": "Both sides",
+    "left": "Left only",
+    "right": "Right only",
+    "alternate": "Alternate sides",
+}
+AFFECTED_SIDES: dict[str, str] = {"": "Not shown", "left": "Left", "right": "Right", "both": "Both"}
+PAPER_SIZES: dict[str, str] = {"letter": "Letter", "a4": "A4"}
+
+MAX_EXERCISES = 20
+
+
+@dataclass(frozen=True)
+class ProgramItem:
+    """One exercise of a program with the dose and notes the therapist chose."""
+
+    exercise: str
+    dose: Dose
+    side: str = "both"
+    resistance: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AdviceLine:
+    """A line of advice that the therapist can include or leave out."""
+
+    text: str
+    included: bool = True
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Precaution:
+    """A safety rule of the diagnosis as the therapist selected it for this patient."""
+
+    move: str
+    text: str
+    included: bool = True
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything a handout prints, before clinic branding is applied."""
+
+    diagnosis: str
+    items: tuple[ProgramItem, ...]
+    activity_modifications: tuple[AdviceLine, ...] = ()
+    sitting_advice: tuple[AdviceLine, ...] = ()
+    sleep_advice: tuple[AdviceLine, ...] = ()
+    red_flags: tuple[AdviceLine, ...] = ()
+    precautions: tuple[Precaution, ...] = ()
+    patient_name: str = ""
+    affected_side: str = ""
+    therapist_name: str = ""
+    handout_date: date = field(default_factory=date.today)
+    next_visit: date | None = None
+    paper: str = "letter"
+    include_log: bool = True
+
+    def with_items(self, items: list[ProgramItem]) -> Program:
+        return replace(self, items=tuple(items))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, stored with every printed version so it can be edited again."""
+        return {
+            "diagnosis": self.diagnosis,
+            "items": [
+                {"exercise": i.exercise, "dose": i.dose.as_dict(), "side": i.side,
+                 "resistance": i.resistance, "note": i.note}
+                for i in self.items
+            ],
+            **{
+                name: [{"text": a.text, "included": a.included, "custom": a.custom}
+                       for a in getattr(self, name)]
+                for name in ADVICE_SECTIONS
+            },
+            "precautions": [{"move": p.move, "text": p.text, "included": p.included}
+                            for p in self.precautions],
+            "patient_name": self.patient_name,
+            "affected_side": self.affected_side,
+            "therapist_name": self.therapist_name,
+            "handout_date": self.handout_date.isoformat(),
+            "next_visit": self.next_visit.isoformat() if self.next_visit else None,
+            "paper": self.paper,
+            "include_log": self.include_log,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Program:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            diagnosis=data["diagnosis"],
+            items=tuple(
+                ProgramItem(exercise=i["exercise"], dose=Dose(**i["dose"]), side=i["side"],
+                            resistance=i["resistance"], note=i["note"])
+                for i in data["items"]
+            ),
+            **{name: tuple(AdviceLine(**a) for a in data.get(name, [])) for name in ADVICE_SECTIONS},
+            precautions=tuple(Precaution(**p) for p in data.get("precautions", [])),
+            patient_name=data.get("patient_name", ""),
+            affected_side=data.get("affected_side", ""),
+            therapist_name=data.get("therapist_name", ""),
+            handout_date=date.fromisoformat(data["handout_date"]),
+            next_visit=date.fromisoformat(data["next_visit"]) if data.get("next_visit") else None,
+            paper=data.get("paper", "letter"),
+            include_log=data.get("include_log", True),
+        )
+
+
+ADVICE_SECTIONS = ("activity_modifications", "sitting_advice", "sleep_advice", "red_flags")

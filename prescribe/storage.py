@@ -1,0 +1,89 @@
+"""Saved handouts: every printed version is kept with its exact PDF bytes, never changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .handout import RenderedPdf
+from .models import Clinic, Handout, HandoutVersion, utcnow
+from .programs import Program
+
+
+def handout_filename(program: Program) -> str:
+    """``hip-impingement-2026-11-21.pdf``: the diagnosis and date, never the patient's name."""
+    return f"{program.diagnosis}-{program.handout_date.isoformat()}.pdf"
+
+
+def save_version(session: Session, clinic: Clinic, program: Program, diagnosis_name: str,
+                 rendered: RenderedPdf, handout: Handout | None = None) -> HandoutVersion:
+    """Store a printed program as a new version (of ``handout``, or of a new handout) and commit."""
+    if handout is None:
+        handout = Handout(clinic_id=clinic.id, diagnosis_slug=program.diagnosis,
+                          diagnosis_name=diagnosis_name)
+        session.add(handout)
+        session.flush()
+    handout.patient_name = program.patient_name
+    handout.updated_at = utcnow()
+    number = (session.scalar(select(func.max(HandoutVersion.number))
+                             .where(HandoutVersion.handout_id == handout.id)) or 0) + 1
+    version = HandoutVersion(
+        handout_id=handout.id,
+        number=number,
+        program_json=json.dumps(program.as_dict(), sort_keys=True),
+        filename=handout_filename(program),
+        pdf=rendered.pdf,
+        pdf_sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+        page_count=rendered.page_count,
+    )
+    session.add(version)
+    session.commit()
+    return version
+
+
+def recent_handouts(session: Session, clinic: Clinic, limit: int = 15) -> list[Handout]:
+    return list(session.scalars(
+        select(Handout).where(Handout.clinic_id == clinic.id)
+        .order_by(Handout.updated_at.desc(), Handout.id.desc()).limit(limit)
+    ))
+
+
+def get_handout(session: Session, clinic: Clinic, handout_id: int) -> Handout | None:
+    """The clinic's handout with this id, or None (also for another clinic's handout)."""
+    return session.scalar(select(Handout).where(Handout.id == handout_id,
+                                                Handout.clinic_id == clinic.id))
+
+
+def get_version(session: Session, clinic: Clinic, handout_id: int, number: int) -> HandoutVersion | None:
+    return session.scalar(
+        select(HandoutVersion).join(Handout)
+        .where(Handout.id == handout_id, Handout.clinic_id == clinic.id,
+               HandoutVersion.number == number)
+    )
+
+
+def latest_version(handout: Handout) -> HandoutVersion:
+    return handout.versions[-1]
+
+
+def program_of(version: HandoutVersion) -> Program:
+    """The tailored program a version printed, to open it in the builder again."""
+    return Program.from_dict(json.loads(version.program_json))
+
+
+def find_identical_version(session: Session, clinic: Clinic, program: Program,
+                           handout: Handout | None = None, recent: int = 10) -> HandoutVersion | None:
+    """A stored version that printed exactly this program, so printing it again adds nothing.
+
+    Looks at the given handout's latest version, or at the clinic's most recent versions when
+    the program is not yet tied to a handout (a second click on Download, a preview then print).
+    """
+    program_json = json.dumps(program.as_dict(), sort_keys=True)
+    query = select(HandoutVersion).join(Handout).where(Handout.clinic_id == clinic.id)
+    if handout is not None:
+        query = query.where(Handout.id == handout.id)
+    candidates = session.scalars(query.order_by(HandoutVersion.id.desc()).limit(1 if handout else recent))
+    return next((v for v in candidates if v.program_json == program_json), None)

@@ -1,0 +1,28 @@
+"""The exercise catalog, browsable: every exercise with its picture, steps and default dose."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from prescribe.catalog import CATEGORIES, EQUIPMENT, POSITIONS
+from prescribe.programs import dose_in_words
+
+from .context import catalog
+
+bp = Blueprint("catalog", __name__, url_prefix="/exercises")
+
+
+@bp.get("/")
+def index():
+    position = request.args.get("position", "")
+    equipment = request.args.get("equipment", "")
+    diagnosis_slug = request.args.get("diagnosis", "")
+    query = request.args.get("q", "")[:60]
+    exercises = catalog().filter_exercises(query=query, position=position, equipment=equipment,
+                                           diagnosis=diagnosis_slug)
+    return render_template(
+        "catalog/index.html", exercises=exercises, query=query, position=position,
+        equipment=equipment, diagnosis=diagnosis_slug, positions=POSITIONS, equipment_names=EQUIPMENT,
+        categories=CATEGORIES, diagnoses=catalog().sorted_diagnoses(),
+        dose_words={e.slug: dose_in_words(e.dose) for e in exercises},
+    )

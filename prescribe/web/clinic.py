@@ -1,0 +1,49 @@
+"""Clinic settings: the branding printed on every handout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+
+from prescribe.clinics import LogoError, process_logo
+from prescribe.db import get_session
+
+from .context import current_clinic
+from .forms import ClinicForm
+
+bp = Blueprint("clinic", __name__, url_prefix="/clinic")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    clinic = current_clinic()
+    form = ClinicForm(obj=clinic)
+    if form.validate_on_submit():
+        logo = None
+        upload = form.logo.data
+        if upload and getattr(upload, "filename", ""):
+            try:
+                logo = process_logo(upload.read(), max_bytes=current_app.config["LOGO_MAX_BYTES"],
+                                    max_pixels=current_app.config["LOGO_MAX_PIXELS"])
+            except LogoError as exc:
+                form.logo.errors = [str(exc)]
+                return render_template("clinic/settings.html", form=form, clinic=clinic), 422
+        for name in ("name", "address", "phone", "website", "accent_colour", "default_paper"):
+            setattr(clinic, name, (getattr(form, name).data or "").strip())
+        clinic.accent_colour = clinic.accent_colour.lower()
+        if logo is not None:
+            clinic.logo_png = logo
+        elif form.remove_logo.data:
+            clinic.logo_png = None
+        get_session().commit()
+        flash("Clinic settings saved. New handouts use them.")
+        return redirect(url_for("clinic.settings"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("clinic/settings.html", form=form, clinic=clinic), status
+
+
+@bp.get("/logo.png")
+def logo():
+    clinic = current_clinic()
+    if not clinic.logo_png:
+        return ("", 404)
+    return current_app.response_class(clinic.logo_png, mimetype="image/png")

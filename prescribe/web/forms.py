@@ -1,0 +1,258 @@
+"""Builder and clinic settings forms. Field rules live here, next to the fields they check."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    ColorField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from prescribe.catalog import Catalog, Dose
+from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.programs import (
+    ADVICE_SECTIONS,
+    AFFECTED_SIDES,
+    MAX_EXERCISES,
+    PAPER_SIZES,
+    SIDES,
+    AdviceLine,
+    Precaution,
+    Program,
+    ProgramItem,
+)
+
+OWN_LINES_MAX = 8
+LINE_MAX = 200
+
+
+def _range(name: str, label: str, unit: str = "") -> IntegerField:
+    low, high = DOSE_LIMITS[name]
+    return IntegerField(label, validators=[
+        Optional(),
+        NumberRange(low, high, message=f"Enter a number from {low} to {high}{unit}."),
+    ])
+
+
+class ExerciseRowForm(Form):
+    """One exercise row of the builder (a plain Form: the builder's token covers it)."""
+
+    exercise = HiddenField()
+    sets = _range("sets", "Sets")
+    reps = _range("reps", "Reps")
+    hold_seconds = _range("hold_seconds", "Hold (seconds)", " seconds")
+    minutes = _range("minutes", "Minutes")
+    rest_seconds = _range("rest_seconds", "Rest (seconds)", " seconds")
+    times_per_day = _range("times_per_day", "Times a day")
+    days_per_week = _range("days_per_week", "Days a week")
+    side = SelectField("Side", choices=[("", "—"), *SIDES.items()], validate_choice=True)
+    resistance = StringField("Band or weight", validators=[
+        Length(max=40, message="Keep this under 40 characters.")])
+    note = TextAreaField("Note to the patient", validators=[
+        Length(max=200, message="Keep the note under 200 characters.")])
+
+
+class AdviceRowForm(Form):
+    text = HiddenField(validators=[Length(max=LINE_MAX)])
+    included = BooleanField()
+
+
+class PrecautionRowForm(Form):
+    move = HiddenField(validators=[Length(max=40)])
+    text = HiddenField(validators=[Length(max=LINE_MAX)])
+    included = BooleanField()
+
+
+def _own_lines(label: str) -> TextAreaField:
+    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAX * (LINE_MAX + 2))])
+
+
+def split_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class BuilderForm(FlaskForm):
+    """The whole tailored program: patient details, exercises with doses, advice, print options."""
+
+    diagnosis = HiddenField(validators=[DataRequired()])
+    handout_id = HiddenField()
+    patient_name = StringField("Patient name as printed", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+    affected_side = SelectField("Affected side", choices=list(AFFECTED_SIDES.items()))
+    therapist_name = StringField("Therapist", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+    handout_date = DateField("Date", validators=[DataRequired(message="Enter the date of this handout.")])
+    next_visit = DateField("Next visit", validators=[Optional()])
+    paper = SelectField("Paper size", choices=list(PAPER_SIZES.items()))
+    include_log = BooleanField("Include the 2-week exercise log page")
+    exercises = FieldList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
+    activity_modifications = FieldList(FormField(AdviceRowForm), max_entries=30)
+    sitting_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
+    sleep_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
+    red_flags = FieldList(FormField(AdviceRowForm), max_entries=30)
+    precautions = FieldList(FormField(PrecautionRowForm), max_entries=20)
+    own_activity_modifications = _own_lines("Your own lines (one per line)")
+    own_sitting_advice = _own_lines("Your own lines (one per line)")
+    own_sleep_advice = _own_lines("Your own lines (one per line)")
+    own_red_flags = _own_lines("Your own lines (one per line)")
+    catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
+
+    def __init__(self, *args, catalog: Catalog, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.catalog = catalog
+
+    def validate_diagnosis(self, field: HiddenField) -> None:
+        if self.catalog.diagnosis(field.data or "") is None:
+            raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
+
+    def validate_next_visit(self, field: DateField) -> None:
+        if field.data and self.handout_date.data and field.data < self.handout_date.data:
+            raise ValidationError("The next visit cannot be before the handout date.")
+
+    def validate_exercises(self, field: FieldList) -> None:
+        if len(field.entries) == 0:
+            raise ValidationError("Add at least one exercise.")
+        if len(field.entries) > MAX_EXERCISES:
+            raise ValidationError(f"A program can have at most {MAX_EXERCISES} exercises.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for row in self.exercises.entries:
+            valid &= self._validate_row(row.form)
+        for name in ADVICE_SECTIONS:
+            own = getattr(self, f"own_{name}")
+            lines = split_lines(own.data)
+            if len(lines) > OWN_LINES_MAX:
+                own.errors.append(f"Add at most {OWN_LINES_MAX} lines here.")
+                valid = False
+            if any(len(line) > LINE_MAX for line in lines):
+                own.errors.append(f"Keep each line under {LINE_MAX} characters.")
+                valid = False
+        return valid
+
+    def _validate_row(self, row: ExerciseRowForm) -> bool:
+        exercise = self.catalog.exercise(row.exercise.data or "")
+        if exercise is None:
+            row.exercise.errors.append("This exercise is not in the catalog. Remove it and add another.")
+            return False
+        needed = {"reps": ["sets", "reps"], "hold": ["sets", "hold_seconds"],
+                  "minutes": ["minutes"]}[exercise.dose_kind]
+        needed += ["times_per_day", "days_per_week"]
+        valid = True
+        for name in needed:
+            field = row[name]
+            if field.data is None and not field.errors:
+                field.errors.append("Enter a number." if field.raw_data and field.raw_data[0].strip()
+                                    else "This is needed.")
+                valid = False
+        if not exercise.per_side and row.side.data:
+            row.side.data = ""
+        if exercise.per_side and not row.side.data:
+            row.side.errors.append("Choose a side.")
+            valid = False
+        return valid
+
+    def to_program(self) -> Program:
+        """The validated form as a :class:`Program` (call only after ``validate()``)."""
+        items = []
+        for row in self.exercises.entries:
+            data = row.form
+            exercise = self.catalog.exercises[data.exercise.data]
+            kind = exercise.dose_kind
+            dose = Dose(
+                sets=data.sets.data if kind != "minutes" else 1,
+                reps=data.reps.data if kind == "reps" else None,
+                hold_seconds=data.hold_seconds.data if kind in ("reps", "hold") else None,
+                rest_seconds=data.rest_seconds.data or 0,
+                times_per_day=data.times_per_day.data,
+                days_per_week=data.days_per_week.data,
+                minutes=data.minutes.data if kind == "minutes" else None,
+            )
+            items.append(ProgramItem(exercise=exercise.slug, dose=dose, side=data.side.data or "",
+                                     resistance=(data.resistance.data or "").strip(),
+                                     note=(data.note.data or "").strip()))
+        sections = {}
+        for name in ADVICE_SECTIONS:
+            rows = [AdviceLine(r.form.text.data, bool(r.form.included.data))
+                    for r in getattr(self, name).entries if (r.form.text.data or "").strip()]
+            rows += [AdviceLine(line, True, custom=True)
+                     for line in split_lines(getattr(self, f"own_{name}").data)]
+            sections[name] = tuple(rows)
+        return Program(
+            diagnosis=self.diagnosis.data,
+            items=tuple(items),
+            precautions=tuple(Precaution(r.form.move.data, r.form.text.data, bool(r.form.included.data))
+                              for r in self.precautions.entries),
+            patient_name=(self.patient_name.data or "").strip(),
+            affected_side=self.affected_side.data or "",
+            therapist_name=(self.therapist_name.data or "").strip(),
+            handout_date=self.handout_date.data or date.today(),
+            next_visit=self.next_visit.data,
+            paper=self.paper.data,
+            include_log=bool(self.include_log.data),
+            **sections,
+        )
+
+
+def form_data_from_program(program: Program) -> dict:
+    """Initial form data for a program (a diagnosis default or a saved version)."""
+    data = {
+        "diagnosis": program.diagnosis,
+        "patient_name": program.patient_name,
+        "affected_side": program.affected_side,
+        "therapist_name": program.therapist_name,
+        "handout_date": program.handout_date,
+        "next_visit": program.next_visit,
+        "paper": program.paper,
+        "include_log": program.include_log,
+        "exercises": [
+            {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side,
+             "resistance": item.resistance, "note": item.note}
+            for item in program.items
+        ],
+        "precautions": [{"move": p.move, "text": p.text, "included": p.included}
+                        for p in program.precautions],
+    }
+    for name in ADVICE_SECTIONS:
+        lines = getattr(program, name)
+        data[name] = [{"text": a.text, "included": a.included} for a in lines if not a.custom]
+        data[f"own_{name}"] = "\n".join(a.text for a in lines if a.custom)
+    return data
+
+
+class ClinicForm(FlaskForm):
+    """The clinic's branding as printed on every handout."""
+
+    name = StringField("Clinic name", validators=[
+        DataRequired(message="Enter the clinic's name."), Length(max=120)])
+    address = StringField("Address", validators=[Optional(), Length(max=200)])
+    phone = StringField("Phone", validators=[
+        Optional(), Length(max=40),
+        Regexp(r"^[0-9+()./ \-]*$", message="Use digits, spaces and + ( ) - . / only.")])
+    website = StringField("Website", validators=[Optional(), Length(max=120)])
+    accent_colour = ColorField("Accent colour", validators=[
+        DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
+    default_paper = SelectField("Default paper size", choices=list(PAPER_SIZES.items()))
+    logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
+    remove_logo = BooleanField("Remove the current logo")
+
+    def validate_website(self, field: StringField) -> None:
+        if field.data and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", field.data, re.I):
+            raise ValidationError("Enter a web address like clinic.example or https://clinic.example.")
+
+
+__all__ = ["BuilderForm", "ClinicForm", "ExerciseRowForm", "form_data_from_program", "split_lines", "URL"]

@@ -1,0 +1,91 @@
+"""Content in exercises_db/: valid, linked, safe by its own rules, and plain."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from prescribe.catalog import check_content, default_content_root, load_catalog_collecting
+from prescribe.catalog.readability import assess, find_jargon
+
+
+def test_shipped_content_has_no_errors():
+    assert [str(e) for e in check_content()] == []
+
+
+def test_catalog_has_the_articles_diagnoses_and_exercises(catalog):
+    assert {"hip-impingement", "hip-pain"} <= set(catalog.diagnoses)
+    names = {e.name.lower() for e in catalog.exercises.values()}
+    aliases = {a.lower() for e in catalog.exercises.values() for a in e.aliases}
+    for needed in ("donkey kick with band", "side-lying leg raise with band", "clamshell",
+                   "seated hip flexor stretch", "figure-4 stretch", "squat", "seated march", "bridge"):
+        assert needed in names | aliases, needed
+
+
+def test_every_default_program_uses_existing_exercises_and_keeps_its_own_rules(catalog):
+    for diagnosis in catalog.diagnoses.values():
+        assert 1 <= len(diagnosis.program) <= 20
+        for entry in diagnosis.program:
+            exercise = catalog.exercises[entry.exercise]
+            assert catalog.broken_rules(diagnosis, exercise) == [], (diagnosis.slug, exercise.slug)
+
+
+def test_easier_and_harder_links_resolve(catalog):
+    for exercise in catalog.exercises.values():
+        for target in (exercise.easier, exercise.harder):
+            assert target is None or target in catalog.exercises
+
+
+def _copy_content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(default_content_root(), root)
+    return root
+
+
+def test_errors_name_the_file_and_field(tmp_path):
+    root = _copy_content(tmp_path)
+    bridge = root / "exercises" / "bridge.toml"
+    bridge.write_text(bridge.read_text().replace("sets = 3", "sets = 40").replace('position = "lying-back"', 'position = "upside-down"'))
+    _, errors = load_catalog_collecting(root)
+    found = {(e.file, e.field) for e in errors}
+    assert ("exercises/bridge.toml", "dose.sets") in found
+    assert ("exercises/bridge.toml", "position") in found
+
+
+def test_a_default_program_naming_a_missing_exercise_is_reported(tmp_path):
+    root = _copy_content(tmp_path)
+    path = root / "diagnoses" / "hip-pain.toml"
+    path.write_text(path.read_text().replace('exercise = "bridge"', 'exercise = "no-such-exercise"', 1))
+    _, errors = load_catalog_collecting(root)
+    assert any(e.file == "diagnoses/hip-pain.toml" and "no-such-exercise" in e.message for e in errors)
+
+
+def test_check_content_fails_hard_text_and_jargon(tmp_path):
+    root = _copy_content(tmp_path)
+    path = root / "exercises" / "clamshell.toml"
+    text = path.read_text()
+    path.write_text(text.replace(
+        'purpose = ', 'purpose = "Facilitates neuromuscular recruitment of the posterolateral gluteal musculature, '
+                      'improving contralateral pelvic stabilisation during ambulation." #', 1))
+    errors = [e for e in check_content(root) if e.file == "exercises/clamshell.toml"]
+    messages = " ".join(e.message for e in errors)
+    assert "too hard to read" in messages
+    assert "contralateral" in messages
+
+
+def test_readability_separates_plain_from_clinical_text():
+    plain = assess(["Lie on your back.", "Bend your knees.", "Lift your hips.", "Lower them slowly."])
+    clinical = assess(["Perform unilateral hip abduction with concomitant lumbopelvic stabilisation."])
+    assert clinical.grade > 7
+    assert plain.ok
+    assert not clinical.ok
+    assert find_jargon(["Turn your leg in (internal rotation)."]) == ("internal rotation",)
+
+
+def test_check_content_command_exits_non_zero_on_errors(tmp_path, app):
+    root = _copy_content(tmp_path)
+    (root / "exercises" / "squat.toml").write_text('name = "Squat"\n')
+    app.config["CONTENT_ROOT"] = str(root)
+    result = app.test_cli_runner().invoke(args=["check-content"])
+    assert result.exit_code == 1
+    assert "exercises/squat.toml" in result.output

@@ -1,0 +1,52 @@
+"""Programs and doses as plain functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from prescribe.catalog import Dose
+from prescribe.programs import Precaution, Program, default_program, dose_in_words, safety_warnings
+
+
+@pytest.mark.parametrize(("dose", "side", "expected"), [
+    (Dose(3, 10, None, 60, 2, 7), "left",
+     ["Do 10 times.", "Rest 1 minute.", "Do this 3 times.", "Twice a day, every day.", "Left leg only."]),
+    (Dose(2, 12, None, 60, 1, 4), "both",
+     ["Do 12 times with each leg.", "Rest 1 minute.", "Do this 2 times.", "Once a day, 4 days a week."]),
+    (Dose(3, None, 30, 15, 1, 7), "both",
+     ["Hold for 30 seconds.", "Rest 15 seconds.", "Do this 3 times.", "Once a day, every day.", "Do both legs."]),
+    (Dose(3, 10, 3, 90, 3, 5), "",
+     ["Do 10 times.", "Hold each one for 3 seconds.", "Rest 1 minute 30 seconds.", "Do this 3 times.",
+      "3 times a day, 5 days a week."]),
+    (Dose(1, None, None, 0, 1, 5, minutes=10), "",
+     ["Keep going for 10 minutes.", "Once a day, 5 days a week."]),
+    (Dose(1, 1, None, 0, 1, 1), "right",
+     ["Do 1 time.", "Once a day, 1 day a week.", "Right leg only."]),
+])
+def test_dose_in_plain_words(dose, side, expected):
+    assert dose_in_words(dose, side) == expected
+
+
+def test_default_program_follows_the_diagnosis(catalog):
+    diagnosis = catalog.diagnoses["hip-impingement"]
+    program = default_program(diagnosis, catalog, today=date(2026, 11, 21))
+    assert [i.exercise for i in program.items] == [e.exercise for e in diagnosis.program]
+    assert [i.dose for i in program.items] == [e.dose for e in diagnosis.program]
+    assert all(a.included for a in program.red_flags)
+    assert [a.text for a in program.sitting_advice] == list(diagnosis.sitting_advice)
+    assert {p.move for p in program.precautions} == {r.move for r in diagnosis.avoid}
+
+
+def test_program_round_trips_through_its_stored_form(catalog):
+    program = default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21))
+    assert Program.from_dict(program.as_dict()) == program
+
+
+def test_adding_an_exercise_that_breaks_a_selected_rule_warns(catalog):
+    precautions = [Precaution("flexion-rotation", "No bending and turning together.")]
+    warnings = safety_warnings(["bridge", "figure-4-stretch"], precautions, catalog)
+    assert list(warnings) == [1]
+    unticked = [Precaution("flexion-rotation", "No bending and turning together.", included=False)]
+    assert safety_warnings(["figure-4-stretch"], unticked, catalog) == {}
