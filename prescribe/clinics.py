@@ -84,7 +84,9 @@ def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
                 image = image.convert("RGBA")
     except LogoError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise LogoError(f"The logo is larger than {max_pixels} pixels on a side.") from None
+    except UnidentifiedImageError:
         raise LogoError("The logo must be a PNG or JPEG image.") from None
     except (OSError, SyntaxError, ValueError):
         raise LogoError("The logo file is damaged or incomplete. Please export it again.") from None

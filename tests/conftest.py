@@ -56,9 +56,12 @@ def csrf_token(html: str) -> str:
 
 def builder_form(client, diagnosis: str) -> dict[str, str | list[str]]:
     """The builder's form fields exactly as a browser would submit them, with nothing changed."""
-    from html.parser import HTMLParser
+    return form_fields(client.get(f"/build/{diagnosis}").get_data(as_text=True))
 
-    html = client.get(f"/build/{diagnosis}").get_data(as_text=True)
+
+def form_fields(html: str) -> dict[str, str | list[str]]:
+    """The fields a browser would submit from the page's form (without pressing a button)."""
+    from html.parser import HTMLParser
 
     class Fields(HTMLParser):
         def __init__(self):

@@ -94,8 +94,7 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 16) 
         )
         if len(document.pages) > max_pages:
             raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode(),
-                                 font_config=fonts)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode())
     return RenderedPdf(pdf=pdf, page_count=len(document.pages))
 
 

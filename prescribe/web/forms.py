@@ -20,7 +20,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from prescribe.catalog import Catalog, Dose
 from prescribe.catalog.loader import DOSE_LIMITS
@@ -38,6 +39,11 @@ from prescribe.programs import (
 
 OWN_LINES_MAX = 8
 LINE_MAX = 200
+
+
+def choices(options: dict[str, str]) -> list[SelectChoice]:
+    """Select options from a value -> label mapping, in order."""
+    return [SelectChoice(value, label) for value, label in options.items()]
 
 
 def _range(name: str, label: str, unit: str = "") -> IntegerField:
@@ -59,7 +65,7 @@ class ExerciseRowForm(Form):
     rest_seconds = _range("rest_seconds", "Rest (seconds)", " seconds")
     times_per_day = _range("times_per_day", "Times a day")
     days_per_week = _range("days_per_week", "Days a week")
-    side = SelectField("Side", choices=[("", "—"), *SIDES.items()], validate_choice=True)
+    side = SelectField("Side", choices=choices({"": "—", **SIDES}), validate_choice=True)
     resistance = StringField("Band or weight", validators=[
         Length(max=40, message="Keep this under 40 characters.")])
     note = TextAreaField("Note to the patient", validators=[
@@ -92,12 +98,12 @@ class BuilderForm(FlaskForm):
     handout_id = HiddenField()
     patient_name = StringField("Patient name as printed", validators=[
         Optional(), Length(max=80, message="Keep the name under 80 characters.")])
-    affected_side = SelectField("Affected side", choices=list(AFFECTED_SIDES.items()))
+    affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
     therapist_name = StringField("Therapist", validators=[
         Optional(), Length(max=80, message="Keep the name under 80 characters.")])
-    handout_date = DateField("Date", validators=[DataRequired(message="Enter the date of this handout.")])
+    handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
     next_visit = DateField("Next visit", validators=[Optional()])
-    paper = SelectField("Paper size", choices=list(PAPER_SIZES.items()))
+    paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
     include_log = BooleanField("Include the 2-week exercise log page")
     exercises = FieldList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
     activity_modifications = FieldList(FormField(AdviceRowForm), max_entries=30)
@@ -246,7 +252,7 @@ class ClinicForm(FlaskForm):
     website = StringField("Website", validators=[Optional(), Length(max=120)])
     accent_colour = ColorField("Accent colour", validators=[
         DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
-    default_paper = SelectField("Default paper size", choices=list(PAPER_SIZES.items()))
+    default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))
     logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
     remove_logo = BooleanField("Remove the current logo")
 

@@ -1,0 +1,187 @@
+"""The builder through the Flask client, CSRF on: defaults, tailoring, errors, download."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from markupsafe import escape
+from pypdf import PdfReader
+
+from .conftest import builder_form, csrf_token
+
+
+def test_start_page_lists_diagnoses_with_a_plain_description(client, catalog):
+    html = client.get("/").get_data(as_text=True)
+    for diagnosis in catalog.diagnoses.values():
+        assert str(escape(diagnosis.name)) in html
+        assert str(escape(diagnosis.summary)) in html
+
+
+def test_start_page_search_filters_diagnoses(client):
+    html = client.get("/?q=impingement").get_data(as_text=True)
+    assert "Hip impingement" in html
+    assert "Hip osteoarthritis" not in html
+
+
+def test_builder_opens_with_the_default_program(client, catalog):
+    html = client.get("/build/hip-impingement").get_data(as_text=True)
+    for entry in catalog.diagnoses["hip-impingement"].program:
+        assert catalog.exercises[entry.exercise].name in html
+    for line in catalog.diagnoses["hip-impingement"].red_flags:
+        assert str(escape(line)) in html
+
+
+def test_unknown_diagnosis_is_a_404_page(client):
+    response = client.get("/build/no-such-thing")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_download_returns_the_pdf_with_a_dated_filename(client):
+    form = builder_form(client, "hip-impingement")
+    form["handout_date"] = "2026-11-21"
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == "attachment; filename=hip-impingement-2026-11-21.pdf"
+    assert len(PdfReader(io.BytesIO(response.data)).pages) >= 3
+
+
+def test_a_post_without_csrf_token_is_refused(client):
+    form = builder_form(client, "hip-impingement")
+    del form["csrf_token"]
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("exercises-0-sets", "0", "Enter a number from 1 to 10."),
+    ("exercises-0-sets", "11", "Enter a number from 1 to 10."),
+    ("exercises-0-reps", "101", "Enter a number from 1 to 100."),
+    ("exercises-0-reps", "ten", "Enter a number"),
+    ("exercises-0-times_per_day", "7", "Enter a number from 1 to 6."),
+    ("exercises-0-days_per_week", "8", "Enter a number from 1 to 7."),
+    ("exercises-0-days_per_week", "", "This is needed."),
+    ("exercises-0-note", "x" * 201, "Keep the note under 200 characters."),
+    ("exercises-0-resistance", "r" * 41, "Keep this under 40 characters."),
+    ("patient_name", "N" * 81, "Keep the name under 80 characters."),
+    ("exercises-0-exercise", "made-up-exercise", "This exercise is not in the catalog."),
+    ("diagnosis", "made-up-diagnosis", "Unknown diagnosis."),
+    ("handout_date", "31/31/2026", "Not a valid date value."),
+])
+def test_bad_input_gets_a_message_and_keeps_everything_typed(client, field, value, message):
+    form = builder_form(client, "hip-impingement")
+    form["patient_name"] = form.get("patient_name") or "Ann Example"
+    if field != "patient_name":
+        form["patient_name"] = "Ann Example"
+    form["exercises-1-note"] = "Keep the band light this week."
+    form[field] = value
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert "Keep the band light this week." in html
+    if field != "patient_name":
+        assert 'value="Ann Example"' in html
+    if field.startswith("exercises-0-") and field != "exercises-0-exercise":
+        assert value in html
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("exercises-5-hold_seconds", "301", "Enter a number from 1 to 300 seconds."),
+    ("exercises-5-hold_seconds", "0", "Enter a number from 1 to 300 seconds."),
+])
+def test_hold_time_outside_1_to_300_seconds_is_refused(client, field, value, message):
+    form = builder_form(client, "hip-impingement")
+    form[field] = value
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def _rows(form):
+    return sorted({k.split("-")[1] for k in form if k.startswith("exercises-")}, key=int)
+
+
+def test_a_program_needs_at_least_one_exercise(client):
+    form = builder_form(client, "hip-pain")
+    form = {k: v for k, v in form.items() if not k.startswith("exercises-")}
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert "Add at least one exercise." in response.get_data(as_text=True)
+
+
+def test_a_program_has_at_most_twenty_exercises(client):
+    form = builder_form(client, "hip-pain")
+    for index in range(len(_rows(form)), 21):
+        for key in ("exercise", "sets", "reps", "rest_seconds", "times_per_day", "days_per_week"):
+            form[f"exercises-{index}-{key}"] = form[f"exercises-0-{key}"]
+    form["action"] = "download"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert "at most 20 exercises" in response.get_data(as_text=True)
+
+
+def test_adding_an_exercise_keeps_unsaved_invalid_input(client):
+    form = builder_form(client, "hip-impingement")
+    count = len(_rows(form))
+    form["exercises-0-sets"] = "99"
+    form["patient_name"] = "Ann Example"
+    form["action"] = "add:figure-4-stretch"
+    html = client.post("/build/", data=form).get_data(as_text=True)
+    assert 'value="99"' in html
+    assert 'value="Ann Example"' in html
+    assert f'name="exercises-{count}-exercise" type="hidden" value="figure-4-stretch"' in html
+    assert "Caution for this diagnosis" in html
+
+
+def test_removing_and_moving_rows_keeps_the_other_rows_values(client):
+    form = builder_form(client, "hip-impingement")
+    first, second, third = (form[f"exercises-{i}-exercise"] for i in range(3))
+    form["exercises-2-note"] = "third row note"
+    form["action"] = "remove:0"
+    after_remove = client.post("/build/", data=form).get_data(as_text=True)
+    assert f'name="exercises-0-exercise" type="hidden" value="{second}"' in after_remove
+    assert first not in after_remove.split('name="exercises-0-exercise"')[1][:60]
+    form = builder_form(client, "hip-impingement")
+    form["exercises-2-note"] = "third row note"
+    form["action"] = "up:2"
+    moved = client.post("/build/", data=form).get_data(as_text=True)
+    assert f'name="exercises-1-exercise" type="hidden" value="{third}"' in moved
+    assert 'id="exercises-1-note" maxlength' in moved or "third row note" in moved.split('name="exercises-1-note"')[1][:200]
+
+
+def test_catalog_search_in_the_builder_finds_by_name_position_and_equipment(client):
+    form = builder_form(client, "hip-pain")
+    form["catalog_query"] = "band"
+    form["action"] = "search"
+    html = client.post("/build/", data=form).get_data(as_text=True)
+    assert 'value="add:banded-clamshell"' in html
+    form["catalog_query"] = "kneeling"
+    html = client.post("/build/", data=form).get_data(as_text=True)
+    assert 'value="add:kneeling-hip-flexor-stretch"' in html
+
+
+def test_adding_an_unknown_exercise_in_a_crafted_post_is_refused(client):
+    form = builder_form(client, "hip-pain")
+    form["action"] = "add:../../etc/passwd"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert "That exercise is not in the catalog." in response.get_data(as_text=True)
+
+
+def test_next_visit_before_handout_date_is_refused(client):
+    form = builder_form(client, "hip-pain")
+    form.update(handout_date="2026-11-21", next_visit="2026-11-01", action="download")
+    response = client.post("/build/", data=form)
+    assert "The next visit cannot be before the handout date." in response.get_data(as_text=True)
+
+
+def test_csrf_token_is_in_every_builder_form(client):
+    assert csrf_token(client.get("/build/hip-pain").get_data(as_text=True))

@@ -1,0 +1,153 @@
+"""The printed handout, read back from the PDF: what the patient holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from prescribe.clinics import branding_for, ensure_default_clinic
+from prescribe.db import get_session
+from prescribe.handout import build_handout_view, render_handout_html, render_program
+from prescribe.programs import default_program, dose_in_words
+
+from .conftest import builder_form
+from .pdf_helpers import column_texts, metadata, page_texts, pages_containing
+
+
+def _render(app, catalog, slug, **changes):
+    from dataclasses import replace
+    from pathlib import Path
+
+    with app.app_context():
+        clinic = ensure_default_clinic(get_session(), Path(app.instance_path))
+        program = replace(default_program(catalog.diagnoses[slug], catalog, today=date(2026, 11, 21)),
+                          **changes)
+        return program, render_program(program, catalog, branding_for(clinic))
+
+
+def test_tailored_download_prints_every_exercise_dose_and_section(client, catalog, weasyprint_log):
+    form = builder_form(client, "hip-impingement")
+    form.update({"exercises-0-sets": "4", "exercises-0-reps": "12", "exercises-0-side": "left",
+                 "exercises-0-times_per_day": "2", "exercises-0-days_per_week": "7",
+                 "exercises-0-note": "Slow and steady.", "patient_name": "Ann Example",
+                 "own_sitting_advice": "Use the blue cushion at work.", "action": "download"})
+    response = client.post("/build/", data=form)
+    assert response.status_code == 200
+    pages = page_texts(response.data)
+    text = " ".join(pages)
+    left_columns = [left for left, _ in column_texts(response.data)]
+    assert pages_containing(left_columns, "Do 12 times. Rest 1 minute. Do this 4 times. Twice a day, every day. Left leg only.")
+    assert "Slow and steady." in text
+    assert "Use the blue cushion at work." in text
+    diagnosis = catalog.diagnoses["hip-impingement"]
+    for entry in diagnosis.program:
+        assert catalog.exercises[entry.exercise].name in text
+    for line in (*diagnosis.activity_modifications, *diagnosis.red_flags, *diagnosis.sitting_advice):
+        assert line in text, line
+    assert weasyprint_log() == []
+
+
+@pytest.mark.parametrize("slug", ["hip-impingement", "hip-pain"])
+def test_pages_are_numbered_and_no_exercise_card_splits(app, catalog, slug, weasyprint_log):
+    program, rendered = _render(app, catalog, slug)
+    pages = page_texts(rendered.pdf)
+    total = len(pages)
+    assert rendered.page_count == total
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in page
+    columns = column_texts(rendered.pdf)
+    left = [left for left, _ in columns]
+    right = [right for _, right in columns]
+    for position, item in enumerate(program.items, start=1):
+        exercise = catalog.exercises[item.exercise]
+        heading_pages = pages_containing(pages, f"{position} {exercise.name}")
+        assert len(heading_pages) == 1, exercise.name
+        page = heading_pages[0]
+        assert page in pages_containing(left, " ".join(dose_in_words(item.dose, item.side))), exercise.name
+        assert page in pages_containing(right, f"Stop if {exercise.stop_if}."), exercise.name
+        assert page in pages_containing(right, exercise.steps[0]), exercise.name
+    assert weasyprint_log() == []
+
+
+def test_pdf_metadata_has_the_title_and_clinic_but_never_the_patient(app, catalog):
+    _, rendered = _render(app, catalog, "hip-impingement", patient_name="Zqxcanary Patient")
+    info = metadata(rendered.pdf)
+    assert info.title == "Home exercise program: Hip impingement"
+    assert info.author == "Riverside Physical Therapy"
+    assert b"Zqxcanary" not in rendered.pdf  # subset fonts and compression: name never in plain bytes
+    assert "Zqxcanary Patient" in page_texts(rendered.pdf)[0]
+
+
+def test_log_page_is_optional_and_lists_every_exercise(app, catalog):
+    program, with_log = _render(app, catalog, "hip-pain")
+    _, without_log = _render(app, catalog, "hip-pain", include_log=False)
+    last = page_texts(with_log.pdf)[-1]
+    assert "My exercise log" in last
+    for item in program.items:
+        assert catalog.exercises[item.exercise].name in last
+    assert "My exercise log" not in " ".join(page_texts(without_log.pdf))
+    assert without_log.page_count == with_log.page_count - 1
+
+
+def test_paper_size_letter_and_a4(app, catalog):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    _, letter = _render(app, catalog, "hip-pain", paper="letter")
+    _, a4 = _render(app, catalog, "hip-pain", paper="a4")
+    letter_box = PdfReader(BytesIO(letter.pdf)).pages[0].mediabox
+    a4_box = PdfReader(BytesIO(a4.pdf)).pages[0].mediabox
+    assert (round(float(letter_box.width)), round(float(letter_box.height))) == (612, 792)
+    assert (round(float(a4_box.width)), round(float(a4_box.height))) == (595, 842)
+
+
+def _struct_elements(node, found):
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, ArrayObject):
+        for child in node:
+            _struct_elements(child, found)
+    elif isinstance(node, DictionaryObject):
+        if "/S" in node:
+            found.append(node)
+        if "/K" in node:
+            _struct_elements(node["/K"], found)
+
+
+def test_handout_is_a_tagged_pdf_with_language_and_alt_text_on_every_figure(app, catalog):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    _, rendered = _render(app, catalog, "hip-impingement")
+    root = PdfReader(BytesIO(rendered.pdf)).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] is True or root["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    assert root["/Lang"] == "en"
+    elements: list = []
+    _struct_elements(root["/StructTreeRoot"], elements)
+    kinds = {str(e["/S"]) for e in elements}
+    assert {"/H1", "/H2", "/L", "/LI"} <= kinds
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert all(str(f.get("/Alt", "")).strip() for f in figures)
+
+
+def test_every_handout_carries_the_disclaimer(app, catalog):
+    _, rendered = _render(app, catalog, "hip-pain")
+    disclaimer = catalog.handout_text.disclaimer
+    assert all(disclaimer in page for page in page_texts(rendered.pdf))
+
+
+def test_user_text_is_escaped_in_the_html(app, catalog):
+    from dataclasses import replace
+    from pathlib import Path
+
+    with app.app_context():
+        clinic = ensure_default_clinic(get_session(), Path(app.instance_path))
+        program = default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21))
+        program = replace(program, patient_name="<script>alert(1)</script>")
+        html = render_handout_html(build_handout_view(program, catalog, branding_for(clinic)))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html

@@ -1,0 +1,84 @@
+"""The PDF engine may load only the app's own assets: no local files, no network, no attachments."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+
+import pytest
+from pypdf import PdfReader
+
+from prescribe.handout import html_to_pdf
+
+from .conftest import builder_form
+from .pdf_helpers import column_texts
+
+
+@pytest.fixture
+def loopback_server():
+    """An HTTP server on 127.0.0.1 that counts every request it receives."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def _attachments(pdf: bytes) -> dict:
+    return dict(PdfReader(io.BytesIO(pdf)).attachments)
+
+
+def test_markup_typed_into_a_note_prints_as_text_and_fetches_nothing(client, loopback_server):
+    url, hits = loopback_server
+    note = (f'<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/hostname"> '
+            f'<img src="{url}/pixel.png">')
+    form = builder_form(client, "hip-pain")
+    form.update({"exercises-0-note": note[:200], "action": "download"})
+    response = client.post("/build/", data=form)
+    assert response.status_code == 200
+    assert hits == []
+    assert _attachments(response.data) == {}
+    printed = "".join(right for _, right in column_texts(response.data)).replace(" ", "")
+    assert '<imgsrc="file:///etc/passwd">' in printed  # the typed markup, as visible text
+
+
+def test_engine_refuses_files_outside_its_assets_and_every_network_url(loopback_server, caplog):
+    """Even if a template bug let markup through, the fetcher refuses it."""
+    url, hits = loopback_server
+    html = (f'<html lang="en"><head><title>t</title>'
+            f'<link rel="attachment" href="file:///etc/hostname">'
+            f'<link rel="stylesheet" href="{url}/style.css"></head><body>'
+            f'<img src="file:///etc/passwd" alt="x"><img src="{url}/img.png" alt="y">'
+            f'<img src="../../../../etc/passwd" alt="z"><p>ok</p></body></html>')
+    rendered = html_to_pdf(html)
+    assert hits == []
+    assert _attachments(rendered.pdf) == {}
+    with open("/etc/hostname", "rb") as handle:
+        hostname = handle.read().strip()
+    assert not hostname or hostname not in rendered.pdf
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) >= 4
+
+
+def test_engine_still_loads_its_own_fonts_and_stylesheet():
+    from prescribe.handout.pdf import STATIC_ROOT, make_fetcher
+
+    fetcher = make_fetcher()
+    font = STATIC_ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
+    assert fetcher.fetch(font.as_uri()).read() == font.read_bytes()
+    with pytest.raises(ValueError):
+        fetcher.fetch((STATIC_ROOT / ".." / "__init__.py").resolve().as_uri())
