@@ -185,3 +185,19 @@ def test_next_visit_before_handout_date_is_refused(client):
 
 def test_csrf_token_is_in_every_builder_form(client):
     assert csrf_token(client.get("/build/hip-pain").get_data(as_text=True))
+
+
+def test_preview_shows_the_pdf_inline_without_saving_a_version(client):
+    form = builder_form(client, "hip-pain")
+    form["action"] = "preview"
+    response = client.post("/build/", data=form)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    assert "Handouts you download appear here" in client.get("/").get_data(as_text=True)
+
+
+def test_enter_in_a_text_box_triggers_a_harmless_update_first(client):
+    html = client.get("/build/hip-pain").get_data(as_text=True)
+    first_button = html.index("<button")
+    assert 'value="update"' in html[first_button:first_button + 80]

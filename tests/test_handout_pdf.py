@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -48,7 +49,10 @@ def test_tailored_download_prints_every_exercise_dose_and_section(client, catalo
     assert weasyprint_log() == []
 
 
-@pytest.mark.parametrize("slug", ["hip-impingement", "hip-pain"])
+ALL_DIAGNOSES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
+
+
+@pytest.mark.parametrize("slug", ALL_DIAGNOSES)
 def test_pages_are_numbered_and_no_exercise_card_splits(app, catalog, slug, weasyprint_log):
     program, rendered = _render(app, catalog, slug)
     pages = page_texts(rendered.pdf)
