@@ -155,3 +155,19 @@ def test_user_text_is_escaped_in_the_html(app, catalog):
         html = render_handout_html(build_handout_view(program, catalog, branding_for(clinic)))
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_a_twenty_exercise_program_prints_its_whole_log(app, catalog, weasyprint_log):
+    slugs = sorted(catalog.exercises)[:20]
+    from prescribe.programs import new_item
+
+    items = tuple(new_item(catalog.exercises[s]) for s in slugs)
+    program, rendered = _render(app, catalog, "hip-pain", items=items)
+    pages = page_texts(rendered.pdf)
+    log_pages = [p for p in pages if "My exercise log" in p or "Pain (0 to 10)" in p]
+    log_text = " ".join(pages[-2:])
+    for slug in slugs:
+        assert catalog.exercises[slug].name.split()[0] in log_text
+    assert "Pain (0 to 10)" in pages[-1]
+    assert len(log_pages) >= 1
+    assert weasyprint_log() == []

@@ -13,6 +13,8 @@ from datetime import date
 from prescribe.catalog import Catalog, HandoutText
 from prescribe.programs import Program, dose_in_words
 
+from .log_grid import log_grids
+
 LOG_DAYS = 14
 
 
@@ -77,6 +79,7 @@ class HandoutView:
     red_flags: tuple[str, ...]
     log_rows: tuple[str, ...]
     log_days: int
+    log_grids: tuple[str, ...]
 
     @property
     def page_size(self) -> str:
@@ -117,6 +120,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             stop_if=exercise.stop_if,
             note=item.note,
         ))
+    log_rows = tuple(card.name for card in cards) if program.include_log else ()
     return HandoutView(
         title=f"Home exercise program: {diagnosis.patient_name}",
         lang="en",
@@ -138,8 +142,9 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         sleep_advice=_included(program.sleep_advice),
         avoid=tuple(p.text for p in program.precautions if p.included),
         red_flags=_included(program.red_flags),
-        log_rows=tuple(card.name for card in cards) if program.include_log else (),
+        log_rows=log_rows,
         log_days=LOG_DAYS,
+        log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
     )
 
 
