@@ -20,7 +20,10 @@ def test_catalog_export_lists_every_diagnosis_and_exercise(runner, catalog):
     assert {e["slug"] for e in data["exercises"]} == set(catalog.exercises)
     impingement = next(d for d in data["diagnoses"] if d["slug"] == "hip-impingement")
     assert impingement["program"][0]["exercise"] == catalog.diagnoses["hip-impingement"].program[0].exercise
-    assert {"steps", "tips", "stop_if", "dose", "position", "equipment"} <= set(data["exercises"][0])
+    assert {"steps", "tips", "stop_if", "dose", "position", "equipment", "moves"} <= set(data["exercises"][0])
+    assert all(e["illustration"] and e["illustration"]["alt"] for e in data["exercises"])
+    trochanteric = next(d for d in data["diagnoses"] if d["slug"] == "trochanteric-pain")
+    assert {rule["move"] for rule in trochanteric["avoid"]} >= {"hip-adduction", "side-lying"}
 
 
 def test_handout_command_writes_a_pdf(runner, tmp_path):

@@ -149,7 +149,10 @@ class Exercise:
             "dose": self.dose.as_dict(),
             "easier": self.easier,
             "harder": self.harder,
-            "illustrated": self.illustration is not None,
+            "illustration": None if self.illustration is None else {
+                "alt": self.illustration.alt,
+                "panels": self.illustration.panels,
+            },
         }
 
 

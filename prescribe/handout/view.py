@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from prescribe.catalog import Catalog, HandoutText
 from prescribe.programs import Program, dose_in_words
@@ -91,12 +92,18 @@ def format_date(value: date) -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+@lru_cache(maxsize=1024)
+def illustration_svg(illustration, accent: str) -> str:
+    """An illustration drawn in the clinic's accent colour; figures are immutable, so cached."""
+    from prescribe.illustration import render_svg
+
+    return render_svg(illustration, accent=accent)
+
+
 def _illustration(exercise, accent: str) -> tuple[str | None, str]:
     if exercise.illustration is None:
         return None, f"{exercise.name}: picture not available yet"
-    from prescribe.illustration import render_svg
-
-    return render_svg(exercise.illustration, accent=accent), exercise.illustration.alt
+    return illustration_svg(exercise.illustration, accent), exercise.illustration.alt
 
 
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:

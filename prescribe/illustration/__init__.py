@@ -1,0 +1,92 @@
+"""Exercise illustrations: poses as data, drawn as small pictogram SVGs.
+
+Every exercise has a pose file ``exercises_db/illustrations/<slug>.toml`` holding only numbers
+and names. :func:`parse_illustration` validates one file; :func:`render_svg` draws it as a
+compact inline ``<svg>`` (start and end panels with a motion arrow, or one panel for a hold),
+with the working body parts and the arrows in the clinic's accent colour.
+
+The skeleton
+    A pictogram body about 170 units (cm) tall: ``head``, ``trunk`` (the chest), ``pelvis`` and,
+    for each side, ``upper_arm``, ``forearm`` (with the hand), ``thigh``, ``shin`` and ``foot``.
+    Limbs are ``near_...`` (towards the viewer in the side view; the top side when lying on the
+    side; the picture's right in the front view) or ``far_...`` (drawn in light grey behind the
+    body in the side view). These names are the *parts* used by ``highlight``, ``ground``,
+    props and so on. Named *points* for arrows and props: ``head``, ``neck``, ``chest``,
+    ``waist``, ``pelvis`` (between the hip joints) and per side ``shoulder``, ``elbow``,
+    ``wrist``, ``hand``, ``hip``, ``knee``, ``ankle``, ``heel``, ``toe``.
+
+Angles (degrees; every joint not written is 0, which is standing upright, arms hanging)
+    Body: ``trunk`` leans the chest forward (90 = face down, -90 = lying on the back);
+    ``trunk_side`` leans it sideways towards the far side (90 = lying on the far side, near side
+    up, head to the left in the front view); ``spine`` tucks the pelvis under relative to the
+    chest (negative = low back arched); ``spine_side`` hitches the near side of the pelvis up;
+    ``neck`` bends the chin towards the chest.
+    Limbs (``knee = 90`` sets both sides, ``near_knee`` / ``far_knee`` one side): ``hip`` raises
+    the thigh forward (negative = behind), ``hip_out`` moves the leg out to its side (negative =
+    across the body), ``hip_turn`` turns the thigh out about its own axis, ``knee`` bends the heel
+    towards the buttock, ``ankle`` pulls the toes up (negative = pointed), ``shoulder`` raises the
+    arm forward, ``shoulder_out`` raises it out to the side, ``elbow`` bends the forearm.
+    Ranges are checked (e.g. knee 0..160); the body is posed in 3-D and projected, so a thigh
+    turned towards the viewer is drawn foreshortened.
+
+Placement (keys in a pose table besides the angles)
+    The lowest part rests on the floor (on the mat if there is one), or ``ground = [parts]``
+    names the one or two parts that do; with two, ``solve = "joint"`` adjusts that joint (a
+    plain limb joint such as ``knee`` adjusts both sides) until both touch. ``flat = ["near",
+    "far"]`` keeps those feet flat on the floor, ``lift`` raises the body (a bike's pedals), and
+    in the end pose ``fixed = "point"`` keeps that point where the start pose had it (the heel
+    that stays planted), instead of placing the body on the floor again.
+
+Views
+    ``view = "side"`` (default), ``"front"`` (side steps, leg out to the side, lying on the side;
+    ``elevation = 40`` raises the camera to look down, e.g. for the clamshell) or ``"top"``
+    (looking down on someone lying on their back, e.g. sliding a leg out).
+
+Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }]``)
+    ``floor`` (always drawn), ``mat``, ``chair`` (under the pelvis; ``backrest``, ``height``,
+    ``hold = "near_hand"`` to stand it beside the body under a hand, ``side``), ``wall`` and
+    ``counter`` (``at`` a point, ``side = "left" | "right" | "behind"``), ``step`` (under a foot;
+    ``height``), ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
+    ``band`` / ``belt`` / ``weight`` (``around`` one or two parts, ``at`` a fraction along them),
+    ``belt`` / ``towel`` held ``from`` a hand ``to`` a foot, a folded ``towel`` ``at`` a point, and
+    ``bike``. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
+
+File format
+    ::
+
+        alt = "Lying on your back with your knees bent, then lifting your hips."   # required
+        highlight = ["pelvis", "near_thigh"]    # the working parts, in the accent colour
+        props = ["mat"]
+        view = "side"
+
+        [start]                                 # required
+        trunk = -90
+        hip = 45
+        knee = 90
+        flat = ["near", "far"]
+        ground = ["trunk", "near_foot"]
+        solve = "knee"
+
+        [end]                                   # only for a movement: makes two panels
+        trunk = -118
+        hip = 0
+        knee = 105
+        ground = ["trunk", "near_foot"]
+        solve = "trunk"
+        fixed = "near_heel"
+
+        [motion]                                # required with [end]; or [[motion]] for several
+        point = "pelvis"                        # the arrow follows this point from start to end
+        offset = -14                            # units away from its pivot (its parent joint)
+
+        [[arrows]]                              # straight arrows, e.g. for a hold: push, lean
+        point = "near_knee"
+        direction = -90                         # degrees: 0 = right, 90 = up
+        offset = 10
+        length = 16
+"""
+
+from .poses import Arrow, Illustration, Pose, Prop, parse_illustration
+from .render import render_svg
+
+__all__ = ["Arrow", "Illustration", "Pose", "Prop", "parse_illustration", "render_svg"]

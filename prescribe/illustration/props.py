@@ -1,0 +1,221 @@
+"""Props (floor, mat, chair, wall, counter, step, pillow, ball, band, belt, towel, weight, bike)
+as simple shapes fitted to the posed body.
+
+Furniture is fitted once to the start pose and stays put in both panels; things strapped to the
+body (band, belt, towel, weight) follow the body in each panel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .poses import Prop
+from .skeleton import Figure, Point
+
+MAT_THICKNESS = 3.0
+
+PROP_FILL = "#dedede"
+PROP_LINE = "#8c8c8c"
+FRAME = "#9a9a9a"
+STRAP = "#6a6a6a"
+WHITE = "#ffffff"
+
+# Props drawn in front of the body; the rest stand behind it.
+FRONT_PROPS = frozenset({"band", "belt", "towel", "weight"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A simple SVG shape in picture coordinates (y up).
+
+    ``kind`` is ``"path"`` (``points`` joined by straight lines, ``closed`` or not), ``"circle"``
+    (centre ``points[0]``, ``radius``) or ``"loop"`` (a rounded band of half-width ``radius``
+    around the line ``points[0]``-``points[1]``, drawn as an outline).
+    """
+
+    kind: str
+    points: tuple[Point, ...]
+    fill: str = "none"
+    stroke: str = "none"
+    width: float = 0.0
+    closed: bool = False
+    radius: float = 0.0
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min x, min y, max x, max y) including the stroke."""
+        grow = self.radius + self.width / 2
+        xs = [x for x, _ in self.points]
+        ys = [y for _, y in self.points]
+        return min(xs) - grow, min(ys) - grow, max(xs) + grow, max(ys) + grow
+
+
+def box(x0: float, y0: float, x1: float, y1: float, fill: str = PROP_FILL,
+        stroke: str = PROP_LINE, width: float = 1.6) -> Shape:
+    """A filled rectangle between two corners."""
+    return Shape("path", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), fill, stroke, width, True)
+
+
+def line(*points: Point, stroke: str = FRAME, width: float = 4.0) -> Shape:
+    """A thick open line through ``points``."""
+    return Shape("path", tuple(points), stroke=stroke, width=width)
+
+
+def haloed(shape: Shape, halo: float = 2.4) -> list[Shape]:
+    """``shape`` drawn over a wider white copy, so it stays visible on top of the body."""
+    under = Shape(shape.kind, shape.points, "none", WHITE, shape.width + 2 * halo,
+                  shape.closed, shape.radius)
+    return [under, shape]
+
+
+def _along(figure: Figure, part: str, fraction: float) -> tuple[Point, float]:
+    """The point ``fraction`` of the way along a part, and the part's radius."""
+    p = figure.part(part)
+    (x1, y1), (x2, y2) = p.points[0], p.points[-1]
+    return (x1 + (x2 - x1) * fraction, y1 + (y2 - y1) * fraction), p.radius
+
+
+def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
+                 surface: float, extent: tuple[float, float, float, float]) -> list[Shape]:
+    """Shapes of a piece of furniture, fitted to the figure of its panel (the start by default).
+
+    ``extent`` is the box (min x, min y, max x, max y) holding every pose of the body.
+    """
+    start = figures[prop.get("panel", 1) - 1]
+    pts = start.points
+    kind = prop.type
+    if kind == "mat":
+        x0, y0, x1, y1 = extent
+        if view == "top":
+            return [box(x0 - 8, y0 - 10, x1 + 8, y1 + 10, "#ececec", "#b4b4b4", 1.6)]
+        if elevation:  # the mat seen from above: a floor area from behind to in front of the body
+            dip = math.sin(math.radians(elevation))
+            return [box(x0 - 6, -42 * dip, x1 + 6, 26 * dip, "#eeeeee", "#c4c4c4", 1.4)]
+        return [box(x0 - 6, 0, x1 + 6, MAT_THICKNESS, "#b9b9b9", "#b9b9b9", 1.0)]
+    if kind == "chair":
+        return _chair(start, prop, view)
+    if kind == "wall":
+        x, _ = pts[prop.get("at")]
+        sign = 1 if prop.get("side", "right") == "right" else -1
+        face = x + sign * 7.5
+        return [box(face, surface, face + sign * 9, 190, "#d2d2d2", "#d2d2d2", 1.0)]
+    if kind == "counter":
+        hx, hy = pts[prop.get("at", "near_hand")]
+        top = hy - 4.0
+        if prop.get("side") == "behind":  # a counter behind the body, centred on it
+            cx = pts["pelvis"][0] if view == "front" else hx
+            return [box(cx - 38, 0, cx + 38, top - 5),
+                    box(cx - 42, top - 5, cx + 42, top, "#c4c4c4", PROP_LINE)]
+        sign = 1 if prop.get("side", "right") == "right" else -1
+        front = hx - sign * 7
+        back = front + sign * 40
+        return [
+            box(front + sign * 5, 0, back, top - 5),
+            box(front, top - 5, back, top, "#c4c4c4", PROP_LINE),
+        ]
+    if kind == "step":
+        foot = start.part(prop.get("at", "near_foot"))
+        top = prop.get("height") or foot.lowest()
+        (hx, _), (tx, _) = foot.points
+        if view == "side":
+            x0, x1 = min(hx, tx) - 10, max(hx, tx) + 24
+        else:
+            sign = 1 if hx >= pts["pelvis"][0] else -1
+            x0, x1 = hx - sign * 8, hx + sign * 40
+        return [box(x0, 0, x1, top)]
+    if kind == "pillow":
+        part = start.part(prop.get("at", "head"))
+        cx = sum(x for x, _ in part.points) / len(part.points)
+        top = part.lowest()
+        bottom = top - (part.floor - surface) * start.rise
+        return [Shape("path", ((cx - 13, bottom + 1.5), (cx + 13, bottom + 1.5),
+                               (cx + 13, top - 1.5), (cx - 13, top - 1.5)),
+                      "#ececec", "#9a9a9a", 3.0, True)]
+    if kind == "ball":
+        return [Shape("circle", (pts[prop.get("at")],), "#d4d4d4", PROP_LINE, 1.6,
+                      radius=prop.get("radius", 12.0))]
+    if kind == "bike":
+        return _bike(start)
+    return []
+
+
+def body_shapes(prop: Prop, figure: Figure) -> list[Shape]:
+    """Shapes of something strapped to or held by the body in one panel."""
+    kind = prop.type
+    if kind in ("band", "belt", "weight") and prop.get("around"):
+        parts = prop.get("around")
+        ends = [_along(figure, part, prop.get("at", 0.8)) for part in parts]
+        radius = max(r for _, r in ends)
+        a, b = ends[0][0], ends[-1][0]
+        if kind == "weight":
+            return haloed(Shape("loop", (a, b), "#555555", "#555555", 1.0, radius=radius + 1.5), 1.8)
+        width, colour = (2.4, STRAP) if kind == "band" else (3.2, "#4d4d4d")
+        return haloed(Shape("loop", (a, b), "none", colour, width, radius=radius + 0.6), 1.1)
+    if kind in ("belt", "towel") and prop.get("from"):
+        hand = figure.points[prop.get("from")]
+        target = prop.get("to")
+        side = target.split("_")[0]
+        if f"{side}_heel" in figure.points and target.endswith(("heel", "toe", "ankle")):
+            # loop under the middle of the sole
+            (hx, hy), (tx, ty) = figure.points[f"{side}_heel"], figure.points[f"{side}_toe"]
+            mx, my = (hx + tx * 2) / 3, (hy + ty * 2) / 3
+            length = math.hypot(tx - hx, ty - hy) or 1.0
+            nx, ny = (ty - hy) / length, -(tx - hx) / length  # the sole side of the foot
+            sole = (mx + nx * 5.5, my + ny * 5.5)
+        else:
+            sole = figure.points[target]
+        width, colour = (3.0, "#4d4d4d") if kind == "belt" else (4.2, "#8a8a8a")
+        return haloed(line(hand, sole, stroke=colour, width=width), 1.6)
+    if kind == "towel" and prop.get("at"):
+        x, y = figure.points[prop.get("at")]
+        sign = 1 if prop.get("side", "right") == "right" else -1
+        cx = x + sign * 5
+        return [box(cx - 2.5, y - 9, cx + 2.5, y + 9, "#cfcfcf", "#8a8a8a", 1.6)]
+    return []
+
+
+def _chair(start: Figure, prop: Prop, view: str) -> list[Shape]:
+    """A chair drawn as thick lines: under the buttocks, or beside the body under a hand."""
+    hold = prop.get("hold")
+    sign = -1 if prop.get("side", "left") == "left" else 1   # where the backrest is
+    if hold:
+        hx, hy = start.points[hold]
+        seat = min(prop.get("height") or 46.0, hy - 30)
+        back, front = hx, hx - sign * 41
+        rest_top = hy - 4
+    else:
+        px = start.points[prop.get("at", "pelvis")][0]
+        seat = prop.get("height") or start.part("pelvis").lowest() - 2.5
+        back, front = px + sign * 24, px - sign * 17
+        rest_top = seat + 46
+    if view != "side":
+        mid = (back + front) / 2
+        return [line((mid - 24, seat), (mid + 24, seat), width=5),
+                line((mid - 21, seat), (mid - 21, 0), width=4),
+                line((mid + 21, seat), (mid + 21, 0), width=4)]
+    shapes = [line((back, seat), (front, seat), width=5),
+              line((back - sign, seat), (back - sign, 0), width=4),
+              line((front + sign, seat), (front + sign, 0), width=4)]
+    if prop.get("backrest", True):
+        shapes.append(line((back + sign * 2, seat), (back + sign * 4, rest_top), width=5))
+    return shapes
+
+
+def _bike(start: Figure) -> list[Shape]:
+    pts = start.points
+    px = pts["pelvis"][0]
+    seat = start.part("pelvis").lowest() - 2.5
+    near, far = start.part("near_foot").points, start.part("far_foot").points
+    pedal_near = ((near[0][0] + near[1][0]) / 2, (near[0][1] + near[1][1]) / 2 - 4)
+    pedal_far = ((far[0][0] + far[1][0]) / 2, (far[0][1] + far[1][1]) / 2 - 4)
+    cx, cy = (pedal_near[0] + pedal_far[0]) / 2, (pedal_near[1] + pedal_far[1]) / 2
+    hx, hy = pts["near_hand"]
+    return [
+        Shape("circle", ((cx + 30, cy + 6),), "#e6e6e6", FRAME, 3.0, radius=19),
+        line((cx - 42, 3), (cx + 62, 3), width=6),
+        line((px - 4, seat - 2), (cx, cy), (cx - 26, 3), width=5),
+        line((cx + 48, 3), (hx + 2, hy - 5), width=5),
+        line((hx - 6, hy - 4.5), (hx + 6, hy - 4.5), width=5),
+        line((px - 14, seat), (px + 10, seat), width=6),
+        line(pedal_far, (cx, cy), pedal_near, stroke="#7a7a7a", width=3),
+    ]

@@ -1,0 +1,368 @@
+"""Drawing an :class:`Illustration` as one compact, deterministic inline SVG."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from html import escape
+
+from .poses import Arrow, Illustration, Pose
+from .props import FRONT_PROPS, MAT_THICKNESS, WHITE, Shape, body_shapes, fixed_shapes
+from .skeleton import LIMB_JOINTS, SIDES, Figure, Part, Point, pose_figure
+
+BODY = "#2b2b2b"
+FAR_SIDE_VIEW = "#a6a6a6"   # the far arm and leg in the side view, behind the body
+FLOOR = "#8a8a8a"
+HALO = 2.3                  # white outline that separates overlapping body parts
+DEFAULT_ACCENT = "#1d6fb8"
+
+MARGIN = 9.0
+PANEL_GAP = 16.0
+MIN_ASPECT, MAX_ASPECT = 0.85, 1.25   # width / height of one panel
+
+_ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+# The joint a point swings around, for motion arrows.
+_PARENT = {"knee": "hip", "ankle": "knee", "heel": "knee", "toe": "ankle", "elbow": "shoulder",
+           "wrist": "elbow", "hand": "shoulder", "hip": "pelvis", "head": "pelvis",
+           "neck": "pelvis", "chest": "pelvis", "waist": "pelvis"}
+
+
+@dataclass(frozen=True)
+class _Panel:
+    figure: Figure
+    shapes_back: tuple[Shape, ...]
+    shapes_front: tuple[Shape, ...]
+    arrows: tuple[Shape, ...]
+
+
+def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
+               title: str | None = None) -> str:
+    """Draw ``illustration`` as an inline ``<svg>`` element (no XML declaration).
+
+    The SVG has a ``viewBox`` and no fixed size (it fills the width of its container), a
+    ``<title>`` with ``title`` or the illustration's alt text, and ``role="img"``. The working
+    body parts and the arrows use ``accent`` (``#rrggbb``). The same input always gives the same
+    string.
+    """
+    if not isinstance(accent, str) or not _ACCENT.match(accent):
+        raise ValueError(f"accent: must be a colour like #1d6fb8, not {accent!r}")
+    accent = accent.lower()
+    panels = _build_panels(illustration)
+    x0, y0, x1, y1 = _extent(panels)
+    cw, ch = x1 - x0 + 2 * MARGIN, y1 - y0 + 2 * MARGIN
+    pw = max(cw, ch * MIN_ASPECT)
+    ph = max(ch, pw / MAX_ASPECT)
+    left = x0 - MARGIN - (pw - cw) / 2
+    top = y1 + MARGIN + (ph - ch) / 2   # picture y of the top edge (y grows upwards)
+    width = pw * len(panels) + PANEL_GAP * (len(panels) - 1)
+
+    def at(p: Point) -> str:
+        return f"{_n(p[0] - left)} {_n(top - p[1])}"
+
+    text = title if title is not None else illustration.alt
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(ph)}" '
+        f'role="img" class="exercise-illustration" style="width:100%;height:auto" '
+        f'stroke-linecap="round" stroke-linejoin="round">',
+        f"<title>{escape(text, quote=True)}</title>",
+    ]
+    highlight = set(illustration.highlight)
+    view = illustration.view
+    for index, panel in enumerate(panels):
+        shift = index * (pw + PANEL_GAP)
+        out.append(f'<g class="panel" data-panel="{index + 1}"'
+                   + (f' transform="translate({_n(shift)} 0)">' if shift else ">"))
+        if view != "top" and not illustration.elevation:
+            out.append(_svg(Shape("path", ((left + 2, 0.0), (left + pw - 2, 0.0)),
+                                  stroke=FLOOR, width=2.0), at))
+        out.extend(_svg(s, at) for s in panel.shapes_back)
+        out.extend(_figure_svg(panel.figure, view, highlight, accent, at))
+        out.extend(_svg(s, at) for s in panel.shapes_front)
+        out.extend(_svg(_recolour(s, accent), at) for s in panel.arrows)
+        if len(panels) > 1:
+            out.append(f'<text x="5" y="17" font-size="15" font-family="sans-serif" '
+                       f'font-weight="bold" fill="#6b6b6b">{index + 1}</text>')
+        out.append("</g>")
+    if len(panels) > 1:
+        mid = pw + PANEL_GAP / 2
+        out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="#c8c8c8" '
+                   f'stroke-width="1.2"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# -- posing and placing --------------------------------------------------------------------------
+
+def _surface(illustration: Illustration) -> float:
+    has_mat = any(p.type == "mat" for p in illustration.props)
+    return MAT_THICKNESS if has_mat and illustration.view != "top" else 0.0
+
+
+def _solved(pose: Pose, view: str, elevation: float) -> dict[str, float]:
+    """The pose's angles, with ``pose.solve`` adjusted so both ground parts touch together."""
+    angles = pose.angle_map()
+    if not pose.solve or len(pose.ground) != 2 or view == "top":
+        return angles
+    first, second = pose.ground
+    names = [f"{side}_{pose.solve}" for side in SIDES] if pose.solve in LIMB_JOINTS else [pose.solve]
+    cache: dict[float, float] = {}
+
+    def gap(value: float) -> float:
+        if value not in cache:
+            trial = dict(angles)
+            trial.update((name, value) for name in names)
+            fig = pose_figure(trial, view, pose.flat, elevation)
+            cache[value] = fig.lowest((first,)) - fig.lowest((second,))
+        return cache[value]
+
+    base = angles.get(names[0], 0.0)
+    if abs(gap(base)) < 0.05:
+        return angles
+    bracket: tuple[float, float] | None = None
+    for step in range(1, 31):  # the nearest sign change either side of the written angle
+        for direction in (1, -1):
+            a, b = base + direction * 3 * (step - 1), base + direction * 3 * step
+            if gap(a) * gap(b) <= 0:
+                bracket = (a, b)
+                break
+        if bracket:
+            break
+    if bracket is None:
+        return angles
+    a, b = bracket
+    for _ in range(14):
+        mid = (a + b) / 2
+        if gap(a) * gap(mid) <= 0:
+            b = mid
+        else:
+            a = mid
+    angles.update((name, round((a + b) / 2, 3)) for name in names)
+    return angles
+
+
+def _place(figure: Figure, pose: Pose, view: str, surface: float,
+           reference: Figure | None) -> Figure:
+    """Move a posed figure onto the floor, or keep its fixed point where the start had it."""
+    if pose.fixed and reference is not None:
+        (rx, ry), (x, y) = reference.points[pose.fixed], figure.points[pose.fixed]
+        return figure.moved(rx - x, ry - y)
+    px, py = figure.points["pelvis"]
+    if view == "top":
+        return figure.moved(-px, -py)
+    return figure.moved(-px, (surface + pose.lift - figure.lowest(pose.ground)) * figure.rise)
+
+
+def _build_panels(illustration: Illustration) -> list[_Panel]:
+    view, elevation = illustration.view, illustration.elevation
+    surface = _surface(illustration)
+    poses = illustration.poses
+    solved = [_solved(p, view, elevation) for p in poses]
+    figures: list[Figure] = []
+    for pose, angles in zip(poses, solved):
+        fig = pose_figure(angles, view, pose.flat, elevation)
+        figures.append(_place(fig, pose, view, surface, figures[0] if figures else None))
+    extent = _union([_figure_bounds(f) for f in figures])
+    back = [s for prop in illustration.props if prop.type not in FRONT_PROPS
+            for s in fixed_shapes(prop, figures, view, elevation, surface, extent)]
+    panels = []
+    for index, fig in enumerate(figures):
+        front = [s for prop in illustration.props if prop.type in FRONT_PROPS
+                 for s in body_shapes(prop, fig)]
+        arrows = [s for arrow in illustration.arrows if arrow.panel == index + 1
+                  for s in _arrow(arrow, illustration, solved, figures, index, surface)]
+        panels.append(_Panel(fig, tuple(back), tuple(front), tuple(arrows)))
+    return panels
+
+
+# -- arrows --------------------------------------------------------------------------------------
+
+def _arrow(arrow: Arrow, illustration: Illustration, solved: list[dict[str, float]],
+           figures: list[Figure], index: int, surface: float) -> list[Shape]:
+    if arrow.direction is not None:
+        x, y = figures[index].points[arrow.point]
+        dx, dy = math.cos(math.radians(arrow.direction)), math.sin(math.radians(arrow.direction))
+        start = (x + dx * arrow.offset, y + dy * arrow.offset)
+        end = (start[0] + dx * arrow.length, start[1] + dy * arrow.length)
+        return _arrow_shapes([start, end], arrow.both)
+    end_pose = illustration.end
+    assert end_pose is not None
+    view = illustration.view
+    pivot = arrow.pivot or _pivot(arrow.point)
+    path: list[Point] = []
+    steps = 10
+    for i in range(steps + 1):
+        t = i / steps
+        angles = {k: solved[0].get(k, 0.0) * (1 - t) + solved[1].get(k, 0.0) * t
+                  for k in set(solved[0]) | set(solved[1])}
+        fig = pose_figure(angles, view, end_pose.flat if t > 0.5 else illustration.start.flat,
+                          illustration.elevation)
+        fig = _place(fig, end_pose, view, surface, figures[0])
+        px, py = fig.points[arrow.point]
+        if pivot:
+            cx, cy = fig.points[pivot]
+            dist = math.hypot(px - cx, py - cy) or 1.0
+            path.append((px + (px - cx) / dist * arrow.offset, py + (py - cy) / dist * arrow.offset))
+        else:
+            path.append((px, py))
+    if not pivot:
+        (ax, ay), (bx, by) = path[0], path[-1]
+        dist = math.hypot(bx - ax, by - ay) or 1.0
+        nx, ny = -(by - ay) / dist, (bx - ax) / dist   # left of the direction of travel
+        path = [(x + nx * arrow.offset, y + ny * arrow.offset) for x, y in path]
+    return _arrow_shapes(_trim(path), arrow.both)
+
+
+def _pivot(point: str) -> str | None:
+    side, _, joint = point.partition("_")
+    if joint in _PARENT:
+        parent = _PARENT[joint]
+        return parent if parent == "pelvis" else f"{side}_{parent}"
+    return _PARENT.get(point)
+
+
+def _trim(path: list[Point]) -> list[Point]:
+    """Drop points closer than 1.5 units to the previous one (keeps the arrow head steady)."""
+    kept = [path[0]]
+    for p in path[1:]:
+        if math.hypot(p[0] - kept[-1][0], p[1] - kept[-1][1]) >= 1.5:
+            kept.append(p)
+    if len(kept) == 1:
+        kept.append(path[-1])
+    return kept
+
+
+def _arrow_shapes(path: list[Point], both: bool) -> list[Shape]:
+    """A thick line along ``path`` with a filled head at the end (and the start if ``both``)."""
+    head_len, head_half = 9.0, 6.0
+    path = list(path)
+    heads: list[Shape] = []
+    for at_start in ((False, True) if both else (False,)):
+        seq = path[::-1] if at_start else path
+        tip = seq[-1]
+        # direction from a point about one head length back
+        back = seq[0]
+        for p in reversed(seq[:-1]):
+            back = p
+            if math.hypot(tip[0] - p[0], tip[1] - p[1]) >= head_len:
+                break
+        dx, dy = tip[0] - back[0], tip[1] - back[1]
+        dist = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / dist, dy / dist
+        base = (tip[0] - ux * head_len, tip[1] - uy * head_len)
+        heads.append(Shape("path", (tip, (base[0] - uy * head_half, base[1] + ux * head_half),
+                                    (base[0] + uy * head_half, base[1] - ux * head_half)),
+                           "ACCENT", "ACCENT", 1.5, True))
+        # shorten the line so its round end hides under the head
+        cut = (tip[0] - ux * head_len * 0.7, tip[1] - uy * head_len * 0.7)
+        seq = [p for p in seq[:-1] if math.hypot(tip[0] - p[0], tip[1] - p[1]) > head_len * 0.7] + [cut]
+        path = seq[::-1] if at_start else seq
+    shaft = Shape("path", tuple(path), stroke="ACCENT", width=3.2)
+    return [Shape(shaft.kind, shaft.points, "none", WHITE, 7.0), shaft, *heads]
+
+
+def _recolour(shape: Shape, accent: str) -> Shape:
+    def c(value: str) -> str:
+        return accent if value == "ACCENT" else value
+    return Shape(shape.kind, shape.points, c(shape.fill), c(shape.stroke), shape.width,
+                 shape.closed, shape.radius)
+
+
+# -- geometry helpers ----------------------------------------------------------------------------
+
+def _figure_bounds(figure: Figure) -> tuple[float, float, float, float]:
+    xs0, ys0, xs1, ys1 = [], [], [], []
+    for part in figure.parts:
+        for x, y in part.points:
+            xs0.append(x - part.radius)
+            xs1.append(x + part.radius)
+            ys0.append(y - part.radius)
+            ys1.append(y + part.radius)
+    return min(xs0), min(ys0), max(xs1), max(ys1)
+
+
+def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _extent(panels: list[_Panel]) -> tuple[float, float, float, float]:
+    boxes = []
+    for panel in panels:
+        boxes.append(_figure_bounds(panel.figure))
+        boxes.extend(s.bounds() for s in (*panel.shapes_back, *panel.shapes_front, *panel.arrows))
+    x0, y0, x1, y1 = _union(boxes)
+    return x0, min(y0, 0.0), x1, y1
+
+
+# -- SVG -----------------------------------------------------------------------------------------
+
+def _n(value: float) -> str:
+    """A number with at most one decimal, without a trailing .0 (and never -0)."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _mix(colour: str, toward: str, amount: float) -> str:
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(toward[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b))
+
+
+def _svg(shape: Shape, at) -> str:
+    style = f'fill="{shape.fill}"'
+    if shape.stroke != "none":
+        style += f' stroke="{shape.stroke}" stroke-width="{_n(shape.width)}"'
+    if shape.kind == "circle":
+        x, y = at(shape.points[0]).split()
+        return f'<circle cx="{x}" cy="{y}" r="{_n(shape.radius)}" {style}/>'
+    if shape.kind == "loop":
+        return f'<path d="{_loop_d(shape, at)}" {style}/>'
+    d = "M" + "L".join(at(p) for p in shape.points) + ("Z" if shape.closed else "")
+    return f'<path d="{d}" {style}/>'
+
+
+def _loop_d(shape: Shape, at) -> str:
+    (ax, ay), (bx, by) = shape.points
+    r = shape.radius
+    dist = math.hypot(bx - ax, by - ay)
+    if dist < 0.5:
+        x, y = at((ax, ay)).split()
+        return (f"M{_n(float(x) - r)} {y}a{_n(r)} {_n(r)} 0 1 0 {_n(2 * r)} 0"
+                f"a{_n(r)} {_n(r)} 0 1 0 {_n(-2 * r)} 0Z")
+    nx, ny = -(by - ay) / dist * r, (bx - ax) / dist * r
+    p1, p2 = at((ax + nx, ay + ny)), at((bx + nx, by + ny))
+    p3, p4 = at((bx - nx, by - ny)), at((ax - nx, ay - ny))
+    return f"M{p1}L{p2}A{_n(r)} {_n(r)} 0 0 0 {p3}L{p4}A{_n(r)} {_n(r)} 0 0 0 {p1}Z"
+
+
+def _figure_svg(figure: Figure, view: str, highlight: set[str], accent: str, at) -> list[str]:
+    """The body, group by group from the back: each group's white outline, then its fill."""
+    groups: dict[str, list[Part]] = {}
+    for part in figure.parts:
+        groups.setdefault(part.group, []).append(part)
+    order = sorted(groups, key=lambda g: (round(groups[g][0].depth, 3), g != "torso", g))
+    out: list[str] = []
+    for name in order:
+        parts = groups[name]
+        far = name.startswith("far_") and view == "side"
+        for part in parts:
+            out.append(_part_svg(part, WHITE, 2 * HALO, at))
+        for part in parts:
+            colour = FAR_SIDE_VIEW if far else BODY
+            if part.name in highlight:
+                colour = _mix(accent, WHITE, 0.45) if far else accent
+            out.append(_part_svg(part, colour, 0.0, at))
+    return out
+
+
+def _part_svg(part: Part, colour: str, grow: float, at) -> str:
+    if part.kind == "head":
+        x, y = at(part.points[0]).split()
+        return f'<circle cx="{x}" cy="{y}" r="{_n(part.radius + grow / 2)}" fill="{colour}"/>'
+    width = _n(2 * part.radius + grow)
+    d = "M" + "L".join(at(p) for p in part.points)
+    if part.kind == "blob":
+        return f'<path d="{d}Z" fill="{colour}" stroke="{colour}" stroke-width="{width}"/>'
+    return f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>'

@@ -1,0 +1,126 @@
+"""Exercise illustrations: every pose file parses and draws; bad files fail clearly."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from prescribe.illustration import Illustration, parse_illustration, render_svg
+
+ROOT = Path(__file__).resolve().parents[1] / "exercises_db"
+FILES = sorted((ROOT / "illustrations").glob("*.toml"))
+SVG = "{http://www.w3.org/2000/svg}"
+
+BRIDGE = {
+    "alt": "Lying on your back, then lifting your hips.",
+    "highlight": ["pelvis"],
+    "props": ["mat"],
+    "start": {"trunk": -90, "hip": 45, "knee": 90, "ground": ["trunk", "near_foot"], "solve": "knee"},
+    "end": {"trunk": -118, "hip": 0, "knee": 105, "ground": ["trunk", "near_foot"],
+            "solve": "trunk", "fixed": "near_heel"},
+    "motion": {"point": "pelvis", "offset": -14},
+}
+
+
+def _load(path: Path) -> Illustration:
+    return parse_illustration(path.stem, tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def test_every_exercise_has_an_illustration() -> None:
+    exercises = {p.stem for p in (ROOT / "exercises").glob("*.toml")}
+    assert exercises <= {p.stem for p in FILES}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_pose_file_parses_and_renders(path: Path) -> None:
+    illustration = _load(path)
+    assert illustration.alt.strip()
+    assert illustration.panels in (1, 2)
+    svg = render_svg(illustration, accent="#C0392B")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert len(root.get("viewBox", "").split()) == 4
+    title = root.find(f"{SVG}title")
+    assert title is not None and title.text == illustration.alt
+    panels = [g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]
+    assert len(panels) == illustration.panels
+    assert "#c0392b" in svg
+    # Compact and cheap to lay out: simple shapes only.
+    tags = {el.tag.removeprefix(SVG) for el in root.iter()}
+    assert tags <= {"svg", "title", "g", "path", "circle", "text"}
+    assert len(list(root.iter())) < 260
+
+
+def test_panel_aspect_ratio() -> None:
+    for path in FILES:
+        illustration = _load(path)
+        _, _, width, height = map(float, ET.fromstring(render_svg(illustration)).get("viewBox").split())
+        ratio = width / height
+        assert (1.6 <= ratio <= 2.7) if illustration.panels == 2 else (0.8 <= ratio <= 1.3), path.stem
+
+
+def test_render_is_deterministic() -> None:
+    a = render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)))
+    b = render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)))
+    assert a == b
+
+
+def test_title_is_escaped_and_can_be_replaced() -> None:
+    illustration = parse_illustration("bridge", copy.deepcopy(BRIDGE))
+    svg = render_svg(illustration, title='Knees <bent> & "hips" up')
+    assert ET.fromstring(svg).find(f"{SVG}title").text == 'Knees <bent> & "hips" up'
+    assert "<bent>" not in svg
+
+
+@pytest.mark.parametrize("accent", ["blue", "#12345", "#1234567", "#gggggg", '#123456"/>'])
+def test_bad_accent_is_refused(accent: str) -> None:
+    with pytest.raises(ValueError, match="accent"):
+        render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)), accent=accent)
+
+
+def _broken(change) -> dict:
+    data = copy.deepcopy(BRIDGE)
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: d.pop("alt"), "alt"),
+    (lambda d: d.update(alt="  "), "alt"),
+    (lambda d: d.pop("start"), "start"),
+    (lambda d: d.pop("motion"), "motion"),
+    (lambda d: d.pop("end"), "motion"),
+    (lambda d: d["start"].update(kne=90), "start.kne"),
+    (lambda d: d["start"].update(knee=200), "start.knee"),
+    (lambda d: d["end"].update(near_hip="90"), "end.near_hip"),
+    (lambda d: d["start"].update(fixed="pelvis"), "start.fixed"),
+    (lambda d: d["start"].update(ground=["trunk", "tail"]), "start.ground[1]"),
+    (lambda d: d["end"].update(solve="wrist"), "end.solve"),
+    (lambda d: d.update(props=["mat", "trampoline"]), "props[1].type"),
+    (lambda d: d.update(props=[{"type": "band", "around": ["near_thigh"], "at": 2}]), "props[0].at"),
+    (lambda d: d.update(props=[{"type": "band"}]), "props[0].around"),
+    (lambda d: d.update(highlight=["tail"]), "highlight[0]"),
+    (lambda d: d.update(highlight=[]), "highlight"),
+    (lambda d: d.update(view="back"), "view"),
+    (lambda d: d.update(colour="red"), "colour"),
+    (lambda d: d["motion"].update(point="nose"), "motion.point"),
+    (lambda d: d.update(arrows=[{"point": "near_knee"}]), "arrows[0].direction"),
+])
+def test_invalid_data_names_the_field(change, field: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_illustration("bridge", _broken(change))
+    assert str(info.value).startswith(f"{field}:"), str(info.value)
+
+
+def test_one_panel_hold() -> None:
+    data = _broken(lambda d: (d.pop("end"), d.pop("motion")))
+    data["arrows"] = [{"point": "pelvis", "direction": 90, "offset": -40}]
+    illustration = parse_illustration("bridge", data)
+    assert illustration.panels == 1
+    root = ET.fromstring(render_svg(illustration))
+    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]) == 1
