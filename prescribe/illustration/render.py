@@ -64,7 +64,7 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     text = title if title is not None else illustration.alt
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(ph)}" '
-        f'role="img" class="exercise-illustration" style="width:100%;height:auto" '
+        f'role="img" class="exercise-illustration" '
         f'stroke-linecap="round" stroke-linejoin="round">',
         f"<title>{escape(text, quote=True)}</title>",
     ]
