@@ -23,6 +23,9 @@ PDF_VARIANT = "pdf/ua-1"
 
 log = logging.getLogger(__name__)
 _render_lock = threading.Lock()
+# Parsed images (the exercise figures, the clinic logo) shared by every render in this process.
+_image_cache: dict = {}
+IMAGE_CACHE_LIMIT = 2000
 
 
 class HandoutTooLong(ValueError):
@@ -88,9 +91,11 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 16) 
 
     fetcher, fonts, stylesheet = _engine()
     with _render_lock:  # FontConfiguration is not thread-safe
+        if len(_image_cache) > IMAGE_CACHE_LIMIT:
+            _image_cache.clear()
         document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
-            pdf_variant=PDF_VARIANT,
+            pdf_variant=PDF_VARIANT, cache=_image_cache,
         )
         if len(document.pages) > max_pages:
             raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")

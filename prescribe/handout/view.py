@@ -46,7 +46,7 @@ class ExerciseCard:
     number: int
     name: str
     purpose: str
-    illustration_svg: str | None
+    illustration_uri: str | None
     illustration_alt: str
     dose_lines: tuple[str, ...]
     resistance: str
@@ -100,10 +100,17 @@ def illustration_svg(illustration, accent: str) -> str:
     return render_svg(illustration, accent=accent)
 
 
+@lru_cache(maxsize=1024)
+def illustration_data_uri(illustration, accent: str) -> str:
+    """The figure as a ``data:`` URI: the PDF engine parses each distinct one once per process."""
+    svg = illustration_svg(illustration, accent).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
 def _illustration(exercise, accent: str) -> tuple[str | None, str]:
     if exercise.illustration is None:
         return None, f"{exercise.name}: picture not available yet"
-    return illustration_svg(exercise.illustration, accent), exercise.illustration.alt
+    return illustration_data_uri(exercise.illustration, accent), exercise.illustration.alt
 
 
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
@@ -113,12 +120,12 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
     cards = []
     for number, item in enumerate(program.items, start=1):
         exercise = catalog.exercises[item.exercise]
-        svg, alt = _illustration(exercise, branding.accent_colour)
+        uri, alt = _illustration(exercise, branding.accent_colour)
         cards.append(ExerciseCard(
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
-            illustration_svg=svg,
+            illustration_uri=uri,
             illustration_alt=alt,
             dose_lines=tuple(dose_in_words(item.dose, item.side if exercise.per_side else "")),
             resistance=item.resistance,
