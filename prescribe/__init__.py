@@ -32,11 +32,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    """Database, sign-in guard, CSRF, clinic scoping of queries and security headers."""
     from .db import init_db_engine
     from .extensions import csrf
+    from .web.context import install_clinic_scope
+    from .web.guard import register_guard
+    from .web.headers import register_security_headers
 
-    csrf.init_app(app)
     init_db_engine(app)
+    # The guard runs before the CSRF check, so an anonymous request of any method goes to sign-in.
+    register_guard(app)
+    csrf.init_app(app)
+    install_clinic_scope(app)
+    register_security_headers(app)
     _warn_if_pdfs_will_be_slow()
 
 
@@ -57,9 +65,9 @@ def register_catalog(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import builder, catalog_pages, clinic, handouts, home
+    from .web import account, admin, auth, builder, catalog_pages, clinic, handouts, home
 
-    for module in (home, builder, handouts, clinic, catalog_pages):
+    for module in (auth, account, admin, home, builder, handouts, clinic, catalog_pages):
         app.register_blueprint(module.bp)
     from .web.context import register_template_helpers
 
@@ -78,12 +86,21 @@ def register_error_handlers(app: Flask) -> None:
             return render_template("error.html", code=code, title=title, message=message), code
         return handler
 
+    from flask_wtf.csrf import CSRFError
+
     app.register_error_handler(400, page(400, "Something was wrong with that request",
                                          "Please go back, reload the page and try again."))
+    app.register_error_handler(CSRFError, page(400, "This form has expired",
+                                               "Forms stop working after sign-in, sign-out or a long pause. "
+                                               "Please go back, reload the page and try again."))
+    app.register_error_handler(403, page(403, "Not allowed",
+                                         "Your account cannot open this page. Ask your clinic admin."))
     app.register_error_handler(404, page(404, "Page not found",
                                          "That page does not exist or is no longer available."))
     app.register_error_handler(405, page(405, "Not allowed", "That action is not available here."))
     app.register_error_handler(413, page(413, "File too large",
                                          "The file you sent is too large. Please use a smaller one."))
+    app.register_error_handler(429, page(429, "Too many requests",
+                                         "Please wait a few minutes and try again."))
     app.register_error_handler(500, page(500, "Something went wrong on our side",
                                          "Your work was not lost. Please go back and try again."))

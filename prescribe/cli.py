@@ -1,4 +1,4 @@
-"""Flask commands: init-db, check-content, catalog-export, handout.
+"""Flask commands: init-db, create-clinic, create-user, demo-login, check-content, catalog-export, handout.
 
 Every command works in a fresh clone: the SQLite database is created when a command needs it.
 """
@@ -14,16 +14,20 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .accounts.demo import ensure_demo_login, read_demo_login
+from .accounts import passwords
+from .accounts.users import AccountError, clinic_by_slug, create_clinic, create_user
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
 from .db import create_tables, get_session
 from .handout import HandoutTooLong, render_program
+from .models import ROLES
 from .programs import PAPER_SIZES, default_program
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, check_content_command, catalog_export_command, handout_command,
-                    clinic_name_command):
+    for command in (init_db_command, create_clinic_command, create_user_command, demo_login_command,
+                    check_content_command, catalog_export_command, handout_command, clinic_name_command):
         app.cli.add_command(command)
 
 
@@ -35,12 +39,83 @@ def _prepare_database():
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create missing tables and the default clinic (safe to run again; keeps all data)."""
+    """Create missing tables and columns and the demo clinic (safe to run again; keeps all data).
+
+    In development it also creates the demo clinic's admin on first run and prints the login.
+    Handouts from before clinic accounts already belong to the demo clinic (id 1).
+    """
     clinic = _prepare_database()
     catalog = current_app.extensions["catalog"]
     click.echo(f"Database ready: {current_app.config['DATABASE_URL']}")
     click.echo(f"Catalog: {len(catalog.diagnoses)} diagnoses, {len(catalog.exercises)} exercises.")
     click.echo(f"Clinic: {clinic.name}")
+    if current_app.config["ENV_NAME"] == "development":
+        session = get_session()
+        created = ensure_demo_login(session, clinic, Path(current_app.instance_path))
+        session.commit()
+        if created:
+            click.echo(f"Demo login created: {created[0]}  password: {created[1]}  "
+                       f"(also in instance/demo_login.txt)")
+
+
+@click.command("create-clinic")
+@with_appcontext
+@click.argument("name")
+@click.option("--slug", default=None, help="Short name used by create-user (default: from NAME).")
+def create_clinic_command(name: str, slug: str | None) -> None:
+    """Create a clinic called NAME; add its first admin with create-user."""
+    _prepare_database()
+    session = get_session()
+    try:
+        clinic = create_clinic(session, name, slug)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"Created clinic {clinic.name!r} (slug: {clinic.slug}).")
+    click.echo(f"Add its admin: flask --app wsgi create-user EMAIL --clinic {clinic.slug} --role admin")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--clinic", "clinic_slug", required=True, help="The clinic's slug.")
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--name", default="", help="The person's name as shown in the app.")
+@click.option("--generate-password", is_flag=True,
+              help="Generate a password and print it once, instead of prompting for one.")
+def create_user_command(email: str, clinic_slug: str, role: str, name: str, generate_password: bool) -> None:
+    """Create an account for EMAIL in a clinic (password prompted, or generated and printed once)."""
+    _prepare_database()
+    session = get_session()
+    clinic = clinic_by_slug(session, clinic_slug)
+    if clinic is None:
+        raise click.BadParameter(f"no clinic with the slug {clinic_slug!r}", param_hint="--clinic")
+    if generate_password:
+        password = passwords.generate_password()
+    else:
+        password = click.prompt("Password (12 to 128 characters)", hide_input=True,
+                                confirmation_prompt=True)
+    try:
+        user = create_user(session, clinic, email, password, role=role, name=name,
+                           must_change_password=generate_password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"Created {ROLES[user.role].lower()} {user.email} in {clinic.name}.")
+    if generate_password:
+        click.echo(f"Password (shown once; they choose their own at first sign-in): {password}")
+
+
+@click.command("demo-login")
+@with_appcontext
+def demo_login_command() -> None:
+    """Print the demo clinic's login (used by `make run`)."""
+    login = read_demo_login(Path(current_app.instance_path))
+    if login is None:
+        click.echo("  Demo login: none in instance/demo_login.txt. Create one with: "
+                   "flask --app wsgi create-user EMAIL --clinic demo --role admin")
+        return
+    click.echo(f"  Demo login: {login[0]}  password: {login[1]}")
 
 
 @click.command("check-content")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,8 +18,21 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGO_MAX_BYTES": 1024 * 1024,
     "LOGO_MAX_PIXELS": 2000,
+    # Session cookie: Secure everywhere but local http development (None = decide from ENV_NAME),
+    # then named __Host-session so no subdomain can set or read it.
+    "SESSION_COOKIE_SECURE": None,
+    "SESSION_COOKIE_NAME": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # The cookie's signature expires with the absolute limit; the server-side session row
+    # enforces both limits (accounts.sessions).
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "SESSION_IDLE_MINUTES": 15,
+    "SESSION_MAX_HOURS": 12,
+    # Per account, shared by every worker: 10 failures in 15 minutes lock it for 15 minutes.
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCK_MINUTES": 15,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "HANDOUT_MAX_PAGES": 16,
 }
@@ -39,8 +53,20 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'prescribe.sqlite'}"
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENV_NAME"] == "production")
+    _session_cookie(app)
     _ensure_secret_key(app)
+
+
+def _session_cookie(app: Flask) -> None:
+    """Secure (and ``__Host-`` named) unless this is local http development."""
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV_NAME"] != "development"
+    elif isinstance(app.config["SESSION_COOKIE_SECURE"], str):  # from the environment
+        app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    if not app.config["SESSION_COOKIE_NAME"]:
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session" if app.config["SESSION_COOKIE_SECURE"] else "session"
+    if not app.config["SESSION_COOKIE_SECURE"] and app.config["ENV_NAME"] == "production":
+        raise ConfigError("SESSION_COOKIE_SECURE cannot be off in production: serve the app over HTTPS.")
 
 
 def _ensure_secret_key(app: Flask) -> None:

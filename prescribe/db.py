@@ -54,7 +54,7 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def create_tables(app: Flask) -> None:
-    """Create any missing tables (idempotent)."""
+    """Create any missing tables and columns (idempotent; never drops or changes data)."""
     from . import models  # noqa: F401  (registers the models on Base.metadata)
 
     path = app.config["DATABASE_URL"]
@@ -63,3 +63,30 @@ def create_tables(app: Flask) -> None:
 
         Path(path.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     Base.metadata.create_all(engine_for(app))
+    add_missing_columns(engine_for(app))
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add model columns an older database lacks; only columns with a server default qualify.
+
+    A stop-gap until migrations exist: ``create_all`` creates missing tables but never alters
+    an existing one, and a database from before clinic accounts lacks e.g. ``clinic.footer_line``.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.schema import CreateColumn
+
+    added = []
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            existing = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in existing:
+                    continue
+                if column.server_default is None and not column.nullable:
+                    raise RuntimeError(f"Cannot add {table.name}.{column.name} to an existing database "
+                                       "without a server default.")
+                ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+                added.append(f"{table.name}.{column.name}")
+    return added

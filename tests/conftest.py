@@ -1,34 +1,213 @@
-"""Shared fixtures: an app on a fresh SQLite database per test, its client and CLI runner."""
+"""Shared fixtures: an app on a fresh SQLite database per test, signed-in clients, two clinics.
+
+``client`` is signed in as a therapist of the default (demo) clinic, so feature tests read as
+before; ``admin_client`` is that clinic's admin. ``clinics`` holds two more clinics, A and B, each
+with an admin, a therapist, a logo and a saved handout, for the tests that check they stay apart.
+CSRF stays on everywhere: tests read the token from the page.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
+import os
 import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from prescribe import create_app
-from prescribe.db import create_tables
+from prescribe.db import create_tables, get_session
+
+from . import figures
+
+# Hypothesis keeps its caches outside the work tree (tests run derandomised, with no example database).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "prescribe-hypothesis"))
+
+TEST_PASSWORD = "Lilac-Kettle-Harbour-2041"
+CANARY = "Zqxcanary Patient"
 
 
-@pytest.fixture
-def app(tmp_path: Path):
-    app = create_app({
+@lru_cache(maxsize=1)
+def test_password_hash() -> str:
+    """One real argon2id hash for every fixture user (hashing per user would cost 0.1 s each)."""
+    from prescribe.accounts.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+def make_app(tmp_path: Path, **overrides):
+    return create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "SESSION_COOKIE_SECURE": True,  # as in production; the test client sends it over http
+        **overrides,
     })
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    app = make_app(tmp_path)
     with app.app_context():
         create_tables(app)
     yield app
     app.extensions["db_engine"].dispose()
 
 
+@dataclass(frozen=True)
+class Account:
+    """A fixture user as plain data (ORM objects do not outlive their session)."""
+
+    id: int
+    email: str
+    role: str
+    clinic_id: int
+    password: str = TEST_PASSWORD
+
+
+@dataclass
+class ClinicData:
+    """One clinic of the ``clinics`` fixture, with the ids and markers that must never leak."""
+
+    id: int
+    slug: str
+    name: str
+    admin: Account
+    therapist: Account
+    handout_id: int
+    version_number: int
+    patient_name: str
+    pdf: bytes
+    logo: bytes
+    markers: list[str] = field(default_factory=list)
+
+
+def add_user(app, clinic_id: int, email: str, role: str = "therapist", **values) -> Account:
+    from prescribe.models import User
+
+    with app.app_context():
+        db = get_session()
+        user = User(clinic_id=clinic_id, email=email, role=role, name=values.pop("name", email.split("@")[0]),
+                    password_hash=test_password_hash(), **values)
+        db.add(user)
+        db.commit()
+        return Account(user.id, user.email, user.role, clinic_id)
+
+
+def sign_in(app, client, account: Account):
+    """Sign ``client`` in as ``account`` the way the sign-in page does, without hashing again."""
+    from prescribe.accounts.sessions import start_session
+    from prescribe.models import User, utcnow
+    from prescribe.web.guard import SESSION_TOKEN_KEY
+
+    with app.app_context():
+        db = get_session()
+        token = start_session(db, db.get(User, account.id), utcnow())
+        db.commit()
+    with client.session_transaction() as session:
+        session.clear()
+        session[SESSION_TOKEN_KEY] = token
+    return client
+
+
+def default_clinic_id(app) -> int:
+    from prescribe.clinics import ensure_default_clinic
+
+    with app.app_context():
+        return ensure_default_clinic(get_session(), Path(app.instance_path)).id
+
+
 @pytest.fixture
-def client(app):
+def default_therapist(app) -> Account:
+    return add_user(app, default_clinic_id(app), "therapist@riverside.example", "therapist", name="Tess Therapist")
+
+
+@pytest.fixture
+def default_admin(app) -> Account:
+    return add_user(app, default_clinic_id(app), "admin.user@riverside.example", "admin", name="Ada Admin")
+
+
+@pytest.fixture
+def client(app, default_therapist):
+    """Signed in as a therapist of the default clinic."""
+    return sign_in(app, app.test_client(), default_therapist)
+
+
+@pytest.fixture
+def admin_client(app, default_admin):
+    """Signed in as the default clinic's admin."""
+    return sign_in(app, app.test_client(), default_admin)
+
+
+@pytest.fixture
+def anonymous(app):
     return app.test_client()
+
+
+@pytest.fixture
+def client_for(app):
+    """A new test client signed in as the given account."""
+    return lambda account: sign_in(app, app.test_client(), account)
+
+
+def png_bytes(size=(300, 120), colour=(29, 111, 184)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patient: str) -> ClinicData:
+    from prescribe.clinics import process_logo
+    from prescribe.models import Clinic, Handout, HandoutVersion
+    from prescribe.programs import default_program
+
+    with app.app_context():
+        default_clinic_id(app)  # the demo clinic keeps id 1, as in a real database
+        db = get_session()
+        logo = process_logo(png_bytes(colour=colour), max_bytes=1024 * 1024, max_pixels=2000)
+        clinic = Clinic(slug=slug, name=name, phone="555 0100", logo_png=logo,
+                        address=f"{name} street", footer_line=f"{name} footer")
+        db.add(clinic)
+        db.flush()
+        catalog = app.extensions["catalog"]
+        program = default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21))
+        from dataclasses import replace
+
+        program = replace(program, patient_name=patient)
+        handout = Handout(clinic_id=clinic.id, diagnosis_slug="hip-pain", diagnosis_name="Hip pain",
+                          patient_name=patient)
+        db.add(handout)
+        db.flush()
+        pdf = f"%PDF-1.7 fake bytes of {slug} {patient}".encode()
+        db.add(HandoutVersion(handout_id=handout.id, number=1, program_json=json.dumps(program.as_dict()),
+                              filename="hip-pain-2026-11-21.pdf", pdf=pdf,
+                              pdf_sha256=hashlib.sha256(pdf).hexdigest(), page_count=3))
+        db.commit()
+        clinic_id, handout_id = clinic.id, handout.id
+    admin = add_user(app, clinic_id, f"admin@{slug}.example", "admin", name=f"{name} Admin")
+    therapist = add_user(app, clinic_id, f"therapist@{slug}.example", "therapist", name=f"{name} Therapist")
+    return ClinicData(id=clinic_id, slug=slug, name=name, admin=admin, therapist=therapist,
+                      handout_id=handout_id, version_number=1, patient_name=patient, pdf=pdf, logo=logo,
+                      markers=[name, patient, admin.email, therapist.email, f"{name} footer"])
+
+
+@pytest.fixture
+def clinics(app) -> dict[str, ClinicData]:
+    """Clinics A and B side by side, each with an admin, a therapist, a logo and a handout."""
+    return {
+        "A": _make_clinic(app, "alpha", "Alpha Physio Markerclinic", (200, 30, 30), "Zqxcanary Alphapatient"),
+        "B": _make_clinic(app, "bravo", "Bravo Rehab Markerclinic", (30, 160, 60), "Zqxcanary Bravopatient"),
+    }
 
 
 @pytest.fixture
@@ -52,6 +231,20 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def page_csrf_token(client, path: str = "/account/") -> str:
+    """A valid CSRF token of ``client``'s session, read from a page that has a form."""
+    return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The security figures the tests counted (routes probed, CSRF refusals, generated inputs)."""
+    lines = figures.summary_lines()
+    if lines:
+        terminalreporter.section("security figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def builder_form(client, diagnosis: str) -> dict[str, str | list[str]]:

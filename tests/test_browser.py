@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from .conftest import TEST_PASSWORD
 from .pdf_helpers import column_texts
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,6 +36,8 @@ def browser():
 
 @pytest.fixture
 def live_server(app):
+    # Local http development: browsers keep no Secure (or __Host-) cookie from http://127.0.0.1.
+    app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_NAME="session")
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -42,9 +45,22 @@ def live_server(app):
     server.shutdown()
 
 
-def test_therapist_tailors_and_downloads_a_handout(browser, live_server, tmp_path):
-    page = browser.new_page(accept_downloads=True)
+def sign_in(page, live_server: str, account) -> None:
+    """Sign in through the page, as a person would."""
     page.goto(live_server + "/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+
+
+def test_therapist_tailors_and_downloads_a_handout(browser, live_server, default_therapist, tmp_path):
+    page = browser.new_page(accept_downloads=True)
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text and "script" in message.text else None)
+    sign_in(page, live_server, default_therapist)
     page.get_by_label("Find a diagnosis").fill("impingement")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Hip impingement (FAI)").click()
@@ -67,12 +83,18 @@ def test_therapist_tailors_and_downloads_a_handout(browser, live_server, tmp_pat
     assert "Do 12 times with each leg. Rest 1 minute. Do this 4 times." in left
     page.goto(live_server + "/")
     assert "Ann Example" in page.locator("section.recent").inner_text()
+    assert blocked == []  # the CSP lets our own script run and nothing else was tried
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    page.goto(live_server + "/handouts/1")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
     page.close()
 
 
-def test_builder_works_without_javascript_for_adding_and_removing(browser, live_server):
+def test_builder_works_without_javascript_for_adding_and_removing(browser, live_server, default_therapist):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    sign_in(page, live_server, default_therapist)
     page.goto(live_server + "/build/hip-pain")
     rows_before = page.locator("li.row").count()
     page.get_by_label("Find an exercise").fill("clamshell with band")

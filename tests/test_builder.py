@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from markupsafe import escape
@@ -199,5 +200,17 @@ def test_preview_shows_the_pdf_inline_without_saving_a_version(client):
 
 def test_enter_in_a_text_box_triggers_a_harmless_update_first(client):
     html = client.get("/build/hip-pain").get_data(as_text=True)
-    first_button = html.index("<button")
+    first_button = html.index("<button", html.index('class="builder"'))  # the form's, not the sign-out
     assert 'value="update"' in html[first_button:first_button + 80]
+
+
+def test_a_value_in_an_input_the_exercise_does_not_use_cannot_block_printing(client, catalog):
+    """Hidden inputs (minutes of a reps exercise) are not checked: nobody could see or fix the error."""
+    form = builder_form(client, "hip-impingement")
+    index = next(i for i in range(20) if catalog.exercises[form[f"exercises-{i}-exercise"]].dose_kind == "reps")
+    form.update({f"exercises-{index}-minutes": "0", "action": "update"})
+    response = client.post("/build/", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Please check the fields" not in html
+    assert re.search(f'<input[^>]*name="exercises-{index}-minutes" type="hidden" value="0"', html)  # kept

@@ -14,6 +14,12 @@ from .conftest import csrf_token, form_fields
 from .pdf_helpers import page_texts
 
 
+@pytest.fixture
+def client(admin_client):
+    """Clinic settings belong to clinic admins (therapists get a 404: see test_accounts)."""
+    return admin_client
+
+
 def _png(size=(300, 120), colour=(29, 111, 184)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, format="PNG")

@@ -1,4 +1,4 @@
-"""Clinic settings: the branding printed on every handout."""
+"""Clinic settings: the branding printed on every handout (clinic admins only), and the logo."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from prescribe.clinics import LogoError, process_logo
 from prescribe.db import get_session
 
-from .context import current_clinic
+from .context import admin_required, current_clinic
 from .forms import ClinicForm
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
+BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper")
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@admin_required
 def settings():
     clinic = current_clinic()
     form = ClinicForm(obj=clinic)
@@ -27,7 +29,7 @@ def settings():
             except LogoError as exc:
                 form.logo.errors = [str(exc)]
                 return render_template("clinic/settings.html", form=form, clinic=clinic), 422
-        for name in ("name", "address", "phone", "website", "accent_colour", "default_paper"):
+        for name in BRANDING_FIELDS:
             setattr(clinic, name, (getattr(form, name).data or "").strip())
         clinic.accent_colour = clinic.accent_colour.lower()
         if logo is not None:
@@ -43,6 +45,7 @@ def settings():
 
 @bp.get("/logo.png")
 def logo():
+    """The signed-in user's clinic's logo (there is no way to name another clinic's)."""
     clinic = current_clinic()
     if not clinic.logo_png:
         return ("", 404)

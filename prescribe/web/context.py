@@ -1,27 +1,83 @@
-"""Request-scoped helpers shared by the blueprints: the catalog, the clinic, template globals."""
+"""Request-scoped helpers shared by the blueprints: who is signed in, which clinic they see.
+
+This is the one place that decides which clinic a request sees: the signed-in user's. Views get
+it from :func:`current_clinic` and pass it to the storage and account services, which filter by
+it; and :func:`install_clinic_scope` adds the same filter to every ORM query the request runs,
+so a query that forgot its ``where clinic_id == ...`` still cannot return another clinic's rows.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import wraps
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, has_request_context
 from markupsafe import Markup
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from prescribe.catalog import Catalog
-from prescribe.clinics import ensure_default_clinic
-from prescribe.db import get_session
-from prescribe.models import Clinic
+from prescribe.models import Clinic, Handout, HandoutVersion, User, UserSession
 
 
 def catalog() -> Catalog:
     return current_app.extensions["catalog"]
 
 
+def bind_request_to(user_session: UserSession) -> None:
+    """Make ``user_session``'s user the request's user, and their clinic its only clinic."""
+    g.user_session = user_session
+    g.user = user_session.user
+    g.clinic_id = user_session.user.clinic_id
+
+
+def current_user() -> User | None:
+    """The signed-in user, or None."""
+    return g.get("user")
+
+
 def current_clinic() -> Clinic:
-    """The clinic whose data this request may see (one default clinic until accounts exist)."""
-    if "clinic" not in g:
-        g.clinic = ensure_default_clinic(get_session(), Path(current_app.instance_path))
-    return g.clinic
+    """The clinic whose data this request may see: the signed-in user's (404 when nobody is)."""
+    user = current_user()
+    if user is None or g.get("clinic_id") != user.clinic_id:
+        abort(404)  # fail closed: no user, no clinic data
+    return user.clinic
+
+
+def admin_required(view):
+    """Clinic admins only; anyone else gets the same 404 as for a page that does not exist."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_user()
+        if user is None or not user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _scope_to_clinic(state: ORMExecuteState) -> None:
+    if not has_request_context() or not (state.is_select or state.is_update or state.is_delete):
+        return
+    clinic_id = g.get("clinic_id")
+    if clinic_id is None:  # not signed in (the sign-in page looks users up across clinics)
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(Clinic, lambda cls: cls.id == clinic_id, include_aliases=True),
+        with_loader_criteria(User, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(Handout, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(
+            HandoutVersion,
+            lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),
+            include_aliases=True),
+        with_loader_criteria(
+            UserSession,
+            lambda cls: cls.user_id.in_(select(User.id).where(User.clinic_id == clinic_id)),
+            include_aliases=True),
+    )
+
+
+def install_clinic_scope(app: Flask) -> None:
+    """Filter every ORM select, update and delete of clinic data to the signed-in user's clinic."""
+    event.listen(app.extensions["db_sessionmaker"], "do_orm_execute", _scope_to_clinic)
 
 
 def illustration_svg(exercise) -> Markup:
@@ -40,4 +96,5 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"clinic_name": current_clinic().name}
+        user = current_user()
+        return {"current_user": user, "clinic_name": user.clinic.name if user else ""}

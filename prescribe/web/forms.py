@@ -1,4 +1,4 @@
-"""Builder and clinic settings forms. Field rules live here, next to the fields they check."""
+"""Builder and clinic settings forms (sign-in and accounts: auth_forms). Field rules live next to their fields."""
 
 from __future__ import annotations
 
@@ -21,7 +21,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from prescribe.catalog import Catalog, Dose
 from prescribe.catalog.loader import DOSE_LIMITS
@@ -39,6 +49,13 @@ from prescribe.programs import (
 
 OWN_LINES_MAX = 8
 LINE_MAX = 200
+DOSE_INPUTS = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds")
+# Which dose inputs the builder shows for each kind of exercise (the rest are hidden inputs).
+DOSE_INPUTS_SHOWN = {
+    "reps": ("sets", "reps", "hold_seconds", "rest_seconds"),
+    "hold": ("sets", "hold_seconds", "rest_seconds"),
+    "minutes": ("minutes",),
+}
 
 
 def choices(options: dict[str, str]) -> list[SelectChoice]:
@@ -85,6 +102,19 @@ class PrecautionRowForm(Form):
 
 def _own_lines(label: str) -> TextAreaField:
     return TextAreaField(label, validators=[Length(max=OWN_LINES_MAX * (LINE_MAX + 2))])
+
+
+def _passes(field, form) -> bool:
+    """True when ``field``'s own validators accept its value (an empty optional value passes)."""
+    field.errors = []  # validators such as Optional edit the list; validate() starts a new one
+    for validator in field.validators:
+        try:
+            validator(form, field)
+        except StopValidation:
+            return True
+        except ValidationError:
+            return False
+    return True
 
 
 def split_lines(text: str | None) -> list[str]:
@@ -136,6 +166,8 @@ class BuilderForm(FlaskForm):
             raise ValidationError(f"A program can have at most {MAX_EXERCISES} exercises.")
 
     def validate(self, extra_validators=None) -> bool:
+        for row in self.exercises.entries:
+            self._relax_hidden_inputs(row.form)
         valid = super().validate(extra_validators)
         for row in self.exercises.entries:
             valid &= self._validate_row(row.form)
@@ -149,6 +181,28 @@ class BuilderForm(FlaskForm):
                 own.errors.append(f"Keep each line under {LINE_MAX} characters.")
                 valid = False
         return valid
+
+    def _relax_hidden_inputs(self, row: ExerciseRowForm) -> None:
+        """Skip checks on a row's inputs its exercise does not use (the page keeps them hidden).
+
+        An error on an input nobody can see could not be fixed. A value that would fail is
+        dropped (``to_program`` then uses its default), while the raw text still goes back into
+        the page, so nothing typed is lost.
+        """
+        exercise = self.catalog.exercise(row.exercise.data or "")
+        kind = exercise.dose_kind if exercise else "reps"  # the page shows an unknown row as reps
+        unused = set(DOSE_INPUTS) - set(DOSE_INPUTS_SHOWN[kind])
+        if exercise is not None and not exercise.per_side:
+            unused.add("side")
+        for name in unused:
+            field = row[name]
+            if field.process_errors or not _passes(field, row):
+                field.data = None
+            field.validators = []
+            field.process_errors = []
+            if name == "side":
+                field.data = ""
+                field.validate_choice = False
 
     def _validate_row(self, row: ExerciseRowForm) -> bool:
         exercise = self.catalog.exercise(row.exercise.data or "")
@@ -250,6 +304,8 @@ class ClinicForm(FlaskForm):
         Optional(), Length(max=40),
         Regexp(r"^[0-9+()./ \-]*$", message="Use digits, spaces and + ( ) - . / only.")])
     website = StringField("Website", validators=[Optional(), Length(max=120)])
+    footer_line = StringField("Footer line", validators=[
+        Optional(), Length(max=200, message="Keep the footer line under 200 characters.")])
     accent_colour = ColorField("Accent colour", validators=[
         DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
     default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))

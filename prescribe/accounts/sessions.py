@@ -1,0 +1,83 @@
+"""Server-side sessions: a random token in the signed cookie, its hash in ``user_session``.
+
+Flask's cookie session alone cannot be revoked (security.md, trap 2). Here every request looks
+its token up: a deleted row (logout, password change, disabled account) or a row past its idle or
+absolute limit ends the session, whatever copy of the cookie is presented.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from prescribe.models import User, UserSession
+
+TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often: fewer writes
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=15)
+    absolute: timedelta = timedelta(hours=12)
+
+
+class Ended(Enum):
+    """Why a presented session token no longer signs anyone in."""
+
+    UNKNOWN = "unknown"  # never existed, or ended by sign-out, password change or an admin
+    IDLE = "idle"
+    ABSOLUTE = "absolute"
+    DISABLED = "disabled"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, user: User, now: datetime, *, mfa_pending: bool = False) -> str:
+    """A new session for ``user``; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(id=_digest(token), user_id=user.id, created_at=now, last_seen=now,
+                            mfa_pending=mfa_pending))
+    return token
+
+
+def load_session(session: Session, token: str, now: datetime,
+                 policy: SessionPolicy) -> tuple[UserSession | None, Ended | None]:
+    """The live session for ``token``, or None and the reason it ended (expired rows are deleted)."""
+    row = session.scalar(select(UserSession).where(UserSession.id == _digest(token)))
+    if row is None:
+        return None, Ended.UNKNOWN
+    reason = None
+    if not row.user.active:
+        reason = Ended.DISABLED
+    elif now - row.created_at > policy.absolute:
+        reason = Ended.ABSOLUTE
+    elif now - row.last_seen > policy.idle:
+        reason = Ended.IDLE
+    if reason is not None:
+        session.delete(row)
+        return None, reason
+    if now - row.last_seen > TOUCH_EVERY:
+        row.last_seen = now
+    return row, None
+
+
+def end_session(session: Session, row: UserSession) -> None:
+    """Sign-out: the row goes, so the cookie is worthless everywhere."""
+    session.execute(delete(UserSession).where(UserSession.id == row.id)
+                    .execution_options(synchronize_session=False))
+
+
+def end_user_sessions(session: Session, user: User, *, keep: UserSession | None = None) -> int:
+    """End every session of ``user`` (but ``keep``): after a password change, disable or reset."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount

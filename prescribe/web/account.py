@@ -1,0 +1,86 @@
+"""The signed-in user's own account: change the password, turn the second factor on or off."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+
+from prescribe.accounts import totp
+from prescribe.accounts.users import AccountError, change_password, enrol_second_factor, remove_second_factor
+from prescribe.db import get_session
+from prescribe.models import utcnow
+
+from .auth import start_signed_in_session
+from .auth_forms import ChangePasswordForm, EnrolForm, RemoveSecondFactorForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _render_index(password_form=None, remove_form=None, status: int = 200):
+    password_form = password_form or ChangePasswordForm(formdata=None, email=g.user.email)
+    remove_form = remove_form or RemoveSecondFactorForm(formdata=None)
+    return render_template("account/index.html", user=g.user, password_form=password_form,
+                           remove_form=remove_form), status
+
+
+@bp.get("/")
+def index():
+    return _render_index()
+
+
+@bp.post("/password")
+def password():
+    """Needs the current password; every other session of the user ends, this one gets a new id."""
+    form = ChangePasswordForm(email=g.user.email)
+    if not form.validate_on_submit():
+        return _render_index(password_form=form, status=422)
+    db = get_session()
+    try:
+        change_password(db, g.user, form.current_password.data, form.new_password.data, keep=None)
+    except AccountError as exc:
+        db.rollback()
+        form[exc.field or "current_password"].errors.append(str(exc))
+        return _render_index(password_form=form, status=422)
+    db.commit()
+    start_signed_in_session(g.user)
+    flash("Your password is changed. You were signed out everywhere else.")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+def mfa_setup():
+    """Enrol an authenticator app: scan the QR code, then type one code to prove it works."""
+    db = get_session()
+    if g.user.totp_secret:
+        flash("Your second factor is already on.")
+        return redirect(url_for("account.index"))
+    if not g.user_session.pending_totp_secret:
+        # Kept in the server-side session row, not the cookie, until a code proves the app has it.
+        g.user_session.pending_totp_secret = totp.new_secret()
+        db.commit()
+    secret = g.user_session.pending_totp_secret
+    form = EnrolForm()
+    if form.validate_on_submit():
+        if enrol_second_factor(g.user, secret, form.code.data, utcnow()):
+            g.user_session.pending_totp_secret = None
+            db.commit()
+            flash("Your second factor is on. You will enter a code from your app at every sign-in.")
+            return redirect(url_for("account.index"))
+        form.code.errors.append("That code is not right. Check the app shows Prescribe and enter the code it shows now.")
+    uri = totp.provisioning_uri(secret, g.user.email)
+    return render_template("account/mfa_setup.html", form=form, qr=totp.qr_svg_data_uri(uri),
+                           secret=totp.grouped(secret)), 422 if form.is_submitted() else 200
+
+
+@bp.post("/second-factor/remove")
+def mfa_remove():
+    form = RemoveSecondFactorForm()
+    if not form.validate_on_submit():
+        return _render_index(remove_form=form, status=422)
+    try:
+        remove_second_factor(g.user, form.password.data, form.code.data, utcnow())
+    except AccountError as exc:
+        form[exc.field or "code"].errors.append(str(exc))
+        return _render_index(remove_form=form, status=422)
+    get_session().commit()
+    flash("Your second factor is off.")
+    return redirect(url_for("account.index"))

@@ -1,0 +1,136 @@
+"""Clinic admin: the clinic's users (add, disable, enable, reset) and its second-factor rule.
+
+Admins only; everyone else gets a 404, as for a page that does not exist. Every user is looked up
+within the admin's own clinic, so another clinic's user id is a 404 too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+
+from prescribe.accounts import passwords
+from prescribe.accounts.users import (
+    AccountError,
+    clinic_user,
+    clinic_users,
+    create_user,
+    reset_password,
+    reset_second_factor,
+    set_active,
+    set_clinic_mfa_requirement,
+)
+from prescribe.db import get_session
+
+from .auth_forms import AddUserForm, ClinicMfaForm
+from .context import admin_required, current_clinic
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
+
+
+@bp.before_request
+@admin_required
+def _admins_only():
+    return None
+
+
+def _render_users(add_form=None, mfa_form=None, status: int = 200):
+    clinic = current_clinic()
+    return render_template(
+        "admin/users.html", clinic=clinic, users=clinic_users(get_session(), clinic),
+        add_form=add_form or AddUserForm(formdata=None),
+        mfa_form=mfa_form or ClinicMfaForm(formdata=None, require_mfa=clinic.require_mfa),
+    ), status
+
+
+def _password_once(user, password: str, what: str):
+    """The generated password, shown this once (never stored in clear, never put in a cookie)."""
+    return render_template("admin/password_once.html", user=user, password=password, what=what)
+
+
+def _user_or_404(user_id: int):
+    """The admin's own clinic's user (the CSRF token was checked app-wide before the view)."""
+    return clinic_user(get_session(), current_clinic(), user_id) or abort(404)
+
+
+@bp.get("/users")
+def users():
+    return _render_users()
+
+
+@bp.post("/users")
+def add_user():
+    form = AddUserForm()
+    if not form.validate_on_submit():
+        return _render_users(add_form=form, status=422)
+    db = get_session()
+    password = passwords.generate_password()
+    try:
+        user = create_user(db, current_clinic(), form.email.data, password, role=form.role.data,
+                           name=form.name.data or "", must_change_password=True)
+    except AccountError as exc:
+        db.rollback()
+        form.email.errors.append(str(exc))
+        return _render_users(add_form=form, status=422)
+    db.commit()
+    log.info("User %s added to clinic %s by user %s", user.id, user.clinic_id, g.user.id)
+    return _password_once(user, password, "added")
+
+
+@bp.post("/users/<int:user_id>/disable")
+def disable(user_id: int):
+    user = _user_or_404(user_id)
+    try:
+        set_active(get_session(), g.user, user, False)
+    except AccountError as exc:
+        flash(str(exc))
+        return redirect(url_for("admin.users"))
+    get_session().commit()
+    flash(f"{user.display_name} is disabled and was signed out everywhere.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/enable")
+def enable(user_id: int):
+    user = _user_or_404(user_id)
+    set_active(get_session(), g.user, user, True)
+    get_session().commit()
+    flash(f"{user.display_name} can sign in again.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+def reset(user_id: int):
+    user = _user_or_404(user_id)
+    password = reset_password(get_session(), user)
+    get_session().commit()
+    log.info("Password of user %s reset by user %s", user.id, g.user.id)
+    return _password_once(user, password, "reset")
+
+
+@bp.post("/users/<int:user_id>/reset-second-factor")
+def reset_mfa(user_id: int):
+    user = _user_or_404(user_id)
+    reset_second_factor(get_session(), user)
+    get_session().commit()
+    flash(f"{user.display_name}'s authenticator app is removed. They set one up again at next sign-in"
+          " if the clinic requires it.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/second-factor-rule")
+def mfa_rule():
+    form = ClinicMfaForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_clinic_mfa_requirement(g.user, bool(form.require_mfa.data))
+    except AccountError as exc:
+        form.require_mfa.errors.append(str(exc))
+        return _render_users(mfa_form=form, status=422)
+    get_session().commit()
+    flash("Everyone in the clinic now needs a second factor." if form.require_mfa.data
+          else "A second factor is now optional in this clinic.")
+    return redirect(url_for("admin.users"))

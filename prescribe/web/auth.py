@@ -1,0 +1,98 @@
+"""Signing in and out: email and password, then the second factor when the user has one.
+
+One answer for an unknown address, a wrong password and a disabled account; a new session id at
+every sign-in (the old cookie, and its CSRF token, are dropped); sign-out is a POST that deletes
+the server-side session.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+
+from prescribe.accounts import sessions as user_sessions
+from prescribe.accounts.users import SignIn, authenticate, check_second_factor
+from prescribe.db import get_session
+from prescribe.models import User, utcnow
+
+from .auth_forms import CodeForm, LoginForm
+from .guard import SESSION_TOKEN_KEY, public, safe_next, throttle_policy
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+log = logging.getLogger(__name__)
+
+REFUSED = "That email and password do not match an account. Please check them and try again."
+LOCKED = ("Too many attempts to sign in to this account. For its safety, signing in is paused "
+          "for 15 minutes. Please try again later or ask your clinic admin.")
+
+
+def start_signed_in_session(user: User, *, mfa_pending: bool = False) -> None:
+    """Drop the old session (cookie, CSRF token and all) and start a new one for ``user``."""
+    db = get_session()
+    old = g.pop("user_session", None)
+    if old is not None:
+        user_sessions.end_session(db, old)
+    token = user_sessions.start_session(db, user, utcnow(), mfa_pending=mfa_pending)
+    db.commit()
+    session.clear()
+    session[SESSION_TOKEN_KEY] = token
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if g.get("user") is not None and not g.user_session.mfa_pending:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+    db = get_session()
+    result = authenticate(db, form.email.data, form.password.data, utcnow(), throttle_policy())
+    db.commit()  # failures are counted even though the sign-in is refused
+    if result.outcome in (SignIn.REFUSED, SignIn.LOCKED):
+        log.info("Sign-in refused (%s)", result.outcome.value)
+        form.form_errors.append(LOCKED if result.outcome is SignIn.LOCKED else REFUSED)
+        return render_template("auth/login.html", form=form), 429 if result.outcome is SignIn.LOCKED else 422
+    start_signed_in_session(result.user, mfa_pending=result.outcome is SignIn.NEEDS_CODE)
+    log.info("Sign-in: password accepted for user %s", result.user.id)
+    next_path = request.args.get("next")
+    if result.outcome is SignIn.NEEDS_CODE:
+        return redirect(url_for("auth.mfa", next=safe_next(next_path)))
+    return redirect(safe_next(next_path))
+
+
+@bp.route("/code", methods=["GET", "POST"])
+def mfa():
+    """The second step for users with an authenticator app; nothing else is open until it passes."""
+    if not g.user_session.mfa_pending:
+        return redirect(safe_next(request.args.get("next")))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/mfa.html", form=form), 422 if form.is_submitted() else 200
+    db = get_session()
+    outcome = check_second_factor(db, g.user, form.code.data, utcnow(), throttle_policy())
+    db.commit()
+    if outcome is SignIn.LOCKED:
+        user_sessions.end_session(db, g.user_session)
+        db.commit()
+        session.clear()
+        flash(LOCKED)
+        return redirect(url_for("auth.login"))
+    if outcome is SignIn.REFUSED:
+        form.code.errors.append("That code is not right, or was already used. Enter the code your app shows now.")
+        return render_template("auth/mfa.html", form=form), 422
+    start_signed_in_session(g.user)  # a fresh session id for the fully signed-in session
+    log.info("Sign-in: second factor accepted for user %s", g.user.id)
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    """End the session on the server: a copy of the cookie signs nobody in afterwards."""
+    db = get_session()
+    user_sessions.end_session(db, g.user_session)
+    db.commit()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))

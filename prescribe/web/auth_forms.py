@@ -1,0 +1,95 @@
+"""Forms for signing in, the account page and clinic user admin. Passwords are never echoed back."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
+from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
+from prescribe.models import ROLES
+
+from .forms import choices
+
+# Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
+# input is refused before hashing, so it cannot make the server hash megabytes.
+SIGN_IN_PASSWORD_MAX = 1024
+
+
+def _code_field(label: str = "6-digit code") -> StringField:
+    return StringField(label, validators=[
+        InputRequired(message="Enter the 6-digit code from your authenticator app."),
+        Length(max=20, message="Enter the 6 digits your app shows.")])
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[
+        DataRequired(message="Enter your email address."),
+        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters.")])
+    password = PasswordField("Password", validators=[
+        InputRequired(message="Enter your password."),
+        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+
+
+class CodeForm(FlaskForm):
+    code = _code_field()
+
+
+class NewPasswordMixin:
+    """Checks the new password against the policy, for the person whose email is ``self.email``."""
+
+    email: str = ""
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        try:
+            check_new_password(field.data or "", email=self.email)
+        except PasswordPolicyError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        InputRequired(message="Enter your current password."),
+        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+    new_password = PasswordField("New password", validators=[
+        InputRequired(message="Enter a new password.")])
+    confirm = PasswordField("New password again", validators=[
+        InputRequired(message="Enter the new password again."),
+        EqualTo("new_password", message="The two new passwords do not match.")])
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+
+class EnrolForm(FlaskForm):
+    code = _code_field("Code from your app")
+
+
+class RemoveSecondFactorForm(FlaskForm):
+    password = PasswordField("Current password", validators=[
+        InputRequired(message="Enter your current password."),
+        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+    code = _code_field("Code from your app")
+
+
+class AddUserForm(FlaskForm):
+    email = StringField("Email", validators=[
+        DataRequired(message="Enter the person's email address."),
+        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters.")])
+    name = StringField("Name", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+    role = SelectField("Role", choices=choices(ROLES), default="therapist")
+
+    def validate_email(self, field: StringField) -> None:
+        if not valid_email(normalise_email(field.data or "")):
+            raise ValidationError("Enter an email address like name@clinic.example.")
+
+
+class ClinicMfaForm(FlaskForm):
+    require_mfa = BooleanField("Require a second factor (authenticator app) for everyone in this clinic")
+
+
+__all__ = ["AddUserForm", "ChangePasswordForm", "ClinicMfaForm", "CodeForm", "EnrolForm",
+           "LoginForm", "RemoveSecondFactorForm"]

@@ -1,0 +1,85 @@
+"""CSRF on every state-changing route, found from the URL map (D1-D4), and no exemptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import figures
+from .conftest import csrf_token, page_csrf_token
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+FILL = {"handout_id": 1, "number": 1, "user_id": 1, "diagnosis_slug": "hip-pain", "filename": "css/app.css"}
+EXPIRED_PAGE = "This form has expired"
+
+
+def _state_changing(app, **fill) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule that takes a state-changing method."""
+    from flask import url_for
+
+    values = FILL | fill
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            for method in sorted(rule.methods & STATE_CHANGING):
+                found.append((rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})))
+    return found
+
+
+def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app, clinics, client_for):
+    """D1/D3: 400 without a token, with a forged one and with another session's; the right one passes."""
+    a, b = clinics["A"], clinics["B"]
+    foreign_token = page_csrf_token(client_for(b.admin))
+    # The acting admin's own colleague: a valid request must be able to act, not be gated or 404.
+    endpoints = _state_changing(app, user_id=a.therapist.id, handout_id=a.handout_id)
+    assert len(endpoints) >= 14
+    refused_all_three = 0
+    for endpoint, method, url in endpoints:
+        outcomes = []
+        for token in (None, "forged-token", foreign_token):
+            if endpoint == "auth.login":
+                client = app.test_client()
+                client.get("/auth/login")
+            else:
+                client = client_for(a.admin)
+            data = {"email": a.admin.email, "password": "x"} | ({"csrf_token": token} if token else {})
+            response = client.open(url, method=method, data=data)
+            outcomes.append(response.status_code == 400 and EXPIRED_PAGE in response.get_data(as_text=True))
+        assert outcomes == [True, True, True], (endpoint, outcomes)
+        refused_all_three += all(outcomes)
+        client = app.test_client() if endpoint == "auth.login" else client_for(a.admin)
+        token = csrf_token(client.get("/auth/login").get_data(as_text=True)) if endpoint == "auth.login" \
+            else page_csrf_token(client)
+        accepted = client.open(url, method=method, data={"csrf_token": token})
+        assert EXPIRED_PAGE not in accepted.get_data(as_text=True), endpoint
+    figures.record("csrf_endpoints", len(endpoints))
+    figures.record("csrf_refusals", refused_all_three)
+
+
+def test_no_view_or_blueprint_is_exempt_from_csrf():
+    from prescribe.extensions import csrf
+
+    assert csrf._exempt_views == set()
+    assert csrf._exempt_blueprints == set()
+
+
+def test_https_posts_need_a_same_origin_referrer(app, clinics, client_for):
+    """D2: Flask-WTF's strict referrer check behind HTTPS, which Referrer-Policy: same-origin keeps working."""
+    client = client_for(clinics["A"].admin)
+    token = page_csrf_token(client)
+    base = {"base_url": "https://localhost", "data": {"csrf_token": token}}
+    assert client.post("/auth/logout", **base).status_code == 400
+    assert client.post("/auth/logout", headers={"Referer": "https://evil.example/"}, **base).status_code == 400
+    assert client.post("/auth/logout", headers={"Referer": "https://localhost/account/"}, **base).status_code == 302
+
+
+@pytest.mark.parametrize(("method", "path"), [("TRACE", "/"), ("PUT", "/handouts/1"), ("DELETE", "/clinic/settings"),
+                                              ("GET", "/auth/logout"), ("PATCH", "/admin/users")])
+def test_only_the_methods_in_use_are_allowed(client, method, path):
+    """D4."""
+    assert client.open(path, method=method).status_code == 405
+
+
+def test_no_cross_origin_resource_sharing(client):
+    """D5."""
+    response = client.get("/", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
