@@ -8,7 +8,7 @@ PORT ?= 5000
 # Debian packages: WeasyPrint's Pango stack, and HarfBuzz subsetting (about 1.8x faster PDFs).
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: run test check-content system-deps clean-venv
+.PHONY: run test check-content system-deps clean-venv bench
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ run: system-deps $(VENV)/.installed
 	@$(FLASK) init-db
 	@echo ""
 	@echo "  Prescribe is starting at http://127.0.0.1:$(PORT)"
-	@echo "  Demo clinic: $$($(FLASK) clinic-name)  (sign-in arrives with clinic accounts)"
+	@$(FLASK) demo-login
 	@echo "  Stop it with Ctrl+C."
 	@echo ""
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -49,3 +49,8 @@ check-content: $(VENV)/.installed
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmark (bench/run.py): one table of medians, also written to bench/results.json; under 5
+# minutes. BENCH_ARGS passes options, e.g. BENCH_ARGS="--budget 0" for the full 500-render memory run.
+bench: $(VENV)/.installed
+	@$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,164 @@
+"""What the benchmark renders: the 6-exercise handout, and the builder form that prints it.
+
+The handout is the hip-impingement default program (7 exercises) without the squat, with the
+log page (the default). It is defined twice on purpose, once as builder form fields (the whole
+HTTP path) and once as a :class:`~prescribe.programs.Program` (the in-process memory run); both
+come from the same two constants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO_ROOT / "bench"
+NAIVE_HTML = BENCH_DIR / "naive_handout.html"
+
+DIAGNOSIS = "hip-impingement"
+DROPPED_EXERCISE = "squat"
+BUILDER_PATH = f"/build/{DIAGNOSIS}"
+
+FormFields = list[tuple[str, str]]
+_ROW = re.compile(r"^exercises-(\d+)-(.+)$")
+
+
+def form_fields(html: str) -> FormFields:
+    """The fields a browser would submit from the builder page, without pressing a button.
+
+    Same rules as ``form_fields`` in ``tests/conftest.py`` (inputs, ticked checkboxes, textareas,
+    selected options), returned as ordered ``(name, value)`` pairs.
+    """
+
+    class Fields(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pairs: list[list[str]] = []
+            self._textarea: list[str] | None = None
+            self._select: str | None = None
+            self._selected: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            name = a.get("name")
+            if tag == "input" and name and name != "action":
+                if a.get("type") != "checkbox" or "checked" in a:
+                    default = "y" if a.get("type") == "checkbox" else ""
+                    self.pairs.append([name, a.get("value") or default])
+            elif tag == "textarea" and name:
+                self._textarea = [name, ""]
+                self.pairs.append(self._textarea)
+            elif tag == "select" and name:
+                self._select, self._selected = name, None
+            elif tag == "option" and self._select and "selected" in a:
+                self._selected = a.get("value", "")
+
+        def handle_endtag(self, tag):
+            if tag == "textarea":
+                self._textarea = None
+            elif tag == "select" and self._select:
+                self.pairs.append([self._select, self._selected or ""])
+                self._select = None
+
+        def handle_data(self, data):
+            if self._textarea is not None:
+                self._textarea[1] += data
+
+    parser = Fields()
+    parser.feed(html)
+    return [(name, value) for name, value in parser.pairs]
+
+
+def six_exercise_form(fields: FormFields) -> FormFields:
+    """The builder's default form without the dropped exercise's row, rows renumbered 0..5."""
+    dropped = {m[1] for name, value in fields
+               if (m := _ROW.match(name)) and m[2] == "exercise" and value == DROPPED_EXERCISE}
+    if len(dropped) != 1:
+        raise RuntimeError(f"the {DIAGNOSIS} builder form has no single {DROPPED_EXERCISE!r} row")
+    gone = int(dropped.pop())
+    out: FormFields = []
+    for name, value in fields:
+        match = _ROW.match(name)
+        if match:
+            index = int(match[1])
+            if index == gone:
+                continue
+            if index > gone:
+                name = f"exercises-{index - 1}-{match[2]}"
+        out.append((name, value))
+    rows = {m[1] for name, _ in out if (m := _ROW.match(name))}
+    if len(rows) != 6 or ("include_log", "y") not in out:
+        raise RuntimeError(f"expected 6 exercise rows and the log page, got {len(rows)} rows")
+    return out
+
+
+def with_values(fields: FormFields, **values: str) -> FormFields:
+    """``fields`` with the named single-valued fields replaced (appended when absent)."""
+    out = [(name, value) for name, value in fields if name not in values]
+    return out + list(values.items())
+
+
+def download_form(fields: FormFields, patient_name: str) -> FormFields:
+    """The form as sent by Download PDF, with a per-request patient name.
+
+    A repeated identical download is served from the stored version (dedupe), so every request
+    that must really render carries a different patient name.
+    """
+    return with_values(fields, patient_name=patient_name, action="download")
+
+
+def six_exercise_program(catalog, *, paper: str = "letter"):
+    """The same handout as a :class:`~prescribe.programs.Program` (for in-process renders)."""
+    from prescribe.programs import default_program
+
+    program = default_program(catalog.diagnoses[DIAGNOSIS], catalog, paper=paper)
+    items = tuple(item for item in program.items if item.exercise != DROPPED_EXERCISE)
+    if len(items) != 6:
+        raise RuntimeError(f"expected 6 exercises after dropping {DROPPED_EXERCISE}, got {len(items)}")
+    return replace(program, items=items)
+
+
+def demo_branding():
+    """The demo clinic's branding, as the default clinic prints it."""
+    from prescribe.clinics import DEMO_CLINIC
+    from prescribe.handout import Branding
+
+    return Branding(name=DEMO_CLINIC["name"], address=DEMO_CLINIC["address"],
+                    phone=DEMO_CLINIC["phone"], website=DEMO_CLINIC["website"],
+                    accent_colour=DEMO_CLINIC["accent_colour"])
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MB, from ``/proc/self/status`` (VmRSS)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("VmRSS not found in /proc/self/status")
+
+
+def create_bench_account(app) -> tuple[str, str]:
+    """A new account in the default clinic of ``app``'s database: (email, password).
+
+    Only used when the app sends the builder to a sign-in page; the account is created with the
+    project's own ``prescribe.accounts.users.create_user``.
+    """
+    import secrets
+
+    try:
+        from prescribe.accounts.users import create_user
+    except ImportError as exc:
+        raise RuntimeError(f"the app asks to sign in but accounts cannot be created: {exc}") from None
+    from prescribe.clinics import ensure_default_clinic
+    from prescribe.db import get_session
+
+    email = f"bench-{secrets.token_hex(4)}@prescribe.example"
+    password = "Bench-" + secrets.token_urlsafe(24)
+    with app.app_context():
+        session = get_session()
+        clinic = ensure_default_clinic(session, Path(app.instance_path))
+        create_user(session, clinic, email, password)
+        session.commit()
+    return email, password
