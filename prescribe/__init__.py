@@ -45,6 +45,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     install_clinic_scope(app)
     register_security_headers(app)
+    from .handout import RenderCache
+
+    app.extensions["render_cache"] = RenderCache()
     _warn_if_pdfs_will_be_slow()
 
 

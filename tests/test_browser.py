@@ -66,10 +66,21 @@ def test_therapist_tailors_and_downloads_a_handout(browser, live_server, default
     page.get_by_role("link", name="Hip impingement (FAI)").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Hip impingement (FAI)"
 
+    status = page.locator("[data-preview-status]")
+    status.get_by_text("Handout up to date.").wait_for(timeout=30_000)
+    page.evaluate("""() => {
+        window.statusLog = [];
+        const node = document.querySelector("[data-preview-status]");
+        new MutationObserver(() => window.statusLog.push(node.textContent))
+            .observe(node, {childList: true, characterData: true, subtree: true});
+    }""")
     page.get_by_label("Patient name as printed").fill("Ann Example")
     first_row = page.locator("li.row").first
     first_row.get_by_label("Sets").fill("4")
     first_row.get_by_label("Reps").fill("12")
+    # The handout re-renders in the background after the edit, so Download is instant.
+    page.wait_for_function("""() => window.statusLog.some(s => s.startsWith("Updating"))
+        && window.statusLog[window.statusLog.length - 1] === "Handout up to date." """, timeout=30_000)
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF").click()

@@ -214,3 +214,25 @@ def test_a_value_in_an_input_the_exercise_does_not_use_cannot_block_printing(cli
     assert response.status_code == 200
     assert "Please check the fields" not in html
     assert re.search(f'<input[^>]*name="exercises-{index}-minutes" type="hidden" value="0"', html)  # kept
+
+
+def test_download_after_preview_returns_the_previewed_pdf_without_rendering_again(client, monkeypatch):
+    import prescribe.handout as handout
+
+    renders = []
+    real_html_to_pdf = handout.html_to_pdf
+
+    def counting(*args, **kwargs):
+        renders.append(1)
+        return real_html_to_pdf(*args, **kwargs)
+
+    monkeypatch.setattr(handout, "html_to_pdf", counting)
+    form = builder_form(client, "hip-impingement")
+    preview = client.post("/build/", data={**form, "action": "preview"})
+    download = client.post("/build/", data={**form, "action": "download"})
+    assert (preview.status_code, download.status_code) == (200, 200)
+    assert download.data == preview.data
+    assert len(renders) == 1
+    changed = client.post("/build/", data={**form, "exercises-0-sets": "1", "action": "download"})
+    assert changed.status_code == 200 and changed.data != preview.data
+    assert len(renders) == 2

@@ -1,17 +1,27 @@
 """Handouts: view model -> HTML (Jinja) -> PDF (WeasyPrint)."""
 
+from .cache import RenderCache, render_key
 from .html import render_handout_html
 from .pdf import HandoutTooLong, RenderedPdf, html_to_pdf
 from .view import Branding, HandoutView, build_handout_view, format_date
 
 __all__ = [
-    "Branding", "HandoutTooLong", "HandoutView", "RenderedPdf", "build_handout_view",
+    "Branding", "HandoutTooLong", "RenderCache", "render_key", "HandoutView", "RenderedPdf", "build_handout_view",
     "format_date", "html_to_pdf", "render_handout_html", "render_program",
 ]
 
 
-def render_program(program, catalog, branding, *, max_pages: int = 16, identifier: str = "handout"
-                   ) -> RenderedPdf:
-    """Program -> view model -> HTML -> PDF, the whole path in one call."""
+def render_program(program, catalog, branding, *, max_pages: int = 16, identifier: str = "handout",
+                   cache: "RenderCache | None" = None) -> RenderedPdf:
+    """Program -> view model -> HTML -> PDF, the whole path in one call.
+
+    With a ``cache``, a program rendered moments ago (the preview) is handed back unchanged.
+    """
+    key = render_key(program, branding) if cache is not None else ""
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return hit
     html = render_handout_html(build_handout_view(program, catalog, branding))
-    return html_to_pdf(html, identifier=identifier, max_pages=max_pages)
+    rendered = html_to_pdf(html, identifier=identifier, max_pages=max_pages)
+    if cache is not None:
+        cache.put(key, rendered)
+    return rendered

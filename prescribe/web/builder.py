@@ -136,7 +136,8 @@ def _print(form: BuilderForm, *, as_attachment: bool):
     if version is None:
         try:
             rendered = render_program(program, catalog(), branding_for(clinic),
-                                      max_pages=current_app.config["HANDOUT_MAX_PAGES"])
+                                      max_pages=current_app.config["HANDOUT_MAX_PAGES"],
+                                      cache=current_app.extensions["render_cache"])
         except HandoutTooLong as exc:
             form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
             return _render_builder(form, 422)

@@ -84,9 +84,9 @@ def illustration_svg(exercise) -> Markup:
     """An exercise's picture as inline SVG in the clinic's colour (our renderer's own markup)."""
     if exercise is None or exercise.illustration is None:
         return Markup("")
-    from prescribe.illustration import render_svg
+    from prescribe.handout.view import illustration_svg as cached_svg
 
-    return Markup(render_svg(exercise.illustration, accent=current_clinic().accent_colour))
+    return Markup(cached_svg(exercise.illustration, current_clinic().accent_colour))
 
 
 def register_template_helpers(app: Flask) -> None:
