@@ -80,6 +80,7 @@ DEFAULT_BUDGET_S = 280
 ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8}
 MIN_ROUNDS, MIN_COLD_STARTS = 3, 3
 MEMORY_RESERVE_S = 8                 # kept back from the memory run for the report
+SERVER_SHARE = 0.30                  # of the budget kept for the gunicorn phase after memory
 UNLIMITED_CAP_S = 3600
 
 # Load shapes: fixed request counts, stopped early by the time caps above.
@@ -387,18 +388,28 @@ class Bench:
 
     # -- phase 4: memory ---------------------------------------------------------------------
 
-    def run_memory(self) -> None:
-        """Figure 7: bench/memory_worker.py, with what is left of the budget."""
+    def start_memory(self) -> None:
+        """Figure 7: start bench/memory_worker.py beside the single-process phases.
+
+        It runs on the second core while the in-process and cold-start phases use the first, and
+        it must end before the gunicorn phase, which needs both cores.
+        """
         renders = self.args.memory_renders
-        left = None if self.deadline is None else self.deadline - time.monotonic()
-        seconds = 0.0 if left is None else max(1.0, left - MEMORY_RESERVE_S)
-        self.progress(f"memory: up to {renders} renders in one process"
-                      + ("" if left is None else f" within {seconds:.0f} s (the rest of the budget)"))
+        seconds = 0.0 if self.deadline is None else max(
+            1.0, self.args.budget * (1 - SERVER_SHARE) - MEMORY_RESERVE_S)
+        self.progress(f"memory: up to {renders} renders in one process, beside the next phases"
+                      + ("" if self.deadline is None else f", within {seconds:.0f} s"))
         instance = self.workdir / "memory-instance"
         instance.mkdir()
-        process = subprocess.Popen([sys.executable, str(BENCH_DIR / "memory_worker.py"), str(instance),
-                                    str(renders), f"{seconds:.1f}"], stdout=subprocess.PIPE, text=True,
-                                   env=self.child_env(), cwd=REPO_ROOT)
+        self.memory_process = subprocess.Popen(
+            [sys.executable, str(BENCH_DIR / "memory_worker.py"), str(instance), str(renders),
+             f"{seconds:.1f}"], stdout=subprocess.PIPE, text=True, env=self.child_env(), cwd=REPO_ROOT)
+        self.memory_seconds = seconds
+
+    def finish_memory(self) -> None:
+        """Wait for the memory worker and report its checkpoints."""
+        process, seconds = self.memory_process, self.memory_seconds
+        renders = self.args.memory_renders
         watchdog = threading.Timer(seconds + 60, process.kill) if seconds else None
         if watchdog:
             watchdog.start()
@@ -455,13 +466,14 @@ class Bench:
                     workload=f"{DIAGNOSIS} default program without {DROPPED_EXERCISE} (6 exercises), log page")
         meta.update(_versions())
         try:
+            self.start_memory()
             self.phase("in-process", self.run_inprocess,
                        [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_SIZE, SECTION_STAGES])
             self.phase("cold start", self.run_cold_start, [SECTION_COLD])
-            self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
+            self.phase("memory", self.finish_memory, [SECTION_MEMORY])
             if self.inprocess is not None:
                 self.inprocess.dispose()
-            self.phase("memory", self.run_memory, [SECTION_MEMORY])
+            self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
         meta.update(loadavg_end=_loadavg(), elapsed_s=round(time.monotonic() - self.started, 1),
@@ -500,7 +512,8 @@ class Bench:
             "cold start: `python bench/cold_start.py` from spawn until it holds the PDF of the same POST download "
             "(test client, with the in-process app's session cookie and database).",
             "memory: bench/memory_worker.py renders the same program with prescribe.handout.render_program in "
-            "one process; VmRSS from /proc/self/status.",
+            "one process; VmRSS from /proc/self/status. It runs on the second core beside the in-process "
+            "and cold-start phases (both single-process) and ends before the gunicorn phase uses both cores.",
             "KB = 1000 bytes.",
         ]
         if self.cpu_others:
