@@ -57,7 +57,7 @@ def branding_for(clinic: Clinic) -> Branding:
     """The clinic as a handout shows it."""
     return Branding(name=clinic.name, address=clinic.address, phone=clinic.phone,
                     website=clinic.website, accent_colour=clinic.accent_colour,
-                    logo_png=clinic.logo_png)
+                    logo_png=clinic.logo_png, footer_line=clinic.footer_line or "")
 
 
 def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:

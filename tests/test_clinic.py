@@ -32,14 +32,16 @@ def _settings_form(client) -> dict:
 
 def test_settings_change_what_new_handouts_print(client):
     form = _settings_form(client)
-    form.update(name="Hillside Rehab", phone="555 0199", accent_colour="#aa3300")
+    form.update(name="Hillside Rehab", phone="555 0199", accent_colour="#aa3300",
+                footer_line="Open Monday to Friday, 8 to 6")
     response = client.post("/clinic/settings", data=form, follow_redirects=True)
     assert "Clinic settings saved" in response.get_data(as_text=True)
     download = client.post("/build/", data={**form_fields(client.get("/build/hip-pain").get_data(as_text=True)),
                                             "action": "download"})
-    first_page = page_texts(download.data)[0]
-    assert "Hillside Rehab" in first_page
-    assert "555 0199" in " ".join(page_texts(download.data))
+    pages = page_texts(download.data)
+    assert "Hillside Rehab" in pages[0]
+    assert "555 0199" in " ".join(pages)
+    assert all("Open Monday to Friday, 8 to 6" in page for page in pages)
 
 
 def test_logo_upload_is_reencoded_and_printed(client):

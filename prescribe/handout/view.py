@@ -29,6 +29,7 @@ class Branding:
     website: str = ""
     accent_colour: str = "#1d6fb8"
     logo_png: bytes | None = None
+    footer_line: str = ""
 
     @property
     def logo_data_uri(self) -> str | None:
