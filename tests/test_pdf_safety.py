@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import io
-import threading
 
 import pytest
 from pypdf import PdfReader
@@ -12,30 +10,8 @@ from pypdf import PdfReader
 from prescribe.handout import html_to_pdf
 
 from .conftest import builder_form
+from .loopback import loopback_server  # noqa: F401  (pytest fixture)
 from .pdf_helpers import column_texts
-
-
-@pytest.fixture
-def loopback_server():
-    """An HTTP server on 127.0.0.1 that counts every request it receives."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    server.server_close()
 
 
 def _attachments(pdf: bytes) -> dict:

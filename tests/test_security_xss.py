@@ -5,13 +5,12 @@ And whatever is typed, the PDF engine fetches nothing outside the app's assets.
 
 from __future__ import annotations
 
-import http.server
-import threading
 
 import pytest
 from markupsafe import escape
 
 from .conftest import builder_form, form_fields, page_csrf_token
+from .loopback import loopback_server  # noqa: F401  (pytest fixture)
 from .pdf_helpers import page_texts
 
 PAYLOADS = [
@@ -83,26 +82,6 @@ def test_clinic_and_user_names_show_markup_as_text_everywhere(admin_client, clie
     download = client.post("/build/", data={**form_fields(client.get("/build/hip-pain").get_data(as_text=True)),
                                             "action": "download"})
     assert PAYLOADS[3].replace(" ", "") in " ".join(page_texts(download.data)).replace(" ", "")
-
-
-@pytest.fixture
-def loopback_server():
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    server.server_close()
 
 
 def test_markup_in_every_printed_field_makes_the_pdf_engine_fetch_nothing(admin_client, loopback_server):
