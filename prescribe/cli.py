@@ -1,4 +1,5 @@
-"""Flask commands: init-db, create-clinic, create-user, demo-login, check-content, catalog-export, handout.
+"""Flask commands: db (migrations), init-db, create-clinic, create-user, demo-login, check-content,
+catalog-export, handout.
 
 Every command works in a fresh clone: the SQLite database is created when a command needs it.
 """
@@ -19,16 +20,78 @@ from .accounts import passwords
 from .accounts.users import AccountError, clinic_by_slug, create_clinic, create_user
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
-from .db import create_tables, get_session
+from . import migrations
+from .db import create_tables, engine_for, get_session
 from .handout import HandoutTooLong, render_program
 from .models import ROLES
 from .programs import PAPER_SIZES, default_program
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, create_clinic_command, create_user_command, demo_login_command,
+    for command in (db_group, init_db_command, create_clinic_command, create_user_command, demo_login_command,
                     check_content_command, catalog_export_command, handout_command, clinic_name_command):
         app.cli.add_command(command)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Schema migrations: upgrade, downgrade, current, check, revision."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+@click.argument("revision", default="head")
+def db_upgrade_command(revision: str) -> None:
+    """Apply the migrations up to REVISION (default: the newest). Keeps all data; safe to repeat."""
+    create_tables(current_app)
+    click.echo(f"Database at revision {migrations.current_revision(engine_for(current_app))}.")
+
+
+@db_group.command("downgrade")
+@with_appcontext
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="Do not ask: the tables and columns undone lose their data.")
+def db_downgrade_command(revision: str, yes: bool) -> None:
+    """Undo migrations down to REVISION ("base" empties the database)."""
+    if not yes:
+        click.confirm(f"Undo migrations down to {revision}? Data in what they added is lost.", abort=True)
+    migrations.downgrade(engine_for(current_app), revision)
+    click.echo(f"Database at revision {migrations.current_revision(engine_for(current_app))}.")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current_command() -> None:
+    """Print the database's revision and the newest one."""
+    click.echo(f"Database: {migrations.current_revision(engine_for(current_app)) or 'not migrated'}; "
+               f"newest: {migrations.head_revision()}")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check_command() -> None:
+    """Exit 1 if the models differ from the migrated database (a migration is missing)."""
+    differences = migrations.schema_differences(engine_for(current_app))
+    for difference in differences:
+        click.echo(repr(difference), err=True)
+    if differences:
+        raise click.ClickException(f"{len(differences)} difference(s) between the models and the database: "
+                                   "add a migration (flask --app wsgi db revision -m ...).")
+    click.echo("The database matches the models.")
+
+
+@db_group.command("revision")
+@with_appcontext
+@click.option("-m", "--message", required=True, help="What the migration does, in a few words.")
+def db_revision_command(message: str) -> None:
+    """Write a new migration from the difference between the models and the (upgraded) database."""
+    from alembic import command
+
+    create_tables(current_app)
+    number = f"{len(migrations.revisions()) + 1:04d}"
+    command.revision(migrations.alembic_config(engine_for(current_app)), message=message,
+                     autogenerate=True, rev_id=number)
+    click.echo(f"Wrote migration {number}: review it before committing.")
 
 
 def _prepare_database():
@@ -39,7 +102,7 @@ def _prepare_database():
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create missing tables and columns and the demo clinic (safe to run again; keeps all data).
+    """Run the migrations and create the demo clinic (safe to run again; keeps all data).
 
     In development it also creates the demo clinic's admin on first run and prints the login.
     Handouts from before clinic accounts already belong to the demo clinic (id 1).

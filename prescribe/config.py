@@ -13,7 +13,9 @@ from flask import Flask
 DEFAULTS: dict[str, Any] = {
     # "development" generates a local secret key on first start; "production" requires one.
     "ENV_NAME": "development",
-    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    # Default: a SQLite file in the instance folder. PostgreSQL: postgresql://user:pass@host/db
+    # (served by psycopg 3), for several app servers on one database.
+    "DATABASE_URL": None,
     "CONTENT_ROOT": None,  # default: exercises_db/ at the top of the repository
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGO_MAX_BYTES": 1024 * 1024,
@@ -53,8 +55,21 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'prescribe.sqlite'}"
+    app.config["DATABASE_URL"] = database_url(app.config["DATABASE_URL"])
     _session_cookie(app)
     _ensure_secret_key(app)
+
+
+def database_url(url: str) -> str:
+    """``url`` with PostgreSQL served by psycopg 3, the driver pinned in requirements.txt.
+
+    ``postgres://`` and ``postgresql://`` (as hosting platforms write them) would otherwise ask
+    SQLAlchemy for psycopg2, which is not installed.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _session_cookie(app: Flask) -> None:

@@ -1,34 +1,93 @@
-"""Database engine and sessions, one per app; tables are created by a CLI command, not the factory."""
+"""Database engine and sessions, one per app; the schema is built by migrations, not the factory.
+
+SQLite (the embedded default) and PostgreSQL (``DATABASE_URL``) run the same code. SQLite gets the
+settings that make several gunicorn workers safe on one file (security.md section 4): WAL, foreign
+keys, a busy timeout, ``synchronous=FULL``, and every transaction opened with ``BEGIN IMMEDIATE``,
+so a worker that wants to write waits its turn instead of failing with "database is locked".
+"""
 
 from __future__ import annotations
 
+import os
+import weakref
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# Deterministic constraint names: migrations can name what they alter, on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 class Base(DeclarativeBase):
     """Declarative base of every model."""
 
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Take transactions away from the sqlite3 module (it would open them lazily, deferred,
+        # and not at all around DDL): SQLAlchemy's "begin" below opens every one of them.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # FULL: a commit is on disk before the therapist sees "saved", even across a power cut
+        # (NORMAL would survive a process crash only).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # A deferred transaction that reads and then writes fails at once when another worker
+        # wrote in between; IMMEDIATE takes the write lock up front and waits busy_timeout for it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _dispose_in_forked_child(engine: Engine) -> None:
+    """Never use a connection opened before ``fork()`` (gunicorn ``--preload``, multiprocessing).
+
+    The child drops the parent's pooled connections without closing them (they still belong to
+    the parent) and opens its own (sqlite.org "How To Corrupt", 2.6; SQLAlchemy pooling docs).
+    """
+    reference = weakref.ref(engine)
+
+    def after_fork_in_child() -> None:
+        engine = reference()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_fork_in_child)
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for ``url`` with this app's settings for its database (SQLite or PostgreSQL)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        _configure_sqlite(engine)
+    else:
+        # A server restarted or a load balancer that dropped idle connections: test before use.
+        engine = create_engine(url, pool_pre_ping=True)
+    _dispose_in_forked_child(engine)
+    return engine
 
 
 def init_db_engine(app: Flask) -> None:
     """Create the engine and session factory for ``app`` (no connection is opened here)."""
-    url = app.config["DATABASE_URL"]
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+    engine = create_database_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
@@ -53,40 +112,26 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def create_tables(app: Flask) -> None:
-    """Create any missing tables and columns (idempotent; never drops or changes data)."""
-    from . import models  # noqa: F401  (registers the models on Base.metadata)
+    """Bring the database to the newest schema by running its migrations (keeps all data).
 
-    path = app.config["DATABASE_URL"]
-    if path.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(path.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    Base.metadata.create_all(engine_for(app))
-    add_missing_columns(engine_for(app))
-
-
-def add_missing_columns(engine: Engine) -> list[str]:
-    """Add model columns an older database lacks; only columns with a server default qualify.
-
-    A stop-gap until migrations exist: ``create_all`` creates missing tables but never alters
-    an existing one, and a database from before clinic accounts lacks e.g. ``clinic.footer_line``.
+    The name predates migrations; callers (the CLI, the benchmark) need not know how it is done.
     """
-    from sqlalchemy import inspect
-    from sqlalchemy.schema import CreateColumn
+    from .migrations import upgrade
 
-    added = []
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            existing = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in existing:
-                    continue
-                if column.server_default is None and not column.nullable:
-                    raise RuntimeError(f"Cannot add {table.name}.{column.name} to an existing database "
-                                       "without a server default.")
-                ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
-                added.append(f"{table.name}.{column.name}")
-    return added
+    path = sqlite_path(app.config["DATABASE_URL"])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    upgrade(engine_for(app))

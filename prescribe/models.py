@@ -36,8 +36,8 @@ class Clinic(Base):
     default_paper: Mapped[str] = mapped_column(String(10), default="letter")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Columns added after the first release carry a server default, so `init-db` can add them
-    # to an existing database (see db.add_missing_columns) until migrations arrive.
+    # Added after the first release: the server default fills them in on older databases
+    # (migration 0001 adopts databases from before migrations).
     footer_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
     require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

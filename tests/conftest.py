@@ -1,4 +1,7 @@
-"""Shared fixtures: an app on a fresh SQLite database per test, signed-in clients, two clinics.
+"""Shared fixtures: an app on a fresh database per test, signed-in clients, two clinics.
+
+The database is SQLite, or PostgreSQL with ``PRESCRIBE_TEST_DATABASE=postgresql`` (``make test``
+runs the suite both ways; see ``tests/databases.py``).
 
 ``client`` is signed in as a therapist of the default (demo) clinic, so feature tests read as
 before; ``admin_client`` is that clinic's admin. ``clinics`` holds two more clinics, A and B, each
@@ -23,9 +26,10 @@ from pathlib import Path
 import pytest
 
 from prescribe import create_app
-from prescribe.db import create_tables, get_session
+from prescribe.db import get_session
 
 from . import figures
+from .databases import open_databases
 
 # Hypothesis keeps its caches outside the work tree (tests run derandomised, with no example database).
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "prescribe-hypothesis"))
@@ -42,12 +46,31 @@ def test_password_hash() -> str:
     return hash_password(TEST_PASSWORD)
 
 
+DATABASES = None  # the session's SqliteDatabases or PostgresDatabases, set by the fixture below
+
+
+@pytest.fixture(scope="session", autouse=True)
+def databases(tmp_path_factory):
+    """The session's database backend: the schema is migrated once, each test gets an empty copy."""
+    global DATABASES
+    DATABASES = open_databases(tmp_path_factory.mktemp("databases"))
+    figures.DATABASE = DATABASES.description
+    yield DATABASES
+    DATABASES.close()
+    DATABASES = None
+
+
+def database_url_for_test(tmp_path: Path) -> str:
+    """The test's database, empty and migrated (every app made in one test shares it)."""
+    return DATABASES.url_for_test(tmp_path)
+
+
 def make_app(tmp_path: Path, **overrides):
     return create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "DATABASE_URL": overrides.pop("DATABASE_URL", None) or database_url_for_test(tmp_path),
         "SESSION_COOKIE_SECURE": True,  # as in production; the test client sends it over http
         **overrides,
     })
@@ -56,8 +79,6 @@ def make_app(tmp_path: Path, **overrides):
 @pytest.fixture
 def app(tmp_path: Path):
     app = make_app(tmp_path)
-    with app.app_context():
-        create_tables(app)
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -238,8 +259,17 @@ def page_csrf_token(client, path: str = "/account/") -> str:
     return csrf_token(client.get(path).get_data(as_text=True))
 
 
+def pytest_report_header(config):
+    from .databases import requested_backend
+
+    return f"database: {requested_backend()} (set PRESCRIBE_TEST_DATABASE=postgresql for PostgreSQL)"
+
+
 def pytest_terminal_summary(terminalreporter):
     """The security figures the tests counted (routes probed, CSRF refusals, generated inputs)."""
+    if figures.DATABASE:
+        terminalreporter.section("database")
+        terminalreporter.write_line(f"suite ran on: {figures.DATABASE}")
     lines = figures.summary_lines()
     if lines:
         terminalreporter.section("security figures")

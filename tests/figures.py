@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 COUNTS: Counter[str] = Counter()
+DATABASE = ""  # what the suite ran on ("SQLite", "postgres (PostgreSQL) 15.18 ...")
 
 LABELS = {
     "tenant_probes": "cross-clinic requests (routes x methods x users, clinic B's ids)",

@@ -112,7 +112,7 @@ def test_sign_in_survives_anything_typed(app, anonymous):
         assert 'value=""' in password_input or "value=" not in password_input  # never echoed
         if email.strip() and password:
             assert any(message in html for message in ("do not match an account", "paused", "longer than",
-                                                       "at most 254 characters"))
+                                                       "at most 254 characters", "control characters"))
         elif not email.strip():
             assert "Enter your email address." in html
 
@@ -166,3 +166,19 @@ def test_add_user_survives_anything_typed(admin_client):
             assert shown.get("email") == email and shown.get("name") == name
 
     run()
+
+
+def test_control_characters_are_refused_wherever_text_is_stored(client, admin_client):
+    """NUL cannot be stored in PostgreSQL text, nor printed: a field error, never a 500."""
+    form = builder_form(client, "hip-pain")
+    for name in ("patient_name", "therapist_name", "exercises-0-note", "own_red_flags"):
+        response = client.post("/build/", data={**form, name: "Ann\x00Example", "action": "download"})
+        assert response.status_code == 422, name
+        assert "invisible control characters" in response.get_data(as_text=True)
+    settings = form_fields(admin_client.get("/clinic/settings").get_data(as_text=True))
+    response = admin_client.post("/clinic/settings", data={**settings, "footer_line": "a\x07b"})
+    assert response.status_code == 422
+    token = csrf_token(admin_client.get("/admin/users").get_data(as_text=True))
+    response = admin_client.post("/admin/users", data={"csrf_token": token, "email": "x\x00@example.org",
+                                                       "name": "X", "role": "therapist"})
+    assert response.status_code == 422

@@ -72,7 +72,7 @@ def gunicorn(app, tmp_path):
             try:
                 urllib.request.urlopen(base + "/auth/login", timeout=5)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while the workers warm up
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
                 time.sleep(0.5)

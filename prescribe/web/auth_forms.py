@@ -10,7 +10,7 @@ from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
 from prescribe.models import ROLES
 
-from .forms import choices
+from .forms import choices, plain_text
 
 # Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
 # input is refused before hashing, so it cannot make the server hash megabytes.
@@ -26,7 +26,7 @@ def _code_field(label: str = "6-digit code") -> StringField:
 class LoginForm(FlaskForm):
     email = StringField("Email", validators=[
         DataRequired(message="Enter your email address."),
-        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters.")])
+        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
     password = PasswordField("Password", validators=[
         InputRequired(message="Enter your password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
@@ -77,9 +77,9 @@ class RemoveSecondFactorForm(FlaskForm):
 class AddUserForm(FlaskForm):
     email = StringField("Email", validators=[
         DataRequired(message="Enter the person's email address."),
-        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters.")])
+        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
     name = StringField("Name", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
     role = SelectField("Role", choices=choices(ROLES), default="therapist")
 
     def validate_email(self, field: StringField) -> None:

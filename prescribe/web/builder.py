@@ -134,6 +134,9 @@ def _print(form: BuilderForm, *, as_attachment: bool):
         handout = get_handout(session, clinic, int(form.handout_id.data))
     version = find_identical_version(session, clinic, program, handout) if as_attachment else None
     if version is None:
+        # End the read transaction before rendering (a second or more): on SQLite it holds the
+        # write lock, and the other workers would wait for the PDF.
+        session.commit()
         try:
             rendered = render_program(program, catalog(), branding_for(clinic),
                                       max_pages=current_app.config["HANDOUT_MAX_PAGES"],

@@ -58,6 +58,18 @@ DOSE_INPUTS_SHOWN = {
 }
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field) -> None:
+    """Refuse invisible control characters (NUL and the like; tabs and line breaks are fine).
+
+    Nobody types them on purpose, PostgreSQL cannot store NUL in text, and a PDF cannot print them.
+    """
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Remove the invisible control characters from this text.")
+
+
 def choices(options: dict[str, str]) -> list[SelectChoice]:
     """Select options from a value -> label mapping, in order."""
     return [SelectChoice(value, label) for value, label in options.items()]
@@ -84,24 +96,24 @@ class ExerciseRowForm(Form):
     days_per_week = _range("days_per_week", "Days a week")
     side = SelectField("Side", choices=choices({"": "—", **SIDES}), validate_choice=True)
     resistance = StringField("Band or weight", validators=[
-        Length(max=40, message="Keep this under 40 characters.")])
+        Length(max=40, message="Keep this under 40 characters."), plain_text])
     note = TextAreaField("Note to the patient", validators=[
-        Length(max=200, message="Keep the note under 200 characters.")])
+        Length(max=200, message="Keep the note under 200 characters."), plain_text])
 
 
 class AdviceRowForm(Form):
-    text = HiddenField(validators=[Length(max=LINE_MAX)])
+    text = HiddenField(validators=[Length(max=LINE_MAX), plain_text])
     included = BooleanField()
 
 
 class PrecautionRowForm(Form):
-    move = HiddenField(validators=[Length(max=40)])
-    text = HiddenField(validators=[Length(max=LINE_MAX)])
+    move = HiddenField(validators=[Length(max=40), plain_text])
+    text = HiddenField(validators=[Length(max=LINE_MAX), plain_text])
     included = BooleanField()
 
 
 def _own_lines(label: str) -> TextAreaField:
-    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAX * (LINE_MAX + 2))])
+    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAX * (LINE_MAX + 2)), plain_text])
 
 
 def _passes(field, form) -> bool:
@@ -127,10 +139,10 @@ class BuilderForm(FlaskForm):
     diagnosis = HiddenField(validators=[DataRequired()])
     handout_id = HiddenField()
     patient_name = StringField("Patient name as printed", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
     affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
     therapist_name = StringField("Therapist", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters.")])
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
     handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
     next_visit = DateField("Next visit", validators=[Optional()])
     paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
@@ -298,14 +310,14 @@ class ClinicForm(FlaskForm):
     """The clinic's branding as printed on every handout."""
 
     name = StringField("Clinic name", validators=[
-        DataRequired(message="Enter the clinic's name."), Length(max=120)])
-    address = StringField("Address", validators=[Optional(), Length(max=200)])
+        DataRequired(message="Enter the clinic's name."), Length(max=120), plain_text])
+    address = StringField("Address", validators=[Optional(), Length(max=200), plain_text])
     phone = StringField("Phone", validators=[
         Optional(), Length(max=40),
         Regexp(r"^[0-9+()./ \-]*$", message="Use digits, spaces and + ( ) - . / only.")])
-    website = StringField("Website", validators=[Optional(), Length(max=120)])
+    website = StringField("Website", validators=[Optional(), Length(max=120), plain_text])
     footer_line = StringField("Footer line", validators=[
-        Optional(), Length(max=200, message="Keep the footer line under 200 characters.")])
+        Optional(), Length(max=200, message="Keep the footer line under 200 characters."), plain_text])
     accent_colour = ColorField("Accent colour", validators=[
         DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
     default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))

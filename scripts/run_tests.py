@@ -1,0 +1,114 @@
+"""`make test`: the whole suite on SQLite and again on PostgreSQL.
+
+The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
+PostgreSQL pass is printed whole when it ends. The last lines sum everything up, including, in so
+many words, whether this machine has PostgreSQL at all.
+
+Without PostgreSQL server binaries the PostgreSQL pass cannot run: that is a failure when
+``PRESCRIBE_REQUIRE_POSTGRES=1`` (CI sets it) and a loud note otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.databases import find_postgres_binaries  # noqa: E402
+
+COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
+
+
+@dataclass
+class Pass:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    status: int | None = None
+    seconds: float = 0.0
+    output: str = ""
+
+    @property
+    def closing_line(self) -> str:
+        lines = [line for line in self.output.splitlines() if COUNTS.search(line) and " in " in line]
+        return lines[-1].strip("= ") if lines else "(no pytest summary)"
+
+    def count(self, what: str) -> int:
+        found = COUNTS.findall(self.closing_line)
+        return sum(int(n) for n, kind in found if kind.rstrip("s") == what.rstrip("s"))
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+
+def run(test_pass: Pass, *, live: bool) -> None:
+    """Run one pytest pass, keeping its output (and printing it line by line when ``live``)."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *test_pass.args], cwd=REPO,
+                               env={**os.environ, **test_pass.env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if live:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    test_pass.status = process.wait()
+    test_pass.seconds = time.monotonic() - started
+    test_pass.output = "".join(lines)
+    if test_pass.status == 5:  # pytest collected nothing: never a pass
+        test_pass.output += "\npytest collected no tests: failing on purpose.\n"
+
+
+def main() -> int:
+    require_postgres = os.environ.get("PRESCRIBE_REQUIRE_POSTGRES") == "1"
+    base = ["-p", "no:cacheprovider", "-m", "not slow"]
+    temp = Path(tempfile.gettempdir())
+    sqlite = Pass("SQLite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
+                  {"PRESCRIBE_TEST_DATABASE": "sqlite"})
+    postgres_bin = find_postgres_binaries()
+    postgres = None
+    if postgres_bin is not None:
+        postgres = Pass("PostgreSQL", [*base, f"--basetemp={temp / 'prescribe-tests-postgres'}"],
+                        {"PRESCRIBE_TEST_DATABASE": "postgresql", "PRESCRIBE_POSTGRES_BIN": str(postgres_bin)})
+
+    background = None
+    if postgres is not None:
+        background = threading.Thread(target=run, args=(postgres,), kwargs={"live": False})
+        background.start()
+    run(sqlite, live=True)
+    if background is not None:
+        background.join()
+        print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
+        sys.stdout.write(postgres.output)
+
+    passes = [p for p in (sqlite, postgres) if p is not None]
+    print(f"\n{'=' * 30} make test summary {'=' * 30}")
+    for test_pass in passes:
+        verdict = "ok" if test_pass.ok else "FAILED"
+        print(f"{test_pass.name:<30} {verdict:<7} {test_pass.closing_line}  (wall {test_pass.seconds:.0f} s)")
+    if postgres is None:
+        print(f"{'PostgreSQL':<30} {'NOT RUN':<7} this machine has no PostgreSQL server binaries (initdb, pg_ctl "
+              "on the PATH or in /usr/lib/postgresql/*/bin): install the postgresql package."
+              + (" Required here (PRESCRIBE_REQUIRE_POSTGRES=1)." if require_postgres else ""))
+    passed = sum(p.count("passed") for p in passes)
+    failed = sum(p.count("failed") + p.count("error") for p in passes)
+    skipped = sum(p.count("skipped") for p in passes)
+    ok = all(p.ok for p in passes) and (postgres is not None or not require_postgres)
+    # The plain closing line CI reads, whatever the runner.
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
