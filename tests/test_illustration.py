@@ -124,3 +124,43 @@ def test_one_panel_hold() -> None:
     assert illustration.panels == 1
     root = ET.fromstring(render_svg(illustration))
     assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]) == 1
+
+
+def test_turned_camera_is_validated_and_changes_the_picture() -> None:
+    plain = render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)))
+    turned = render_svg(parse_illustration("bridge", _broken(lambda d: d.update(turn=30))))
+    assert turned != plain
+    ET.fromstring(turned)
+    for change, field in ((lambda d: d.update(turn=75), "turn"),
+                          (lambda d: d.update(view="top", turn=20), "turn")):
+        with pytest.raises(ValueError) as info:
+            parse_illustration("bridge", _broken(change))
+        assert str(info.value).startswith(f"{field}:"), str(info.value)
+
+
+def test_straight_arrow_can_stand_in_for_the_motion_arrow() -> None:
+    data = _broken(lambda d: d.pop("motion"))
+    data["arrows"] = [{"point": "pelvis", "direction": 90, "offset": -30, "panel": 2}]
+    illustration = parse_illustration("bridge", data)
+    assert illustration.panels == 2
+    ET.fromstring(render_svg(illustration))
+
+
+def test_short_motion_arrow_is_stretched() -> None:
+    from prescribe.illustration.render import MIN_MOTION_ARROW, _lengthen
+
+    path = [(0.0, 0.0), (0.0, 4.0), (0.0, 8.0)]
+    longer = _lengthen(path, MIN_MOTION_ARROW)
+    assert longer[0] == pytest.approx((0.0, 4.0 - MIN_MOTION_ARROW / 2))
+    assert longer[-1] == pytest.approx((0.0, 4.0 + MIN_MOTION_ARROW / 2))
+    assert _lengthen([(0.0, 0.0), (30.0, 0.0)], MIN_MOTION_ARROW) == [(0.0, 0.0), (30.0, 0.0)]
+
+
+def test_sideways_chair_draws_its_backrest_behind_the_body() -> None:
+    seated = {"alt": "Sitting sideways on a chair.", "highlight": ["pelvis"],
+              "start": {"hip": 90, "knee": 90, "flat": ["near", "far"]}}
+    plain = render_svg(parse_illustration("sit", {**copy.deepcopy(seated), "props": ["chair"]}))
+    sideways = render_svg(parse_illustration(
+        "sit", {**copy.deepcopy(seated), "props": [{"type": "chair", "side": "behind"}]}))
+    assert sideways != plain
+    assert sideways.count("<path") == plain.count("<path")  # legs, seat and one backrest frame

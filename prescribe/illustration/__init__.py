@@ -40,11 +40,16 @@ Placement (keys in a pose table besides the angles)
 Views
     ``view = "side"`` (default), ``"front"`` (side steps, leg out to the side, lying on the side;
     ``elevation = 40`` raises the camera to look down, e.g. for the clamshell) or ``"top"``
-    (looking down on someone lying on their back, e.g. sliding a leg out).
+    (looking down on someone lying on their back, e.g. sliding a leg out). ``turn = 30`` swings
+    a side or front camera that many degrees round the body towards the picture's right (negative:
+    left) for a three-quarter view, so that a limb pointing at the camera is seen across the
+    picture (the forearm under a side plank, the crossed shin of a figure-4 stretch).
 
 Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }]``)
-    ``floor`` (always drawn), ``mat``, ``chair`` (under the pelvis; ``backrest``, ``height``,
-    ``hold = "near_hand"`` to stand it beside the body under a hand, ``side``), ``wall`` and
+    ``floor`` (always drawn), ``mat``, ``chair`` (under the pelvis or ``at`` a point's x;
+    ``backrest``, ``height``, ``hold = "near_hand"`` to stand it beside the body under a hand,
+    ``side`` of its backrest; ``side = "behind"`` draws it seen from its front, standing behind
+    the body: sitting sideways on a chair, or a chair beside the body), ``wall`` and
     ``counter`` (``at`` a point, ``side = "left" | "right" | "behind"``), ``step`` (under a foot;
     ``height``), ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
     ``band`` / ``belt`` / ``weight`` (``around`` one or two parts, ``at`` a fraction along them),
@@ -75,9 +80,11 @@ File format
         solve = "trunk"
         fixed = "near_heel"
 
-        [motion]                                # required with [end]; or [[motion]] for several
+        [motion]                                # required with [end] (or [[motion]] for several),
+                                                # unless a straight [[arrows]] shows the movement
         point = "pelvis"                        # the arrow follows this point from start to end
-        offset = -14                            # units away from its pivot (its parent joint)
+        offset = -14                            # units away from its pivot (its parent joint);
+                                                # a short path is stretched to stay readable
 
         [[arrows]]                              # straight arrows, e.g. for a hold: push, lean
         point = "near_knee"

@@ -49,7 +49,7 @@ REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",)
 
 SIDE_WORDS = ("left", "right", "behind")  # where furniture stands: picture left/right or behind
 POSE_KEYS = ("ground", "solve", "fixed", "flat", "lift")
-TOP_KEYS = ("view", "elevation", "alt", "highlight", "props", "start", "end", "motion", "arrows")
+TOP_KEYS = ("view", "elevation", "turn", "alt", "highlight", "props", "start", "end", "motion", "arrows")
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ class Illustration:
     start: Pose
     end: Pose | None
     arrows: tuple[Arrow, ...]
+    turn: float = 0.0   # degrees the camera swings round the body (a three-quarter view)
 
     @property
     def panels(self) -> int:
@@ -147,6 +148,9 @@ def parse_illustration(slug: str, data: dict[str, Any]) -> Illustration:
     elevation = _ranged(data.get("elevation", 0), "elevation", 0, 60)
     if elevation and view == "top":
         raise ValueError("elevation: the top view already looks straight down")
+    turn = _ranged(data.get("turn", 0), "turn", -60, 60)
+    if turn and view == "top":
+        raise ValueError("turn: the top view cannot be turned")
     alt = data.get("alt")
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt: missing; describe in plain words what the picture shows")
@@ -177,13 +181,14 @@ def parse_illustration(slug: str, data: dict[str, Any]) -> Illustration:
             arrows.extend(_motion(m, f"motion[{i}]") for i, m in enumerate(motions))
         else:
             arrows.append(_motion(motions, "motion"))
-    elif end is not None:
+    elif end is not None and not data.get("arrows"):
+        # a straight arrow may stand in for it when the moving point travels too little to follow
         raise ValueError("motion: missing; a movement (start and end) needs a motion arrow")
     for i, item in enumerate(_list(data.get("arrows", []), "arrows")):
         arrows.append(_straight_arrow(item, f"arrows[{i}]", panels))
     return Illustration(slug=slug, alt=" ".join(alt.split()), view=view, elevation=elevation,
                         highlight=highlight,
-                        props=props, start=start, end=end, arrows=tuple(arrows))
+                        props=props, start=start, end=end, arrows=tuple(arrows), turn=turn)
 
 
 # -- pieces --------------------------------------------------------------------------------------

@@ -188,11 +188,17 @@ def _chair(start: Figure, prop: Prop, view: str) -> list[Shape]:
         seat = prop.get("height") or start.part("pelvis").lowest() - 2.5
         back, front = px + sign * 24, px - sign * 17
         rest_top = seat + 46
-    if view != "side":
-        mid = (back + front) / 2
-        return [line((mid - 24, seat), (mid + 24, seat), width=5),
-                line((mid - 21, seat), (mid - 21, 0), width=4),
-                line((mid + 21, seat), (mid + 21, 0), width=4)]
+    if view != "side" or prop.get("side") == "behind":
+        # seen from its front: the body sits across the seat (sideways on the chair in the side
+        # view), the backrest, if any, standing behind the body
+        mid = (back + front) / 2 if view != "side" else start.points[prop.get("at", "pelvis")][0]
+        shapes = [line((mid - 21, seat), (mid - 21, 0), width=4),
+                  line((mid + 21, seat), (mid + 21, 0), width=4)]
+        if prop.get("side") == "behind" and prop.get("backrest", True):
+            top = seat + 44
+            shapes.append(line((mid - 21, seat), (mid - 21, top), (mid + 21, top),
+                               (mid + 21, seat), width=4))
+        return [*shapes, line((mid - 24, seat), (mid + 24, seat), width=5)]
     shapes = [line((back, seat), (front, seat), width=5),
               line((back - sign, seat), (back - sign, 0), width=4),
               line((front + sign, seat), (front + sign, 0), width=4)]

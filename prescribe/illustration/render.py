@@ -17,6 +17,11 @@ FLOOR = "#8a8a8a"
 HALO = 2.3                  # white outline that separates overlapping body parts
 DEFAULT_ACCENT = "#1d6fb8"
 
+# Arrows: big enough to read on a handout printed 5 cm wide.
+HEAD_LENGTH, HEAD_HALF_WIDTH = 11.0, 7.5
+SHAFT = 4.0
+MIN_MOTION_ARROW = 24.0     # motion arrows shorter than this are stretched at both ends
+
 MARGIN = 9.0
 PANEL_GAP = 16.0
 MIN_ASPECT, MAX_ASPECT = 0.85, 1.25   # width / height of one panel
@@ -100,7 +105,7 @@ def _surface(illustration: Illustration) -> float:
     return MAT_THICKNESS if has_mat and illustration.view != "top" else 0.0
 
 
-def _solved(pose: Pose, view: str, elevation: float) -> dict[str, float]:
+def _solved(pose: Pose, view: str, elevation: float, turn: float = 0.0) -> dict[str, float]:
     """The pose's angles, with ``pose.solve`` adjusted so both ground parts touch together."""
     angles = pose.angle_map()
     if not pose.solve or len(pose.ground) != 2 or view == "top":
@@ -113,7 +118,7 @@ def _solved(pose: Pose, view: str, elevation: float) -> dict[str, float]:
         if value not in cache:
             trial = dict(angles)
             trial.update((name, value) for name in names)
-            fig = pose_figure(trial, view, pose.flat, elevation)
+            fig = pose_figure(trial, view, pose.flat, elevation, turn)
             cache[value] = fig.lowest((first,)) - fig.lowest((second,))
         return cache[value]
 
@@ -158,10 +163,10 @@ def _build_panels(illustration: Illustration) -> list[_Panel]:
     view, elevation = illustration.view, illustration.elevation
     surface = _surface(illustration)
     poses = illustration.poses
-    solved = [_solved(p, view, elevation) for p in poses]
+    solved = [_solved(p, view, elevation, illustration.turn) for p in poses]
     figures: list[Figure] = []
     for pose, angles in zip(poses, solved):
-        fig = pose_figure(angles, view, pose.flat, elevation)
+        fig = pose_figure(angles, view, pose.flat, elevation, illustration.turn)
         figures.append(_place(fig, pose, view, surface, figures[0] if figures else None))
     extent = _union([_figure_bounds(f) for f in figures])
     back = [s for prop in illustration.props if prop.type not in FRONT_PROPS
@@ -197,7 +202,7 @@ def _arrow(arrow: Arrow, illustration: Illustration, solved: list[dict[str, floa
         angles = {k: solved[0].get(k, 0.0) * (1 - t) + solved[1].get(k, 0.0) * t
                   for k in set(solved[0]) | set(solved[1])}
         fig = pose_figure(angles, view, end_pose.flat if t > 0.5 else illustration.start.flat,
-                          illustration.elevation)
+                          illustration.elevation, illustration.turn)
         fig = _place(fig, end_pose, view, surface, figures[0])
         px, py = fig.points[arrow.point]
         if pivot:
@@ -211,7 +216,28 @@ def _arrow(arrow: Arrow, illustration: Illustration, solved: list[dict[str, floa
         dist = math.hypot(bx - ax, by - ay) or 1.0
         nx, ny = -(by - ay) / dist, (bx - ax) / dist   # left of the direction of travel
         path = [(x + nx * arrow.offset, y + ny * arrow.offset) for x, y in path]
-    return _arrow_shapes(_trim(path), arrow.both)
+    return _arrow_shapes(_lengthen(_trim(path), MIN_MOTION_ARROW), arrow.both)
+
+
+def _lengthen(path: list[Point], minimum: float) -> list[Point]:
+    """Stretch a short path at both ends, along its end directions, to ``minimum`` units.
+
+    A point that moves only a little (a hip hiking up, toes pointing) still gets an arrow long
+    enough to read at print size.
+    """
+    length = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(path, path[1:]))
+    if length >= minimum or length < 0.5:
+        return path
+    extra = (minimum - length) / 2
+    (ax, ay), (bx, by) = path[0], path[-1]
+
+    def unit(p: Point, q: Point) -> tuple[float, float]:
+        d = math.hypot(q[0] - p[0], q[1] - p[1]) or 1.0
+        return (q[0] - p[0]) / d, (q[1] - p[1]) / d
+
+    ux, uy = unit(path[1], path[0])     # backwards off the start
+    vx, vy = unit(path[-2], path[-1])   # forwards off the end
+    return [(ax + ux * extra, ay + uy * extra), *path, (bx + vx * extra, by + vy * extra)]
 
 
 def _pivot(point: str) -> str | None:
@@ -235,7 +261,7 @@ def _trim(path: list[Point]) -> list[Point]:
 
 def _arrow_shapes(path: list[Point], both: bool) -> list[Shape]:
     """A thick line along ``path`` with a filled head at the end (and the start if ``both``)."""
-    head_len, head_half = 9.0, 6.0
+    head_len, head_half = HEAD_LENGTH, HEAD_HALF_WIDTH
     path = list(path)
     heads: list[Shape] = []
     for at_start in ((False, True) if both else (False,)):
@@ -258,8 +284,10 @@ def _arrow_shapes(path: list[Point], both: bool) -> list[Shape]:
         cut = (tip[0] - ux * head_len * 0.7, tip[1] - uy * head_len * 0.7)
         seq = [p for p in seq[:-1] if math.hypot(tip[0] - p[0], tip[1] - p[1]) > head_len * 0.7] + [cut]
         path = seq[::-1] if at_start else seq
-    shaft = Shape("path", tuple(path), stroke="ACCENT", width=3.2)
-    return [Shape(shaft.kind, shaft.points, "none", WHITE, 7.0), shaft, *heads]
+    shaft = Shape("path", tuple(path), stroke="ACCENT", width=SHAFT)
+    halos = [Shape(shaft.kind, shaft.points, "none", WHITE, SHAFT + 2 * HALO),
+             *(Shape(h.kind, h.points, WHITE, WHITE, h.width + 2 * HALO, True) for h in heads)]
+    return [*halos, shaft, *heads]
 
 
 def _recolour(shape: Shape, accent: str) -> Shape:

@@ -21,7 +21,7 @@ SIDES = ("near", "far")
 BODY_JOINTS: dict[str, tuple[float, float]] = {
     "trunk": (-180, 180),       # forward lean of the chest from upright; -90 = lying on the back
     "trunk_side": (-180, 180),  # sideways lean towards the far side; 90 = lying on the far side
-    "spine": (-30, 45),         # pelvis tucked under (flattening the low back) relative to the chest
+    "spine": (-40, 45),         # pelvis tucked under (flattening the low back) relative to the chest
     "spine_side": (-30, 30),    # near side of the pelvis hitched up relative to the chest
     "neck": (-60, 80),          # chin towards the chest
 }
@@ -166,18 +166,22 @@ def _add(a: Vec3, b: Vec3) -> Vec3:
     return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
-def _project(view: str, v: Vec3, elevation: float = 0.0) -> tuple[Point, float]:
+def _project(view: str, v: Vec3, elevation: float = 0.0, turn: float = 0.0) -> tuple[Point, float]:
     """Picture point and depth (bigger = nearer the viewer) of a world vector.
 
     World axes: x = the way the body faces when standing (right in the side view), y = up,
     z = towards the body's near side (towards the viewer in the side view). ``elevation`` raises
-    the side or front camera so that it looks down at that many degrees.
+    the side or front camera so that it looks down at that many degrees; ``turn`` first swings it
+    that many degrees round the body towards the picture's right (a three-quarter view).
     """
     x, y, z = v
     if view == "top":
         return (x, -z), y  # looking down, head to the left when lying on the back
     toward = z if view == "side" else x
     across = x if view == "side" else z
+    if turn:
+        ct, st = math.cos(math.radians(turn)), math.sin(math.radians(turn))
+        toward, across = toward * ct + across * st, across * ct - toward * st
     c, s = math.cos(math.radians(elevation)), math.sin(math.radians(elevation))
     return (across, y * c - toward * s), toward * c + y * s
 
@@ -199,11 +203,12 @@ def _limb_frames(chest: Mat3, pelvis: Mat3, angles: dict[str, float], side: str)
 
 
 def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] = (),
-                elevation: float = 0.0) -> Figure:
+                elevation: float = 0.0, turn: float = 0.0) -> Figure:
     """Pose the body with ``angles`` (missing joints are 0) and project it for ``view``.
 
     The centre of the pelvis (between the hip joints) is at the origin. A side listed in
     ``flat_feet`` ("near" or "far") gets the ankle angle that keeps its sole level with the floor.
+    ``elevation`` and ``turn`` move the camera (see :func:`_project`).
     """
     root = _mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0)))
     pelvis = _mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
@@ -245,19 +250,20 @@ def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] 
     points: dict[str, Point] = {}
     depths: dict[str, float] = {}
     for name, v in points3.items():
-        points[name], depths[name] = _project(view, v, elevation)
+        points[name], depths[name] = _project(view, v, elevation, turn)
 
     parts: list[Part] = []
     torso_depth = depths["waist"] - 2.0  # limbs level with the trunk are drawn in front of it
     parts.append(_blob("pelvis", pelvis, (0, 0, 0), -6.0, PELVIS_HEIGHT + 2, (-13.0, 9.0),
-                       (14.5, 15.5), view, elevation, torso_depth))
+                       (14.5, 15.5), view, elevation, torso_depth, turn))
     parts.append(_blob("trunk", root, points3["waist"], 0.0, CHEST_HEIGHT, (-12.5, 11.0),
-                       (14.0, 17.5), view, elevation, torso_depth))
-    head_point, _ = _project(view, points3["head"], elevation)
+                       (14.0, 17.5), view, elevation, torso_depth, turn))
+    head_point, _ = _project(view, points3["head"], elevation, turn)
     parts.append(Part("head", "head", (head_point,), HEAD_RADIUS, "torso", torso_depth,
                       points3["head"][1] - HEAD_RADIUS))
     for name, start, end, group in segments:
-        (p1, d1), (p2, d2) = _project(view, start, elevation), _project(view, end, elevation)
+        (p1, d1) = _project(view, start, elevation, turn)
+        (p2, d2) = _project(view, end, elevation, turn)
         limb = name.split("_", 1)[1]
         parts.append(Part(name, "limb", (p1, p2), RADIUS[limb], group, (d1 + d2) / 2,
                           min(start[1], end[1]) - RADIUS[limb]))
@@ -280,7 +286,7 @@ def _flat_foot(shin: Mat3) -> Mat3:
 
 def _blob(name: str, frame: Mat3, origin: Vec3, bottom: float, top: float,
           front_back: tuple[float, float], half_widths: tuple[float, float], view: str,
-          elevation: float, depth: float) -> Part:
+          elevation: float, depth: float, turn: float = 0.0) -> Part:
     """A rounded box (trunk or pelvis) seen from ``view``: the convex hull of its corners."""
     back, front = front_back
     corners: list[Point] = []
@@ -290,7 +296,7 @@ def _blob(name: str, frame: Mat3, origin: Vec3, bottom: float, top: float,
             for z in (-half + ROUNDING, half - ROUNDING):
                 corner = _add(origin, _apply(frame, (x, height, z)))
                 floor = min(floor, corner[1] - ROUNDING)
-                corners.append(_project(view, corner, elevation)[0])
+                corners.append(_project(view, corner, elevation, turn)[0])
     return Part(name, "blob", tuple(convex_hull(corners)), ROUNDING, "torso", depth, floor)
 
 
