@@ -41,7 +41,7 @@ run: system-deps $(VENV)/.installed
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite on SQLite and on PostgreSQL (a server the tests start from the machine's binaries),
-# with a summary at the end; scripts/run_tests.py says what runs where.
+# then the crash and load tests alone, with a summary at the end; scripts/run_tests.py says what runs where.
 test: $(VENV)/.installed
 	@$(PY) scripts/run_tests.py
 

@@ -68,11 +68,24 @@ def register_catalog(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, builder, catalog_pages, clinic, handouts, home
+    from .web import (
+        account,
+        admin,
+        auth,
+        builder,
+        catalog_pages,
+        clinic,
+        handouts,
+        home,
+        patients,
+        program_templates,
+    )
+    from .web.context import IdConverter, register_template_helpers
 
-    for module in (auth, account, admin, home, builder, handouts, clinic, catalog_pages):
+    app.url_map.converters["int"] = IdConverter
+    for module in (auth, account, admin, home, builder, handouts, patients, program_templates, clinic,
+                   catalog_pages):
         app.register_blueprint(module.bp)
-    from .web.context import register_template_helpers
 
     register_template_helpers(app)
 

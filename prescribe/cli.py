@@ -1,5 +1,5 @@
 """Flask commands: db (migrations), init-db, create-clinic, create-user, demo-login, check-content,
-catalog-export, handout.
+catalog-export, handout, audit-check, backup, restore.
 
 Every command works in a fresh clone: the SQLite database is created when a command needs it.
 """
@@ -20,7 +20,8 @@ from .accounts import passwords
 from .accounts.users import AccountError, clinic_by_slug, create_clinic, create_user
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
-from . import migrations
+from . import audit, migrations
+from .backup import BackupError, backup_database, restore_database
 from .db import create_tables, engine_for, get_session
 from .handout import HandoutTooLong, render_program
 from .models import ROLES
@@ -29,7 +30,8 @@ from .programs import PAPER_SIZES, default_program
 
 def register_commands(app: Flask) -> None:
     for command in (db_group, init_db_command, create_clinic_command, create_user_command, demo_login_command,
-                    check_content_command, catalog_export_command, handout_command, clinic_name_command):
+                    check_content_command, catalog_export_command, handout_command, clinic_name_command,
+                    audit_check_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -238,3 +240,59 @@ def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str
 def clinic_name_command() -> None:
     """Print the default clinic's name (used by `make run`'s welcome message)."""
     click.echo(_prepare_database().name)
+
+
+@click.command("audit-check")
+@with_appcontext
+def audit_check_command() -> None:
+    """Verify the audit log's hash chain; exit 1 naming the first row that was edited or removed."""
+    report = audit.verify_chain(get_session())
+    if not report.ok:
+        click.echo(f"Audit log BROKEN at row {report.first_bad_id}: {report.problem} "
+                   f"({report.rows} rows read).", err=True)
+        sys.exit(1)
+    click.echo(f"Audit log OK: {report.rows} rows, hash chain intact.")
+
+
+def _cli_audit(action: str, detail: str) -> None:
+    session = get_session()
+    audit.record(session, action, clinic_id=None, user_id=None, detail=detail, ip="command line")
+    session.commit()
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of the database to FILE, safe while the app is serving."""
+    create_tables(current_app)
+    _cli_audit("backup", f"to {file.name}")  # in the backup itself, as its last row
+    try:
+        result = backup_database(engine_for(current_app), file, current_app.config.get("POSTGRES_BIN"))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written: {result.path} ({result.size:,} bytes, {result.seconds:.2f} s, "
+               f"sha256 {result.sha256[:16]}...). Integrity checked.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: everything written since the backup is replaced.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the database with the backup FILE (stop the app servers first), then migrate it."""
+    if not yes:
+        click.confirm(f"Replace the whole database with {file}? Everything written since is lost.", abort=True)
+    from .backup import file_sha256
+
+    try:
+        seconds = restore_database(engine_for(current_app), file, current_app.config.get("POSTGRES_BIN"))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    create_tables(current_app)
+    _cli_audit("restore", f"from {file.name}, sha256 {file_sha256(file)[:16]}")
+    report = audit.verify_chain(get_session())
+    click.echo(f"Restored {file} in {seconds:.2f} s; audit log "
+               + ("intact." if report.ok else f"BROKEN at row {report.first_bad_id}: {report.problem}"))
+    if not report.ok:
+        sys.exit(1)

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     # (served by psycopg 3), for several app servers on one database.
     "DATABASE_URL": None,
     "CONTENT_ROOT": None,  # default: exercises_db/ at the top of the repository
+    "POSTGRES_BIN": None,  # folder of pg_dump/pg_restore for `backup`/`restore` (default: the PATH)
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGO_MAX_BYTES": 1024 * 1024,
     "LOGO_MAX_PIXELS": 2000,

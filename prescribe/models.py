@@ -1,4 +1,4 @@
-"""Database models: clinics, their users and sessions, and the handouts they printed.
+"""Database models: clinics, their users and sessions, patients, handouts, templates, the audit log.
 
 Every row of clinic data carries (or hangs off a row that carries) ``clinic_id``; which clinic a
 request may see is decided once, in :mod:`prescribe.web.context`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -40,6 +40,8 @@ class Clinic(Base):
     # (migration 0001 adopts databases from before migrations).
     footer_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
     require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Zero-PHI: patient names are printed but never stored (not in patients, handouts or versions).
+    zero_phi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     handouts: Mapped[list[Handout]] = relationship(back_populates="clinic")
     users: Mapped[list[User]] = relationship(back_populates="clinic", order_by="User.email")
@@ -117,6 +119,30 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class Patient(Base):
+    """A clinic's patient, holding only what a handout prints: name, reference number, affected side.
+
+    In a zero-PHI clinic ``display_name`` stays empty: patients are known by reference only.
+    """
+
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    reference: Mapped[str] = mapped_column(String(40), default="")  # the clinic's own number, if any
+    affected_side: Mapped[str] = mapped_column(String(10), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    @property
+    def label(self) -> str:
+        """How pages name the patient: the name, else the reference, else the record number."""
+        if self.display_name:
+            return self.display_name
+        return f"Ref. {self.reference}" if self.reference else f"Patient no. {self.id}"
+
+
 class Handout(Base):
     """A program handed to one patient; each print of it is a :class:`HandoutVersion`."""
 
@@ -126,11 +152,14 @@ class Handout(Base):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
     diagnosis_slug: Mapped[str] = mapped_column(String(80))
     diagnosis_name: Mapped[str] = mapped_column(String(120))
+    # The name printed on the latest version ("" when none was, or in a zero-PHI clinic).
     patient_name: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True, default=None)
 
     clinic: Mapped[Clinic] = relationship(back_populates="handouts")
+    patient: Mapped[Patient | None] = relationship()
     versions: Mapped[list[HandoutVersion]] = relationship(
         back_populates="handout", order_by="HandoutVersion.number", cascade="all, delete-orphan"
     )
@@ -153,3 +182,57 @@ class HandoutVersion(Base):
     page_count: Mapped[int]
 
     handout: Mapped[Handout] = relationship(back_populates="versions")
+
+
+@event.listens_for(HandoutVersion, "before_update")
+@event.listens_for(HandoutVersion, "before_delete")
+def _versions_are_never_changed(_mapper, _connection, version: HandoutVersion) -> None:
+    """A printed version is what the patient holds: it is never changed or deleted.
+
+    The database refuses too (triggers from migration 0002); this stops the ORM before it asks.
+    """
+    raise PermissionError(f"Handout version {version.id} was printed and cannot be changed or deleted.")
+
+
+class ProgramTemplate(Base):
+    """A program saved to start from ("FAI, weeks 1-4"): a user's own, or the clinic's (no owner)."""
+
+    __tablename__ = "program_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True,
+                                                 default=None)
+    name: Mapped[str] = mapped_column(String(80))
+    diagnosis_slug: Mapped[str] = mapped_column(String(80))
+    program_json: Mapped[str] = mapped_column(Text)  # a Program without patient details or dates
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One line of the audit log: who did what to which record, when, from which address.
+
+    Append-only and hash-chained (see :mod:`prescribe.audit`); ids are given by the chain, in
+    order. No foreign keys: the log must outlive whatever it mentions, untouched.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]  # UTC
+    clinic_id: Mapped[int | None] = mapped_column(Integer, index=True)  # None: an unknown address
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(20), default="")  # handout | patient | user | ""
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(String(200), default="")  # never a name or typed text
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(_mapper, _connection, row: AuditEvent) -> None:
+    raise PermissionError(f"Audit row {row.id} cannot be changed or deleted: the log is append-only.")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .handout import RenderedPdf
-from .models import Clinic, Handout, HandoutVersion, utcnow
+from .models import Clinic, Handout, HandoutVersion, Patient, utcnow
 from .programs import Program
 
 
@@ -18,15 +20,30 @@ def handout_filename(program: Program) -> str:
     return f"{program.diagnosis}-{program.handout_date.isoformat()}.pdf"
 
 
+def stored_program(clinic: Clinic, program: Program) -> Program:
+    """The program as the database keeps it: in a zero-PHI clinic, without the patient's name."""
+    return replace(program, patient_name="") if clinic.zero_phi else program
+
+
 def save_version(session: Session, clinic: Clinic, program: Program, diagnosis_name: str,
-                 rendered: RenderedPdf, handout: Handout | None = None) -> HandoutVersion:
-    """Store a printed program as a new version (of ``handout``, or of a new handout) and commit."""
+                 rendered: RenderedPdf, handout: Handout | None = None,
+                 patient: Patient | None = None, audit: Callable[[HandoutVersion], None] | None = None
+                 ) -> HandoutVersion:
+    """Store a printed program as a new version (of ``handout``, or of a new handout) and commit.
+
+    ``rendered`` must be ``program`` as printed; a version is never changed afterwards. ``audit``
+    records the print in the same transaction, so a version never exists without its audit row.
+    """
+    if clinic.zero_phi and program.patient_name:
+        raise ValueError("A zero-PHI clinic stores no patient names: save stored_program(clinic, program).")
     if handout is None:
         handout = Handout(clinic_id=clinic.id, diagnosis_slug=program.diagnosis,
                           diagnosis_name=diagnosis_name)
         session.add(handout)
         session.flush()
     handout.patient_name = program.patient_name
+    if patient is not None:
+        handout.patient_id = patient.id
     handout.updated_at = utcnow()
     number = (session.scalar(select(func.max(HandoutVersion.number))
                              .where(HandoutVersion.handout_id == handout.id)) or 0) + 1
@@ -40,6 +57,9 @@ def save_version(session: Session, clinic: Clinic, program: Program, diagnosis_n
         page_count=rendered.page_count,
     )
     session.add(version)
+    session.flush()
+    if audit is not None:
+        audit(version)
     session.commit()
     return version
 

@@ -1,8 +1,10 @@
-"""`make test`: the whole suite on SQLite and again on PostgreSQL.
+"""`make test`: the whole suite on SQLite and again on PostgreSQL, then the slow durability tests.
 
 The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
-PostgreSQL pass is printed whole when it ends. The last lines sum everything up, including, in so
-many words, whether this machine has PostgreSQL at all.
+PostgreSQL pass is printed whole when it ends. Then the tests marked ``slow`` (the crash test and
+the load test against real gunicorn workers, tests/test_durability.py) run alone, on SQLite, so
+nothing competes with them for the CPU. The last lines sum everything up, including, in so many
+words, whether this machine has PostgreSQL at all.
 
 Without PostgreSQL server binaries the PostgreSQL pass cannot run: that is a failure when
 ``PRESCRIBE_REQUIRE_POSTGRES=1`` (CI sets it) and a loud note otherwise.
@@ -91,8 +93,13 @@ def main() -> int:
         background.join()
         print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
         sys.stdout.write(postgres.output)
+    slow = Pass("slow: crash + load (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
+                                                f"--basetemp={temp / 'prescribe-tests-slow'}"],
+                {"PRESCRIBE_TEST_DATABASE": "sqlite"})
+    print(f"\n{'=' * 30} slow tests, run alone {'=' * 30}", flush=True)
+    run(slow, live=True)
 
-    passes = [p for p in (sqlite, postgres) if p is not None]
+    passes = [p for p in (sqlite, postgres, slow) if p is not None]
     print(f"\n{'=' * 30} make test summary {'=' * 30}")
     for test_pass in passes:
         verdict = "ok" if test_pass.ok else "FAILED"

@@ -28,6 +28,8 @@ import pytest
 from prescribe import create_app
 from prescribe.db import get_session
 
+from scripts.loopback import form_fields  # noqa: F401 - one form reader for tests and scripts
+
 from . import figures
 from .databases import open_databases
 
@@ -72,6 +74,7 @@ def make_app(tmp_path: Path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": overrides.pop("DATABASE_URL", None) or database_url_for_test(tmp_path),
         "SESSION_COOKIE_SECURE": True,  # as in production; the test client sends it over http
+        "POSTGRES_BIN": DATABASES.postgres_bin,
         **overrides,
     })
 
@@ -105,6 +108,8 @@ class ClinicData:
     therapist: Account
     handout_id: int
     version_number: int
+    patient_id: int
+    template_id: int
     patient_name: str
     pdf: bytes
     logo: bytes
@@ -189,7 +194,7 @@ def png_bytes(size=(300, 120), colour=(29, 111, 184)) -> bytes:
 
 def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patient: str) -> ClinicData:
     from prescribe.clinics import process_logo
-    from prescribe.models import Clinic, Handout, HandoutVersion
+    from prescribe.models import Clinic, Handout, HandoutVersion, Patient, ProgramTemplate
     from prescribe.programs import default_program
 
     with app.app_context():
@@ -205,21 +210,29 @@ def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patien
         from dataclasses import replace
 
         program = replace(program, patient_name=patient)
+        patient_row = Patient(clinic_id=clinic.id, display_name=patient, reference=f"{slug}-ref-42")
+        db.add(patient_row)
+        db.flush()
         handout = Handout(clinic_id=clinic.id, diagnosis_slug="hip-pain", diagnosis_name="Hip pain",
-                          patient_name=patient)
+                          patient_name=patient, patient_id=patient_row.id)
         db.add(handout)
+        template = ProgramTemplate(clinic_id=clinic.id, name=f"{name} template", diagnosis_slug="hip-pain",
+                                   program_json=json.dumps(replace(program, patient_name="").as_dict()))
+        db.add(template)
         db.flush()
         pdf = f"%PDF-1.7 fake bytes of {slug} {patient}".encode()
         db.add(HandoutVersion(handout_id=handout.id, number=1, program_json=json.dumps(program.as_dict()),
                               filename="hip-pain-2026-11-21.pdf", pdf=pdf,
                               pdf_sha256=hashlib.sha256(pdf).hexdigest(), page_count=3))
         db.commit()
-        clinic_id, handout_id = clinic.id, handout.id
+        clinic_id, handout_id, patient_id, template_id = clinic.id, handout.id, patient_row.id, template.id
     admin = add_user(app, clinic_id, f"admin@{slug}.example", "admin", name=f"{name} Admin")
     therapist = add_user(app, clinic_id, f"therapist@{slug}.example", "therapist", name=f"{name} Therapist")
     return ClinicData(id=clinic_id, slug=slug, name=name, admin=admin, therapist=therapist,
-                      handout_id=handout_id, version_number=1, patient_name=patient, pdf=pdf, logo=logo,
-                      markers=[name, patient, admin.email, therapist.email, f"{name} footer"])
+                      handout_id=handout_id, version_number=1, patient_id=patient_id, template_id=template_id,
+                      patient_name=patient, pdf=pdf, logo=logo,
+                      markers=[name, patient, admin.email, therapist.email, f"{name} footer", f"{slug}-ref-42",
+                               f"{name} template"])
 
 
 @pytest.fixture
@@ -270,6 +283,10 @@ def pytest_terminal_summary(terminalreporter):
     if figures.DATABASE:
         terminalreporter.section("database")
         terminalreporter.write_line(f"suite ran on: {figures.DATABASE}")
+    if figures.NOTES:
+        terminalreporter.section("durability figures")
+        for line in figures.NOTES:
+            terminalreporter.write_line(line)
     lines = figures.summary_lines()
     if lines:
         terminalreporter.section("security figures")
@@ -280,49 +297,3 @@ def pytest_terminal_summary(terminalreporter):
 def builder_form(client, diagnosis: str) -> dict[str, str | list[str]]:
     """The builder's form fields exactly as a browser would submit them, with nothing changed."""
     return form_fields(client.get(f"/build/{diagnosis}").get_data(as_text=True))
-
-
-def form_fields(html: str) -> dict[str, str | list[str]]:
-    """The fields a browser would submit from the page's form (without pressing a button)."""
-    from html.parser import HTMLParser
-
-    class Fields(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.data: dict[str, list[str]] = {}
-            self._textarea: str | None = None
-            self._select: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name and name != "action":
-                if a.get("type") == "checkbox":
-                    if "checked" in a:
-                        self.data.setdefault(name, []).append(a.get("value") or "y")
-                else:
-                    self.data.setdefault(name, []).append(a.get("value") or "")
-            elif tag == "textarea" and name:
-                self._textarea = name
-                self.data.setdefault(name, []).append("")
-            elif tag == "select" and name:
-                self._select = name
-                self.data.setdefault(name, [])
-            elif tag == "option" and self._select and "selected" in a:
-                self.data[self._select] = [a.get("value", "")]
-
-        def handle_endtag(self, tag):
-            if tag == "textarea":
-                self._textarea = None
-            if tag == "select" and self._select:
-                if not self.data[self._select]:
-                    self.data[self._select] = [""]
-                self._select = None
-
-        def handle_data(self, data):
-            if self._textarea:
-                self.data[self._textarea][-1] += data
-
-    parser = Fields()
-    parser.feed(html)
-    return {k: v if len(v) > 1 else v[0] for k, v in parser.data.items()}

@@ -164,6 +164,7 @@ class SqliteDatabases:
     """Each test gets a copy of one migrated database file (copying is faster than migrating)."""
 
     name = "sqlite"
+    postgres_bin = None
 
     def __init__(self, workdir: Path):
         self.template = workdir / "template.sqlite"
@@ -195,6 +196,7 @@ class PostgresDatabases:
 
     def __init__(self, server: PostgresServer):
         self.server = server
+        self.postgres_bin = str(server.bin_dir)  # pg_dump and pg_restore of the server's own version
         self.url = server.create_database(self.TEST_DATABASE)
         self.engine = create_database_engine(self.url)
         upgrade(self.engine)

@@ -6,6 +6,11 @@ from collections import Counter
 
 COUNTS: Counter[str] = Counter()
 DATABASE = ""  # what the suite ran on ("SQLite", "postgres (PostgreSQL) 15.18 ...")
+NOTES: list[str] = []  # whole lines, such as the crash and load tests' summaries
+
+
+def note(line: str) -> None:
+    NOTES.append(line)
 
 LABELS = {
     "tenant_probes": "cross-clinic requests (routes x methods x users, clinic B's ids)",

@@ -8,7 +8,8 @@ from . import figures
 from .conftest import csrf_token, page_csrf_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-FILL = {"handout_id": 1, "number": 1, "user_id": 1, "diagnosis_slug": "hip-pain", "filename": "css/app.css"}
+FILL = {"handout_id": 1, "number": 1, "user_id": 1, "patient_id": 1, "template_id": 1, "diagnosis_slug": "hip-pain",
+        "filename": "css/app.css"}
 EXPIRED_PAGE = "This form has expired"
 
 
@@ -30,7 +31,8 @@ def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app
     a, b = clinics["A"], clinics["B"]
     foreign_token = page_csrf_token(client_for(b.admin))
     # The acting admin's own colleague: a valid request must be able to act, not be gated or 404.
-    endpoints = _state_changing(app, user_id=a.therapist.id, handout_id=a.handout_id)
+    endpoints = _state_changing(app, user_id=a.therapist.id, handout_id=a.handout_id, patient_id=a.patient_id,
+                                template_id=a.template_id)
     assert len(endpoints) >= 14
     refused_all_three = 0
     for endpoint, method, url in endpoints:

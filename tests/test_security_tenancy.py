@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from prescribe.accounts.users import clinic_user
 from prescribe.db import get_session
-from prescribe.models import Clinic, Handout, HandoutVersion, User, UserSession
+from prescribe.models import Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, User, UserSession
 from prescribe.storage import find_identical_version, get_handout, get_version, recent_handouts
 from prescribe.web.guard import public_endpoints
 
@@ -27,6 +27,8 @@ CLINIC_IDS = {
     "handout_id": lambda clinic: [clinic.handout_id],
     "number": lambda clinic: [clinic.version_number],
     "user_id": lambda clinic: [clinic.admin.id, clinic.therapist.id],
+    "patient_id": lambda clinic: [clinic.patient_id],
+    "template_id": lambda clinic: [clinic.template_id],
 }
 # URL variables that name shared, non-clinic things (the catalog, static files).
 NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css"}
@@ -70,7 +72,13 @@ def _snapshot(app, clinic_id: int) -> str:
                               user.must_change_password, user.totp_secret)))
             rows.append(repr(sorted(s.id for s in db.scalars(select(UserSession).where(UserSession.user_id == user.id)))))
         for handout in db.scalars(select(Handout).where(Handout.clinic_id == clinic_id).order_by(Handout.id)):
-            rows.append(repr((handout.id, handout.patient_name, [(v.number, v.pdf_sha256) for v in handout.versions])))
+            rows.append(repr((handout.id, handout.patient_name, handout.patient_id,
+                              [(v.number, v.pdf_sha256) for v in handout.versions])))
+        for patient in db.scalars(select(Patient).where(Patient.clinic_id == clinic_id).order_by(Patient.id)):
+            rows.append(repr((patient.id, patient.display_name, patient.reference, patient.affected_side)))
+        for template in db.scalars(select(ProgramTemplate).where(ProgramTemplate.clinic_id == clinic_id)
+                                   .order_by(ProgramTemplate.id)):
+            rows.append(repr((template.id, template.name, template.owner_id, template.program_json)))
         return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
@@ -88,6 +96,7 @@ def _leaks(response, clinic) -> list[str]:
 def _probe_data(token: str, other) -> dict[str, str]:
     """A POST body naming the other clinic's objects in every field a form could read them from."""
     return {"csrf_token": token, "handout_id": str(other.handout_id), "user_id": str(other.admin.id),
+            "patient_id": str(other.patient_id), "template_id": str(other.template_id),
             "clinic_id": str(other.id), "clinic": other.slug, "id": str(other.handout_id), "number": "1",
             "email": "probe@example.org", "name": "Probe", "role": "admin", "require_mfa": "y",
             "action": "update"}

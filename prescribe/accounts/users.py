@@ -227,6 +227,12 @@ def set_clinic_mfa_requirement(acting: User, required: bool) -> None:
     acting.clinic.require_mfa = required
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account with this address (any clinic), or None: for attributing a failed sign-in."""
+    email = normalise_email(email)
+    return session.scalar(select(User).where(User.email == email)) if valid_email(email) else None
+
+
 def clinic_users(session: Session, clinic: Clinic) -> list[User]:
     """The clinic's users, admins first."""
     return list(session.scalars(select(User).where(User.clinic_id == clinic.id)

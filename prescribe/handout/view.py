@@ -82,6 +82,8 @@ class HandoutView:
     log_rows: tuple[str, ...]
     log_days: int
     log_grids: tuple[str, ...]
+    patient_reference: str = ""
+    changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
 
     @property
     def page_size(self) -> str:
@@ -160,6 +162,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         log_rows=log_rows,
         log_days=LOG_DAYS,
         log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
+        patient_reference=program.patient_reference,
+        changes=program.changes,
     )
 
 

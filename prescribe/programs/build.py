@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise
@@ -36,6 +37,14 @@ def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | Non
         handout_date=today or date.today(),
         paper=paper,
     )
+
+
+def for_patient(program: Program, catalog: Catalog, *, name: str, reference: str, affected_side: str) -> Program:
+    """``program`` made out to a patient: their details, and per-side exercises on their affected side."""
+    items = tuple(replace(item, side=default_side(catalog.exercises[item.exercise], affected_side))
+                  if item.exercise in catalog.exercises else item for item in program.items)
+    return replace(program, items=items, patient_name=name, patient_reference=reference,
+                   affected_side=affected_side)
 
 
 def safety_warnings(exercise_slugs: list[str], precautions: list[Precaution] | tuple[Precaution, ...],

@@ -68,6 +68,9 @@ class Program:
     next_visit: date | None = None
     paper: str = "letter"
     include_log: bool = True
+    patient_reference: str = ""
+    # "What changed since your last visit", as printed (empty: no box). See programs.changes.
+    changes: tuple[str, ...] = ()
 
     def with_items(self, items: list[ProgramItem]) -> Program:
         return replace(self, items=tuple(items))
@@ -95,6 +98,9 @@ class Program:
             "next_visit": self.next_visit.isoformat() if self.next_visit else None,
             "paper": self.paper,
             "include_log": self.include_log,
+            # Written only when set, so programs saved before these fields read back unchanged.
+            **({"patient_reference": self.patient_reference} if self.patient_reference else {}),
+            **({"changes": list(self.changes)} if self.changes else {}),
         }
 
     @classmethod
@@ -116,6 +122,8 @@ class Program:
             next_visit=date.fromisoformat(data["next_visit"]) if data.get("next_visit") else None,
             paper=data.get("paper", "letter"),
             include_log=data.get("include_log", True),
+            patient_reference=data.get("patient_reference", ""),
+            changes=tuple(data.get("changes", ())),
         )
 
 

@@ -1,4 +1,4 @@
-"""Clinic admin: the clinic's users (add, disable, enable, reset) and its second-factor rule.
+"""Clinic admin: the clinic's users (add, disable, enable, reset), its second-factor rule, the audit log.
 
 Admins only; everyone else gets a 404, as for a page that does not exist. Every user is looked up
 within the admin's own clinic, so another clinic's user id is a 404 too.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from prescribe.accounts import passwords
 from prescribe.accounts.users import (
@@ -21,9 +21,10 @@ from prescribe.accounts.users import (
     set_active,
     set_clinic_mfa_requirement,
 )
+from prescribe.audit import ACTIONS, AuditFilter, clinic_events
 from prescribe.db import get_session
 
-from .auth_forms import AddUserForm, ClinicMfaForm
+from .auth_forms import AddUserForm, AuditFilterForm, ClinicMfaForm
 from .context import admin_required, current_clinic
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -134,3 +135,22 @@ def mfa_rule():
     flash("Everyone in the clinic now needs a second factor." if form.require_mfa.data
           else "A second factor is now optional in this clinic.")
     return redirect(url_for("admin.users"))
+
+
+AUDIT_PAGE = 100
+
+
+@bp.get("/audit")
+def audit_log():
+    """The clinic's audit log, newest first, narrowed by who, what, patient, handout and dates."""
+    db = get_session()
+    clinic = current_clinic()
+    users = clinic_users(db, clinic)
+    form = AuditFilterForm(request.args, users=users)
+    wanted = form.to_filter() if form.validate() else AuditFilter()
+    events = clinic_events(db, clinic.id, wanted, limit=AUDIT_PAGE)
+    older = None
+    if len(events) == AUDIT_PAGE:
+        older = url_for("admin.audit_log", **{**request.args.to_dict(), "before": events[-1].id})
+    return render_template("admin/audit.html", form=form, events=events, actions=ACTIONS, older=older,
+                           names={u.id: u.display_name for u in users}), 200 if not form.errors else 422

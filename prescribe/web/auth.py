@@ -12,11 +12,12 @@ import logging
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from prescribe.accounts import sessions as user_sessions
-from prescribe.accounts.users import SignIn, authenticate, check_second_factor
+from prescribe.accounts.users import SignIn, authenticate, check_second_factor, user_by_email
 from prescribe.db import get_session
 from prescribe.models import User, utcnow
 
 from .auth_forms import CodeForm, LoginForm
+from .context import record_audit
 from .guard import SESSION_TOKEN_KEY, public, safe_next, throttle_policy
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -49,7 +50,12 @@ def login():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
     result = authenticate(db, form.email.data, form.password.data, utcnow(), throttle_policy())
-    db.commit()  # failures are counted even though the sign-in is refused
+    if result.outcome in (SignIn.REFUSED, SignIn.LOCKED):
+        # Attributed to the account when the address has one; the typed address is never logged.
+        record_audit("sign_in_failed", detail=result.outcome.value, user=user_by_email(db, form.email.data))
+    elif result.outcome is SignIn.OK:
+        record_audit("sign_in", "user", result.user.id, user=result.user)
+    db.commit()  # failures are counted (and logged) even though the sign-in is refused
     if result.outcome in (SignIn.REFUSED, SignIn.LOCKED):
         log.info("Sign-in refused (%s)", result.outcome.value)
         form.form_errors.append(LOCKED if result.outcome is SignIn.LOCKED else REFUSED)
@@ -72,6 +78,10 @@ def mfa():
         return render_template("auth/mfa.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
     outcome = check_second_factor(db, g.user, form.code.data, utcnow(), throttle_policy())
+    if outcome is SignIn.OK:
+        record_audit("sign_in", "user", g.user.id, detail="with second factor")
+    else:
+        record_audit("sign_in_failed", "user", g.user.id, detail=f"second factor {outcome.value}")
     db.commit()
     if outcome is SignIn.LOCKED:
         user_sessions.end_session(db, g.user_session)
@@ -92,6 +102,7 @@ def logout():
     """End the session on the server: a copy of the cookie signs nobody in afterwards."""
     db = get_session()
     user_sessions.end_session(db, g.user_session)
+    record_audit("sign_out", "user", g.user.id)
     db.commit()
     session.clear()
     flash("You are signed out.")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from prescribe.audit import ACTIONS, AuditFilter
 
 from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
@@ -91,5 +95,38 @@ class ClinicMfaForm(FlaskForm):
     require_mfa = BooleanField("Require a second factor (authenticator app) for everyone in this clinic")
 
 
-__all__ = ["AddUserForm", "ChangePasswordForm", "ClinicMfaForm", "CodeForm", "EnrolForm",
+class AuditFilterForm(FlaskForm):
+    """Narrow the audit log (a GET form: reading changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("What", choices=choices({"": "Anything", **ACTIONS}), default="")
+    user = SelectField("Who", choices=choices({"": "Anyone"}), default="")
+    patient = IntegerField("Patient no.", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    handout = IntegerField("Handout no.", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    since = DateField("From (UTC)", validators=[Optional()])
+    until = DateField("To (UTC)", validators=[Optional()])
+    before = HiddenField()
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user.choices = choices({"": "Anyone", **{str(u.id): u.display_name for u in users}})
+
+    def to_filter(self) -> AuditFilter:
+        """The filter these (validated) fields describe."""
+        before = self.before.data or ""
+        return AuditFilter(
+            action=self.action.data or "",
+            user_id=int(self.user.data) if self.user.data else None,
+            object_type="handout" if self.handout.data else "",
+            object_id=self.handout.data,
+            patient_id=self.patient.data,
+            since=datetime.combine(self.since.data, time()) if self.since.data else None,
+            until=datetime.combine(self.until.data, time()) + timedelta(days=1) if self.until.data else None,
+            before_id=int(before) if before.isdigit() and len(before) <= 10 else None,
+        )
+
+
+__all__ = ["AddUserForm", "AuditFilterForm", "ChangePasswordForm", "ClinicMfaForm", "CodeForm", "EnrolForm",
            "LoginForm", "RemoveSecondFactorForm"]

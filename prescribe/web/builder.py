@@ -6,24 +6,39 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+import hashlib
+from dataclasses import replace
+
+from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 
 from prescribe.catalog import Exercise
 from prescribe.clinics import branding_for
 from prescribe.db import get_session
 from prescribe.handout import HandoutTooLong, render_program
+from prescribe.patients import get_patient, patient_for_print
+from prescribe.program_templates import TemplateError, get_template, program_from_template, save_template
 from prescribe.programs import (
     MAX_EXERCISES,
     Precaution,
+    Program,
     default_program,
+    describe_changes,
     dose_summary,
+    for_patient,
     new_item,
     safety_warnings,
 )
-from prescribe.storage import find_identical_version, get_handout, program_of, save_version
+from prescribe.storage import (
+    find_identical_version,
+    get_handout,
+    latest_version,
+    program_of,
+    save_version,
+    stored_program,
+)
 
-from .context import catalog, current_clinic
+from .context import catalog, current_clinic, parse_id, record_audit
 from .forms import BuilderForm, form_data_from_program
 from .rows import apply_row_action, parse_action, row_from_item
 
@@ -59,33 +74,61 @@ def row_views(form: BuilderForm) -> list[RowView]:
     return views
 
 
+def _linked_patient(form: BuilderForm):
+    """The clinic's patient the form is linked to, if any (another clinic's id links nothing)."""
+    patient_id = parse_id(form.patient_id.data)
+    return get_patient(get_session(), current_clinic(), patient_id) if patient_id else None
+
+
 def _render_builder(form: BuilderForm, status: int = 200, search_results=None):
     diagnosis = catalog().diagnosis(form.diagnosis.data or "")
     return render_template(
         "builder/builder.html", form=form, rows=row_views(form), diagnosis=diagnosis,
-        search_results=search_results, max_exercises=MAX_EXERCISES,
+        search_results=search_results, max_exercises=MAX_EXERCISES, patient=_linked_patient(form),
+        zero_phi=current_clinic().zero_phi,
     ), status
+
+
+def _builder_for(program: Program, **fields):
+    """The builder filled with ``program``, made out to the patient in ``?patient=`` if given."""
+    if "patient" in request.args:
+        patient_id = parse_id(request.args["patient"]) or abort(404)
+        patient = get_patient(get_session(), current_clinic(), patient_id) or abort(404)
+        program = for_patient(program, catalog(), name=patient.display_name, reference=patient.reference,
+                              affected_side=patient.affected_side)
+        fields["patient_id"] = str(patient.id)
+    data = form_data_from_program(program) | fields
+    return _render_builder(BuilderForm(formdata=None, data=data, catalog=catalog()))
 
 
 @bp.get("/<diagnosis_slug>")
 def new(diagnosis_slug: str):
     """The builder with the diagnosis's default program filled in."""
     diagnosis = catalog().diagnosis(diagnosis_slug) or abort(404)
-    program = default_program(diagnosis, catalog(), today=date.today(),
-                              paper=current_clinic().default_paper)
-    form = BuilderForm(formdata=None, data=form_data_from_program(program), catalog=catalog())
-    return _render_builder(form)
+    return _builder_for(default_program(diagnosis, catalog(), today=date.today(),
+                                        paper=current_clinic().default_paper))
+
+
+@bp.get("/template/<int:template_id>")
+def from_template(template_id: int):
+    """The builder filled from a saved template (the user's own or the clinic's)."""
+    template = get_template(get_session(), current_clinic(), g.user, template_id) or abort(404)
+    return _builder_for(program_from_template(template, date.today()))
 
 
 @bp.get("/from/<int:handout_id>")
 def edit(handout_id: int):
-    """The builder filled from a saved handout's latest version, to print a new version."""
+    """"Progress this program": the latest version in the builder, to print the next version."""
     handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
-    program = program_of(handout.versions[-1])
+    program = replace(program_of(latest_version(handout)), changes=())
     data = form_data_from_program(program)
-    data.update(handout_id=str(handout.id), handout_date=date.today())
+    data.update(handout_id=str(handout.id), handout_date=date.today(), show_changes=True,
+                patient_id=str(handout.patient_id or ""))
     form = BuilderForm(formdata=None, data=data, catalog=catalog())
-    return _render_builder(form)
+    page = _render_builder(form)
+    record_audit("handout_edit", "handout", handout.id, detail=f"from version {handout.versions[-1].number}")
+    get_session().commit()
+    return page
 
 
 @bp.post("/")
@@ -101,7 +144,25 @@ def submit():
         return _render_builder(form, 422 if action.kind in ("preview", "download") else 200)
     if action.kind == "update":
         return _render_builder(form)
+    if action.kind == "template":
+        return _save_template(form)
     return _print(form, as_attachment=action.kind == "download")
+
+
+def _save_template(form: BuilderForm):
+    """Save the program as the therapist's or the clinic's template, and stay in the builder."""
+    db = get_session()
+    try:
+        template, replaced = save_template(db, current_clinic(), g.user, form.template_name.data or "",
+                                           form.template_scope.data or "", form.to_program())
+    except TemplateError as exc:
+        db.rollback()
+        form.template_name.errors = [*form.template_name.errors, str(exc)]
+        return _render_builder(form, 422)
+    db.commit()
+    flash(f"Template “{template.name}” {'replaced' if replaced else 'saved'}: "
+          "it is on the start page from now on.")
+    return _render_builder(form)
 
 
 def _edit_rows(action):
@@ -124,30 +185,54 @@ def _edit_rows(action):
     return _render_builder(form)
 
 
+def _render(program: Program):
+    clinic = current_clinic()
+    return render_program(program, catalog(), branding_for(clinic), max_pages=current_app.config["HANDOUT_MAX_PAGES"],
+                          cache=current_app.extensions["render_cache"])
+
+
 def _print(form: BuilderForm, *, as_attachment: bool):
-    """Preview renders without saving; Download keeps the exact bytes as a handout version."""
+    """Preview renders without saving; Download keeps the exact bytes as a handout version.
+
+    When progressing a handout, the "What changed since your last visit" box compares with its
+    latest version. In a zero-PHI clinic the stored version is printed without the name, and the
+    copy handed over (with the name) is rendered on the side and never stored.
+    """
     program = form.to_program()
     session = get_session()
     clinic = current_clinic()
-    handout = None
-    if form.handout_id.data and form.handout_id.data.isdigit():
-        handout = get_handout(session, clinic, int(form.handout_id.data))
-    version = find_identical_version(session, clinic, program, handout) if as_attachment else None
-    if version is None:
-        # End the read transaction before rendering (a second or more): on SQLite it holds the
-        # write lock, and the other workers would wait for the PDF.
-        session.commit()
-        try:
-            rendered = render_program(program, catalog(), branding_for(clinic),
-                                      max_pages=current_app.config["HANDOUT_MAX_PAGES"],
-                                      cache=current_app.extensions["render_cache"])
-        except HandoutTooLong as exc:
-            form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
-            return _render_builder(form, 422)
+    handout_id = parse_id(form.handout_id.data)
+    handout = get_handout(session, clinic, handout_id) if handout_id else None
+    if handout is not None and form.show_changes.data:
+        program = replace(program, changes=describe_changes(program_of(latest_version(handout)), program, catalog()))
+    stored = stored_program(clinic, program)
+    version = find_identical_version(session, clinic, stored, handout) if as_attachment else None
+    # End the read transaction before rendering (a second or more): on SQLite it holds the write
+    # lock, and the other workers would wait for the PDF.
+    session.commit()
+    try:
         if not as_attachment:
+            rendered = _render(program)
+            if handout is not None:  # a saved patient's handout, shown again
+                record_audit("handout_preview", "handout", handout.id)
+                session.commit()
             return send_file(io.BytesIO(rendered.pdf), mimetype="application/pdf",
                              download_name="preview.pdf", max_age=0)
-        diagnosis = catalog().diagnoses[program.diagnosis]
-        version = save_version(session, clinic, program, diagnosis.name, rendered, handout)
-    return send_file(io.BytesIO(version.pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=version.filename, etag=version.pdf_sha256, max_age=0)
+        if version is None:
+            rendered = _render(stored)
+            patient = patient_for_print(session, clinic, parse_id(form.patient_id.data),
+                                        program.patient_name, program.patient_reference, program.affected_side)
+            diagnosis = catalog().diagnoses[program.diagnosis]
+            version = save_version(session, clinic, stored, diagnosis.name, rendered, handout, patient,
+                                   audit=lambda v: record_audit("handout_print", "handout", v.handout_id,
+                                                                detail=f"version {v.number}"))
+        else:
+            record_audit("handout_print", "handout", version.handout_id, detail=f"version {version.number} again")
+            session.commit()
+        pdf = version.pdf if stored == program else _render(program).pdf
+    except HandoutTooLong as exc:
+        session.rollback()
+        form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
+        return _render_builder(form, 422)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=version.filename, etag=hashlib.sha256(pdf).hexdigest(), max_age=0)

@@ -32,6 +32,7 @@ def settings():
         for name in BRANDING_FIELDS:
             setattr(clinic, name, (getattr(form, name).data or "").strip())
         clinic.accent_colour = clinic.accent_colour.lower()
+        clinic.zero_phi = bool(form.zero_phi.data)
         if logo is not None:
             clinic.logo_png = logo
         elif form.remove_logo.data:

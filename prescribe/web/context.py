@@ -10,13 +10,36 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, current_app, g, has_request_context
+from flask import Flask, abort, current_app, g, has_request_context, request
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from prescribe.catalog import Catalog
-from prescribe.models import Clinic, Handout, HandoutVersion, User, UserSession
+from prescribe import audit
+from prescribe.db import get_session
+from prescribe.models import AuditEvent, Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, User, UserSession
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database (PostgreSQL refuses larger ones)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a larger number than any id is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(value: str | int | None) -> int | None:
+    """An id typed into a form or a query string, or None when it cannot be one."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def catalog() -> Catalog:
@@ -54,16 +77,30 @@ def admin_required(view):
     return wrapped
 
 
+def record_audit(action: str, object_type: str = "", object_id: int | None = None, detail: str = "",
+                 user: User | None = None) -> None:
+    """Add what the signed-in user (or ``user``) just did to the audit log; the view commits it."""
+    user = user or current_user()
+    audit.record(get_session(), action, clinic_id=user.clinic_id if user else None,
+                 user_id=user.id if user else None, object_type=object_type, object_id=object_id,
+                 detail=detail, ip=request.remote_addr or "")
+
+
 def _scope_to_clinic(state: ORMExecuteState) -> None:
     if not has_request_context() or not (state.is_select or state.is_update or state.is_delete):
         return
     clinic_id = g.get("clinic_id")
     if clinic_id is None:  # not signed in (the sign-in page looks users up across clinics)
         return
+    if state.execution_options.get(audit.ALL_CLINICS):
+        return  # appending to the audit chain reads its last row, whichever clinic wrote it
     state.statement = state.statement.options(
         with_loader_criteria(Clinic, lambda cls: cls.id == clinic_id, include_aliases=True),
         with_loader_criteria(User, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(Handout, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(Patient, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(ProgramTemplate, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(AuditEvent, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(
             HandoutVersion,
             lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),

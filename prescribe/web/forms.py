@@ -35,6 +35,7 @@ from wtforms.validators import (
 
 from prescribe.catalog import Catalog, Dose
 from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
@@ -138,8 +139,11 @@ class BuilderForm(FlaskForm):
 
     diagnosis = HiddenField(validators=[DataRequired()])
     handout_id = HiddenField()
+    patient_id = HiddenField()
     patient_name = StringField("Patient name as printed", validators=[
         Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    patient_reference = StringField("Reference number", validators=[
+        Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
     affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
     therapist_name = StringField("Therapist", validators=[
         Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
@@ -147,6 +151,10 @@ class BuilderForm(FlaskForm):
     next_visit = DateField("Next visit", validators=[Optional()])
     paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
     include_log = BooleanField("Include the 2-week exercise log page")
+    show_changes = BooleanField("Print “What changed since your last visit”")
+    template_name = StringField("Template name", validators=[
+        Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    template_scope = SelectField("Template for", choices=choices(TEMPLATE_SCOPES), default="personal")
     exercises = FieldList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
     activity_modifications = FieldList(FormField(AdviceRowForm), max_entries=30)
     sitting_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
@@ -270,6 +278,7 @@ class BuilderForm(FlaskForm):
             precautions=tuple(Precaution(r.form.move.data, r.form.text.data, bool(r.form.included.data))
                               for r in self.precautions.entries),
             patient_name=(self.patient_name.data or "").strip(),
+            patient_reference=(self.patient_reference.data or "").strip(),
             affected_side=self.affected_side.data or "",
             therapist_name=(self.therapist_name.data or "").strip(),
             handout_date=self.handout_date.data or date.today(),
@@ -285,6 +294,7 @@ def form_data_from_program(program: Program) -> dict:
     data = {
         "diagnosis": program.diagnosis,
         "patient_name": program.patient_name,
+        "patient_reference": program.patient_reference,
         "affected_side": program.affected_side,
         "therapist_name": program.therapist_name,
         "handout_date": program.handout_date,
@@ -323,10 +333,34 @@ class ClinicForm(FlaskForm):
     default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))
     logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
     remove_logo = BooleanField("Remove the current logo")
+    zero_phi = BooleanField("Zero-PHI mode: never store patient names")
 
     def validate_website(self, field: StringField) -> None:
         if field.data and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", field.data, re.I):
             raise ValidationError("Enter a web address like clinic.example or https://clinic.example.")
 
 
-__all__ = ["BuilderForm", "ClinicForm", "ExerciseRowForm", "form_data_from_program", "split_lines", "URL"]
+class PatientForm(FlaskForm):
+    """A patient's details: what a handout prints about them, and nothing more."""
+
+    display_name = StringField("Name", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    reference = StringField("Reference number", validators=[
+        Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
+    affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES), default="")
+
+    def __init__(self, *args, zero_phi: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zero_phi = zero_phi
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        name = "" if self.zero_phi else (self.display_name.data or "").strip()
+        if valid and not name and not (self.reference.data or "").strip():
+            self.reference.errors.append("Enter a reference number." if self.zero_phi
+                                         else "Enter a name or a reference number.")
+            return False
+        return valid
+
+
+__all__ = ["BuilderForm", "ClinicForm", "PatientForm", "ExerciseRowForm", "form_data_from_program", "split_lines", "URL"]

@@ -18,7 +18,7 @@ ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d+)-(?P<field>[a-z_]+)$")
 class Action:
     """What the therapist asked for with the button they pressed."""
 
-    kind: str  # update | preview | download | search | add | remove | up | down
+    kind: str  # update | preview | download | template | search | add | remove | up | down
     argument: str = ""
 
     @property
@@ -26,7 +26,7 @@ class Action:
         return int(self.argument) if self.argument.isdigit() else None
 
 
-ACTIONS = {"update", "preview", "download", "search", "add", "remove", "up", "down"}
+ACTIONS = {"update", "preview", "download", "template", "search", "add", "remove", "up", "down"}
 
 
 def parse_action(value: str | None) -> Action:

@@ -1,0 +1,223 @@
+"""Shared by the crash and load tests: a real gunicorn on loopback, a database, browser-like clients.
+
+The server runs exactly as deployed (``gunicorn -c gunicorn.conf.py wsgi:app``, production settings,
+SQLite in WAL mode or whatever ``DATABASE_URL`` names), on a free port of 127.0.0.1, in its own
+process group so it can be killed whole. Clients sign in through the real form, carry their own
+cookies, and post the builder's form exactly as a browser would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.cookiejar
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+PASSWORD = "Durable-Kettle-Harbour-2046"
+EMAIL = "load@durability.example"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare_database(url: str, workdir: Path) -> None:
+    """Migrate the database and add a clinic admin the clients sign in as."""
+    sys.path.insert(0, str(REPO))
+    from prescribe import create_app
+    from prescribe.accounts.users import create_user
+    from prescribe.clinics import ensure_default_clinic
+    from prescribe.db import create_tables, get_session
+
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(workdir / "instance")})
+    with app.app_context():
+        create_tables(app)
+        session = get_session()
+        clinic = ensure_default_clinic(session, workdir / "instance")
+        create_user(session, clinic, EMAIL, PASSWORD, role="admin", name="Load Test")
+        session.commit()
+    app.extensions["db_engine"].dispose()
+
+
+class Gunicorn:
+    """gunicorn with the repository's gunicorn.conf.py, ``workers`` sync workers, on loopback."""
+
+    def __init__(self, database_url: str, workdir: Path, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.error_log = workdir / "gunicorn-error.log"
+        self.access_log = workdir / "gunicorn-access.log"
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PRESCRIBE_ENV_NAME": "production",
+               "PRESCRIBE_SECRET_KEY": secrets.token_hex(32), "PRESCRIBE_SESSION_COOKIE_SECURE": "false",
+               "PRESCRIBE_DATABASE_URL": database_url, "PRESCRIBE_BIND": f"127.0.0.1:{self.port}",
+               "PRESCRIBE_WORKERS": str(workers), "PYTHONUNBUFFERED": "1"}
+        # Production refuses a cookie without Secure; on plain-http loopback this run is "staging".
+        env["PRESCRIBE_ENV_NAME"] = "staging"
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "--error-logfile", str(self.error_log),
+             "--access-logfile", str(self.access_log), "wsgi:app"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._wait_until_up()
+
+    def _wait_until_up(self, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/auth/login", timeout=10).read()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    log = self.error_log.read_text(errors="replace")[-3000:] if self.error_log.exists() else ""
+                    raise RuntimeError(f"gunicorn did not start:\n{log}") from None
+                time.sleep(0.3)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def kill_worker(self) -> int | None:
+        """SIGKILL one worker (the master starts a new one); its pid, or None if there was none."""
+        pids = self.worker_pids()
+        if not pids:
+            return None
+        os.kill(pids[0], signal.SIGKILL)
+        return pids[0]
+
+    def kill_all(self) -> None:
+        """SIGKILL the master and every worker at once: the whole server dies mid-request."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill_all()
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in (self.error_log, self.access_log) if p.exists())
+
+
+class _Fields(HTMLParser):
+    """The fields a browser would submit from a page's main form (the builder's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and name != "action":
+            if a.get("type") == "checkbox":
+                if "checked" in a:
+                    self.data.setdefault(name, []).append(a.get("value") or "y")
+            else:
+                self.data.setdefault(name, []).append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data.setdefault(name, []).append("")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = [a.get("value", "")]
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        if tag == "select" and self._select:
+            if not self.data[self._select]:
+                self.data[self._select] = [""]
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+
+def form_fields(html: str) -> dict[str, str | list[str]]:
+    """The fields a browser would submit from the page's form (without pressing a button).
+
+    A name that several fields share (ticked advice lines, say) maps to the list of their values.
+    """
+    parser = _Fields()
+    parser.feed(html)
+    return {key: values if len(values) > 1 else values[0] for key, values in parser.data.items()}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+    seconds: float
+
+
+class Browser:
+    """One signed-in browser: its own cookies, real forms, real CSRF tokens."""
+
+    def __init__(self, base: str, timeout: float = 90):
+        self.base = base
+        self.timeout = timeout
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect)
+
+    def request(self, path: str, data: dict[str, str | list[str]] | None = None) -> Reply:
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        started = time.monotonic()
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path, data=body), timeout=self.timeout) as r:
+                return Reply(r.status, r.read(), r.headers.get("Content-Type", ""), time.monotonic() - started)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read(), error.headers.get("Content-Type", ""),
+                         time.monotonic() - started)
+
+    def sign_in(self, email: str = EMAIL, password: str = PASSWORD) -> None:
+        page = self.request("/auth/login").body.decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        reply = self.request("/auth/login", {"csrf_token": token, "email": email, "password": password})
+        if reply.status != 302:
+            raise RuntimeError(f"sign-in failed: {reply.status}")
+
+    def builder(self, path: str = "/build/hip-pain") -> dict[str, str | list[str]]:
+        reply = self.request(path)
+        if reply.status != 200:
+            raise RuntimeError(f"GET {path}: {reply.status}")
+        return form_fields(reply.body.decode())
+
+    def download(self, fields: dict[str, str | list[str]]) -> Reply:
+        return self.request("/build/", {**fields, "action": "download"})
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,175 @@
+"""The audit log (J1, J3, J6): one row per action, append-only, a hash chain the check command verifies."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+
+from prescribe import audit
+from prescribe.db import create_database_engine, get_session
+from prescribe.models import AuditEvent
+from sqlalchemy.orm import Session
+
+from .conftest import CANARY, TEST_PASSWORD, builder_form, csrf_token, page_csrf_token
+
+
+def _events(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(get_session().scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def _login(client, email: str, password: str):
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    return client.post("/auth/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+def _download(client, **fields) -> None:
+    form = builder_form(client, "hip-pain")
+    form.update(patient_name=CANARY, action="download", **fields)
+    assert client.post("/build/", data=form).status_code == 200
+
+
+ACTIONS = {
+    "sign_in": lambda app, client, anonymous, user: _login(anonymous, user.email, TEST_PASSWORD),
+    "sign_in_failed": lambda app, client, anonymous, user: _login(anonymous, user.email, "Wrong-password-000"),
+    "sign_out": lambda app, client, anonymous, user: client.post("/auth/logout",
+                                                                 data={"csrf_token": page_csrf_token(client)}),
+    "handout_view": lambda app, client, anonymous, user: client.get("/handouts/1"),
+    "handout_export": lambda app, client, anonymous, user: client.get("/handouts/1/versions/1.pdf"),
+    "handout_edit": lambda app, client, anonymous, user: client.get("/build/from/1"),
+    "handout_preview": lambda app, client, anonymous, user: client.post(
+        "/build/", data={**builder_form(client, "hip-pain"), "handout_id": "1", "action": "preview"}),
+    "handout_print": lambda app, client, anonymous, user: _download(client, **{"exercises-0-sets": "1"}),
+    "patient_view": lambda app, client, anonymous, user: client.get("/patients/1"),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_each_action_adds_exactly_one_audit_row_with_who_what_and_where(app, client, anonymous,
+                                                                         default_therapist, action):
+    _download(client)  # handout 1, patient 1
+    before = len(_events(app))
+    response = ACTIONS[action](app, client, anonymous, default_therapist)
+    assert response is None or response.status_code in (200, 302, 422)
+    new = _events(app)[before:]
+    assert [e.action for e in new] == [action]
+    event = new[0]
+    assert event.user_id == default_therapist.id and event.clinic_id == default_therapist.clinic_id
+    assert event.ip == "127.0.0.1"
+    if action.startswith("handout"):  # the first print made handout 1; printing a changed program, handout 2
+        assert (event.object_type, event.object_id) == ("handout", 2 if action == "handout_print" else 1)
+    assert "Zqxcanary" not in repr([getattr(e, c.name) for e in new for c in AuditEvent.__table__.columns])
+
+
+def test_a_failed_sign_in_of_an_unknown_address_names_no_clinic_and_stores_nothing_typed(app, anonymous):
+    _login(anonymous, "zqxcanary@nowhere.example", "Zqxcanary-typed-password")
+    event = _events(app)[-1]
+    assert (event.action, event.user_id, event.clinic_id) == ("sign_in_failed", None, None)
+    assert "zqxcanary" not in repr(vars(event)).lower()
+
+
+def test_the_chain_verifies_and_the_check_command_says_so(app, client, runner):
+    _download(client)
+    client.get("/handouts/1")
+    result = runner.invoke(args=["audit-check"])
+    assert result.exit_code == 0 and "hash chain intact" in result.output
+    events = _events(app)
+    assert events[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.row_hash for a, b in zip(events, events[1:]))
+
+
+def test_rows_cannot_be_changed_or_deleted(app, client):
+    _download(client)
+    with app.app_context():
+        db = get_session()
+        row = db.scalar(select(AuditEvent))
+        row.detail = "forged"
+        with pytest.raises(PermissionError):
+            db.commit()
+        db.rollback()
+        for statement in ("UPDATE audit_log SET detail = 'forged'", "DELETE FROM audit_log"):
+            with pytest.raises(Exception, match="never"):
+                db.execute(text(statement))
+            db.rollback()
+
+
+def _without_triggers(db: Session, statement: str) -> None:
+    """Tamper as someone with direct database access would: triggers off, then the statement."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("DROP TRIGGER audit_log_no_update"))
+        db.execute(text("DROP TRIGGER audit_log_no_delete"))
+    else:
+        db.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    db.execute(text(statement))
+    db.commit()
+
+
+@pytest.mark.parametrize(("tamper", "problem"), [
+    ("UPDATE audit_log SET detail = 'version 9' WHERE id = 2", "does not match its hash"),
+    ("UPDATE audit_log SET user_id = NULL WHERE id = 2", "does not match its hash"),
+    ("DELETE FROM audit_log WHERE id = 2", "row 2 is missing"),
+])
+def test_the_check_fails_when_a_row_is_edited_or_removed(app, client, runner, tamper, problem):
+    _download(client)
+    client.get("/handouts/1")
+    client.get("/handouts/1/versions/1.pdf")
+    with app.app_context():
+        _without_triggers(get_session(), tamper)
+    result = runner.invoke(args=["audit-check"])
+    assert result.exit_code == 1
+    assert re.search(r"BROKEN at row [23]:", result.output) and problem in result.output
+
+
+def test_two_app_servers_appending_at_once_keep_one_straight_chain(app):
+    """Two engines (two workers or machines) append concurrently: no fork, no gap, no error."""
+    url = app.config["DATABASE_URL"]
+    errors: list[str] = []
+
+    def append(worker: int) -> None:
+        engine = create_database_engine(url)
+        try:
+            for n in range(15):
+                with Session(engine) as session:
+                    audit.record(session, "handout_view", clinic_id=1, user_id=worker, object_type="handout",
+                                 object_id=n, ip="10.0.0.1")
+                    session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=append, args=(worker,)) for worker in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        report = audit.verify_chain(get_session())
+        assert report.ok and report.rows == 30
+        assert get_session().scalar(select(func.count()).select_from(AuditEvent)) == 30
+
+
+def test_admins_read_and_filter_their_clinics_log_and_nobody_elses(app, clinics, client_for):
+    a, b = clinics["A"], clinics["B"]
+    therapist_a, therapist_b = client_for(a.therapist), client_for(b.therapist)
+    therapist_a.get(f"/handouts/{a.handout_id}")
+    therapist_a.get(f"/patients/{a.patient_id}")
+    therapist_b.get(f"/handouts/{b.handout_id}")
+    admin = client_for(a.admin)
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "<td>Viewed a handout</td>" in page and "<td>Viewed a patient</td>" in page
+    assert f"Handout {b.handout_id}" not in page and "Bravo" not in page
+    only_patients = admin.get("/admin/audit?action=patient_view").get_data(as_text=True)
+    assert "<td>Viewed a patient</td>" in only_patients and f"Handout {a.handout_id}" not in only_patients
+    report = admin.get(f"/admin/audit?patient={a.patient_id}").get_data(as_text=True)  # J6: per patient
+    assert f"Handout {a.handout_id}" in report and f"Patient {a.patient_id}" in report
+    by_user = admin.get(f"/admin/audit?user={a.admin.id}").get_data(as_text=True)
+    assert "<td>Viewed a handout</td>" not in by_user
+    assert admin.get(f"/admin/audit?user={b.therapist.id}").status_code == 422  # not one of A's users
+    assert admin.get(f"/admin/audit?patient={b.patient_id}").get_data(as_text=True).count("<tr>") == 0
+    assert therapist_a.get("/admin/audit").status_code == 404
+    assert re.search(r"\d\d:\d\d:\d\d", page)
