@@ -194,6 +194,23 @@ def _versions_are_never_changed(_mapper, _connection, version: HandoutVersion) -
     raise PermissionError(f"Handout version {version.id} was printed and cannot be changed or deleted.")
 
 
+class RenderedPreview(Base):
+    """A handout rendered moments ago for the builder's preview, shared by every app server.
+
+    Download on any gunicorn process (or machine) hands back these bytes instead of rendering
+    again. Rows live for minutes (``storage.PREVIEW_TTL``); zero-PHI clinics never write one,
+    since a preview carries the patient's name.
+    """
+
+    __tablename__ = "rendered_preview"
+
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), primary_key=True)
+    render_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # handout.render_key()
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    page_count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class ProgramTemplate(Base):
     """A program saved to start from ("FAI, weeks 1-4"): a user's own, or the clinic's (no owner)."""
 

@@ -1,4 +1,8 @@
-"""Saved handouts: every printed version is kept with its exact PDF bytes, never changed."""
+"""Saved handouts: every printed version is kept with its exact PDF bytes, never changed.
+
+Also the previews of the last minutes, shared by every app server, so a Download that follows a
+Preview hands back the bytes already rendered, whichever server it reaches.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .handout import RenderedPdf
-from .models import Clinic, Handout, HandoutVersion, Patient, utcnow
+from .audit import ALL_CLINICS
+from .handout import RenderCache, RenderedPdf
+from .models import Clinic, Handout, HandoutVersion, Patient, RenderedPreview, utcnow
 from .programs import Program
 
 
@@ -107,3 +114,47 @@ def find_identical_version(session: Session, clinic: Clinic, program: Program,
         query = query.where(Handout.id == handout.id)
     candidates = session.scalars(query.order_by(HandoutVersion.id.desc()).limit(1 if handout else recent))
     return next((v for v in candidates if v.program_json == program_json), None)
+
+
+PREVIEW_TTL = timedelta(minutes=30)
+
+
+def rendered_once(session: Session, clinic: Clinic, key: str, render: Callable[[], RenderedPdf],
+                  memory: RenderCache) -> RenderedPdf:
+    """The PDF for ``key`` (:func:`prescribe.handout.render_key`), rendered at most once for a while.
+
+    Looks in this process's ``memory``, then at the previews other app servers rendered in the
+    last ``PREVIEW_TTL``; only then calls ``render``, and keeps the result in both (in memory
+    only for a zero-PHI clinic: a preview carries the patient's name). Rendering is
+    deterministic, so a kept PDF is byte for byte what ``render`` would give.
+
+    Commits: the read ends before rendering, because on SQLite every transaction holds the
+    write lock and other workers would wait a whole render for it.
+    """
+    rendered = memory.get(key)
+    if rendered is not None:
+        return rendered
+    if not clinic.zero_phi:
+        row = session.get(RenderedPreview, (clinic.id, key))
+        if row is not None and row.created_at >= utcnow() - PREVIEW_TTL:
+            rendered = RenderedPdf(pdf=row.pdf, page_count=row.page_count)
+    session.commit()
+    if rendered is None:
+        rendered = render()
+        if not clinic.zero_phi:
+            _keep_preview(session, clinic, key, rendered)
+            session.commit()
+    memory.put(key, rendered)
+    return rendered
+
+
+def _keep_preview(session: Session, clinic: Clinic, key: str, rendered: RenderedPdf) -> None:
+    """Store a preview for the other app servers and drop every clinic's expired ones."""
+    now = utcnow()
+    session.execute(delete(RenderedPreview).where(RenderedPreview.created_at < now - PREVIEW_TTL)
+                    .execution_options(**{ALL_CLINICS: True}))
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # Two servers may render the same preview at once: the second insert is a no-op.
+    session.execute(dialect.insert(RenderedPreview).values(
+        clinic_id=clinic.id, render_key=key, pdf=rendered.pdf, page_count=rendered.page_count,
+        created_at=now).on_conflict_do_nothing())

@@ -9,6 +9,8 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
+from prescribe.db import get_session
+
 from .conftest import builder_form, csrf_token
 
 
@@ -236,3 +238,33 @@ def test_download_after_preview_returns_the_previewed_pdf_without_rendering_agai
     changed = client.post("/build/", data={**form, "exercises-0-sets": "1", "action": "download"})
     assert changed.status_code == 200 and changed.data != preview.data
     assert len(renders) == 2
+
+
+def test_download_on_another_app_server_returns_the_preview_without_rendering_again(app, client, monkeypatch):
+    """gunicorn spreads requests over processes: the preview one of them drew is found by the others."""
+    from datetime import timedelta
+
+    import prescribe.handout as handout
+    from sqlalchemy import update
+
+    from prescribe.handout import RenderCache
+    from prescribe.models import RenderedPreview, utcnow
+    from prescribe.storage import PREVIEW_TTL
+
+    renders = []
+    real_html_to_pdf = handout.html_to_pdf
+    monkeypatch.setattr(handout, "html_to_pdf", lambda *a, **k: renders.append(1) or real_html_to_pdf(*a, **k))
+    form = builder_form(client, "hip-pain")
+    preview = client.post("/build/", data={**form, "action": "preview"})
+    app.extensions["render_cache"] = RenderCache()  # another process: nothing in its memory
+    download = client.post("/build/", data={**form, "action": "download"})
+    assert (preview.status_code, download.status_code) == (200, 200)
+    assert download.data == preview.data and len(renders) == 1
+
+    with app.app_context():  # a preview older than PREVIEW_TTL is rendered afresh
+        db = get_session()
+        db.execute(update(RenderedPreview).values(created_at=utcnow() - PREVIEW_TTL - timedelta(minutes=1)))
+        db.commit()
+    app.extensions["render_cache"] = RenderCache()
+    again = client.post("/build/", data={**form, "action": "preview"})
+    assert again.status_code == 200 and again.data == preview.data and len(renders) == 2

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select, update
 
 from prescribe.db import Base, get_session
-from prescribe.models import Clinic, HandoutVersion
+from prescribe.models import Clinic, HandoutVersion, RenderedPreview
 
 from .conftest import CANARY, builder_form, form_fields
 from .pdf_helpers import page_texts
@@ -27,6 +27,7 @@ def _everything_stored(app) -> str:
         db = get_session()
         rows = [repr(row) for table in Base.metadata.sorted_tables for row in db.execute(table.select()).all()]
         pdfs = [" ".join(page_texts(v.pdf)) for v in db.scalars(select(HandoutVersion))]
+        pdfs += [" ".join(page_texts(p.pdf)) for p in db.scalars(select(RenderedPreview))]
     return "\n".join(rows + pdfs)
 
 
@@ -36,7 +37,9 @@ def test_the_name_is_printed_but_never_stored_or_logged(app, client, default_the
         caplog.set_level(logging.INFO, logger=chatty)
     _zero_phi(app, default_therapist.clinic_id)
     form = builder_form(client, "hip-pain")
-    form.update(patient_name=CANARY, patient_reference="Z-77", action="download")
+    form.update(patient_name=CANARY, patient_reference="Z-77", action="preview")
+    assert CANARY in " ".join(page_texts(client.post("/build/", data=form).data))  # kept in memory only
+    form["action"] = "download"
     handed_over = client.post("/build/", data=form)
     assert handed_over.status_code == 200
     assert CANARY in " ".join(page_texts(handed_over.data))  # the patient's copy has the name

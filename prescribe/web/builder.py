@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
-from datetime import date
-
 import hashlib
-from dataclasses import replace
+import io
+from dataclasses import dataclass, replace
+from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
@@ -15,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from prescribe.catalog import Exercise
 from prescribe.clinics import branding_for
 from prescribe.db import get_session
-from prescribe.handout import HandoutTooLong, render_program
+from prescribe.handout import HandoutTooLong, RenderedPdf, render_key, render_program
 from prescribe.patients import get_patient, patient_for_print
 from prescribe.program_templates import TemplateError, get_template, program_from_template, save_template
 from prescribe.programs import (
@@ -34,6 +32,7 @@ from prescribe.storage import (
     get_handout,
     latest_version,
     program_of,
+    rendered_once,
     save_version,
     stored_program,
 )
@@ -185,10 +184,14 @@ def _edit_rows(action):
     return _render_builder(form)
 
 
-def _render(program: Program):
+def _render(program: Program) -> RenderedPdf:
+    """The handout's PDF; a preview already rendered by any app server is handed back as it is."""
     clinic = current_clinic()
-    return render_program(program, catalog(), branding_for(clinic), max_pages=current_app.config["HANDOUT_MAX_PAGES"],
-                          cache=current_app.extensions["render_cache"])
+    branding = branding_for(clinic)
+    return rendered_once(
+        get_session(), clinic, render_key(program, branding),
+        lambda: render_program(program, catalog(), branding, max_pages=current_app.config["HANDOUT_MAX_PAGES"]),
+        current_app.extensions["render_cache"])
 
 
 def _print(form: BuilderForm, *, as_attachment: bool):

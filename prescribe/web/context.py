@@ -19,7 +19,8 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from prescribe.catalog import Catalog
 from prescribe import audit
 from prescribe.db import get_session
-from prescribe.models import AuditEvent, Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, User, UserSession
+from prescribe.models import (AuditEvent, Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, RenderedPreview,
+                              User, UserSession)
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database (PostgreSQL refuses larger ones)
@@ -101,6 +102,7 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         with_loader_criteria(Patient, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(ProgramTemplate, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(AuditEvent, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(RenderedPreview, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(
             HandoutVersion,
             lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),
