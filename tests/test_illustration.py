@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -163,4 +164,41 @@ def test_sideways_chair_draws_its_backrest_behind_the_body() -> None:
     sideways = render_svg(parse_illustration(
         "sit", {**copy.deepcopy(seated), "props": [{"type": "chair", "side": "behind"}]}))
     assert sideways != plain
-    assert sideways.count("<path") == plain.count("<path")  # legs, seat and one backrest frame
+
+    def pieces(svg: str) -> int:  # subpaths: neighbours with the same paint share one <path>
+        return sum(d.count("M") for d in re.findall(r' d="([^"]*)"', svg))
+
+    assert pieces(sideways) == pieces(plain)  # legs, seat and one backrest frame
+
+
+def _subpaths(svg: str) -> list[tuple[str, str]]:
+    """(paint, subpath) of every path in ``svg``, with coordinates, in document order."""
+    out = []
+    for d, paint in re.findall(r'<path d="([^"]*)"([^/]*)/>', svg):
+        out.extend((paint.strip(), "M" + sub) for sub in d.split("M")[1:])
+    return out
+
+
+def test_same_paint_is_merged_without_losing_or_reordering_shapes(monkeypatch) -> None:
+    from prescribe.illustration import render
+
+    illustration = parse_illustration("bridge", copy.deepcopy(BRIDGE))
+    merged = render_svg(illustration)
+    # The same drawing with every shape as its own element, panel after panel.
+    monkeypatch.setattr(render, "_interleaved", lambda first, second: [*first, *second])
+    monkeypatch.setattr(render, "_merged", lambda marks: [
+        m.svg or f'<path d="{m.d}" {m.style}/>' for m in marks])
+    separate = render_svg(illustration)
+    assert merged.count("<path") < separate.count("<path") * 0.7
+    assert sorted(_subpaths(merged)) == sorted(_subpaths(separate))
+    assert merged.count("<circle") == separate.count("<circle")
+    assert merged.count("<text") == separate.count("<text")
+
+    def panel_order(svg: str, panel: int) -> list[tuple[str, str]]:
+        width = float(ET.fromstring(svg).get("viewBox").split()[2])
+        first = [s for s in _subpaths(svg) if "V" not in s[1]]   # not the divider between panels
+        return [s for s in first if (float(s[1][1:].split()[0]) < width / 2) == (panel == 1)]
+
+    # Within each panel the shapes keep their painting order.
+    for panel in (1, 2):
+        assert panel_order(merged, panel) == panel_order(separate, panel)

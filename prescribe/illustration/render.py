@@ -63,9 +63,6 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     top = y1 + MARGIN + (ph - ch) / 2   # picture y of the top edge (y grows upwards)
     width = pw * len(panels) + PANEL_GAP * (len(panels) - 1)
 
-    def at(p: Point) -> str:
-        return f"{_n(p[0] - left)} {_n(top - p[1])}"
-
     text = title if title is not None else illustration.alt
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(ph)}" '
@@ -75,22 +72,34 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     ]
     highlight = set(illustration.highlight)
     view = illustration.view
+    drawn: list[list[_Mark]] = []
     for index, panel in enumerate(panels):
         shift = index * (pw + PANEL_GAP)
-        out.append(f'<g class="panel" data-panel="{index + 1}"'
-                   + (f' transform="translate({_n(shift)} 0)">' if shift else ">"))
+
+        def at(p: Point, shift: float = shift) -> str:
+            return f"{_n(p[0] - left + shift)} {_n(top - p[1])}"
+
+        marks: list[_Mark] = []
         if view != "top" and not illustration.elevation:
-            out.append(_svg(Shape("path", ((left + 2, 0.0), (left + pw - 2, 0.0)),
-                                  stroke=FLOOR, width=2.0), at))
-        out.extend(_svg(s, at) for s in panel.shapes_back)
-        out.extend(_figure_svg(panel.figure, view, highlight, accent, at))
-        out.extend(_svg(s, at) for s in panel.shapes_front)
-        out.extend(_svg(_recolour(s, accent), at) for s in panel.arrows)
-        if len(panels) > 1:
-            out.append(f'<text x="5" y="17" font-size="15" font-family="sans-serif" '
-                       f'font-weight="bold" fill="#6b6b6b">{index + 1}</text>')
+            marks.append(_mark(Shape("path", ((left + 2, 0.0), (left + pw - 2, 0.0)),
+                                     stroke=FLOOR, width=2.0), at))
+        marks.extend(_mark(s, at) for s in panel.shapes_back)
+        marks.extend(_figure_marks(panel.figure, view, highlight, accent, at))
+        marks.extend(_mark(s, at) for s in panel.shapes_front)
+        marks.extend(_mark(_recolour(s, accent), at) for s in panel.arrows)
+        drawn.append(marks)
+    if len(panels) == 1:
+        out.append('<g class="panel" data-panel="1">')
+        out.extend(_merged(drawn[0]))
         out.append("</g>")
-    if len(panels) > 1:
+    else:
+        # The panels never overlap (each keeps a margin inside its own width), so their drawings
+        # are interleaved, each in its own order, and the same element of both becomes one.
+        out.extend(_merged(_interleaved(drawn[0], drawn[1])))
+        for index in range(len(panels)):
+            x = _n(5 + index * (pw + PANEL_GAP))
+            out.append(f'<g class="panel" data-panel="{index + 1}"><text x="{x}" y="17" font-size="15" '
+                       f'font-family="sans-serif" font-weight="bold" fill="#6b6b6b">{index + 1}</text></g>')
         mid = pw + PANEL_GAP / 2
         out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="#c8c8c8" '
                    f'stroke-width="1.2"/>')
@@ -365,32 +374,111 @@ def _loop_d(shape: Shape, at) -> str:
     return f"M{p1}L{p2}A{_n(r)} {_n(r)} 0 0 0 {p3}L{p4}A{_n(r)} {_n(r)} 0 0 0 {p1}Z"
 
 
-def _figure_svg(figure: Figure, view: str, highlight: set[str], accent: str, at) -> list[str]:
+# Drawing cost: WeasyPrint pays a fixed price for every SVG element it paints (graphics state,
+# colours, line style, about a quarter of a millisecond), so neighbouring elements with the same
+# paint are drawn as one <path> with several subpaths. Only neighbours are merged, so the
+# painting order, and the picture, stay the same. (Drawing body parts as filled outlines so
+# that more of them could share a path was tried and is slower: WeasyPrint parses path points
+# one by one, and an outline has many more points than the stroke it replaces.)
+
+@dataclass(frozen=True)
+class _Mark:
+    """One element to draw: ``svg`` markup as is, or a path ``d`` with paint ``style``.
+
+    Paths with a ``style`` may be merged with neighbours of the same ``style``: they are either
+    stroked only (the stroke of several subpaths is the union of their strokes) or convex
+    outlines wound the same way, filled and stroked in one colour (their non-zero fill is then
+    the union of their fills).
+    """
+
+    svg: str = ""
+    d: str = ""
+    style: str = ""
+    union: bool = False   # same-style neighbours in the same panel may join this path
+
+
+def _mark(shape: Shape, at) -> _Mark:
+    if shape.kind == "path":
+        d = "M" + "L".join(at(p) for p in shape.points) + ("Z" if shape.closed else "")
+        style = f'fill="{shape.fill}"'
+        if shape.stroke != "none":
+            style += f' stroke="{shape.stroke}" stroke-width="{_n(shape.width)}"'
+        return _Mark(d=d, style=style, union=shape.fill == "none" and shape.stroke != "none")
+    return _Mark(svg=_svg(shape, at))
+
+
+def _merged(marks: list[_Mark]) -> list[str]:
+    """The marks as SVG elements, runs of neighbours with the same style as one ``<path>``."""
+    out: list[str] = []
+    run: list[str] = []
+    style, union = "", False
+    for mark in (*marks, _Mark(svg="")):
+        if run and not (union and mark.union and mark.style == style):
+            out.append(f'<path d="{"".join(run)}" {style}/>')
+            run = []
+        if mark.style:
+            style, union = mark.style, mark.union
+            run.append(mark.d)
+        elif mark.svg:
+            out.append(mark.svg)
+    return out
+
+
+def _interleaved(first: list[_Mark], second: list[_Mark]) -> list[_Mark]:
+    """The marks of two panels that do not overlap, each panel's in its own order.
+
+    Paths of the same style, one from each panel, are paired up (a longest common subsequence of
+    the two style sequences) and become one mark: each panel still paints in its own order, and
+    what one panel paints never covers the other, so the picture is the same.
+    """
+    n, m = len(first), len(second)
+    same = [[bool(a.style) and a.style == b.style for b in second] for a in first]
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best[i][j] = best[i + 1][j + 1] + 1 if same[i][j] else max(best[i + 1][j], best[i][j + 1])
+    out: list[_Mark] = []
+    i = j = 0
+    while i < n and j < m:
+        if same[i][j] and best[i][j] == best[i + 1][j + 1] + 1:
+            a, b = first[i], second[j]
+            out.append(_Mark(d=a.d + b.d, style=a.style, union=a.union and b.union))
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            out.append(first[i])
+            i += 1
+        else:
+            out.append(second[j])
+            j += 1
+    return out + first[i:] + second[j:]
+
+
+def _figure_marks(figure: Figure, view: str, highlight: set[str], accent: str, at) -> list[_Mark]:
     """The body, group by group from the back: each group's white outline, then its fill."""
     groups: dict[str, list[Part]] = {}
     for part in figure.parts:
         groups.setdefault(part.group, []).append(part)
     order = sorted(groups, key=lambda g: (round(groups[g][0].depth, 3), g != "torso", g))
-    out: list[str] = []
+    out: list[_Mark] = []
     for name in order:
         parts = groups[name]
         far = name.startswith("far_") and view == "side"
         for part in parts:
-            out.append(_part_svg(part, WHITE, 2 * HALO, at))
+            out.append(_part_mark(part, WHITE, 2 * HALO, at))
         for part in parts:
             colour = FAR_SIDE_VIEW if far else BODY
             if part.name in highlight:
                 colour = _mix(accent, WHITE, 0.45) if far else accent
-            out.append(_part_svg(part, colour, 0.0, at))
+            out.append(_part_mark(part, colour, 0.0, at))
     return out
 
 
-def _part_svg(part: Part, colour: str, grow: float, at) -> str:
+def _part_mark(part: Part, colour: str, grow: float, at) -> _Mark:
     if part.kind == "head":
         x, y = at(part.points[0]).split()
-        return f'<circle cx="{x}" cy="{y}" r="{_n(part.radius + grow / 2)}" fill="{colour}"/>'
+        return _Mark(svg=f'<circle cx="{x}" cy="{y}" r="{_n(part.radius + grow / 2)}" fill="{colour}"/>')
     width = _n(2 * part.radius + grow)
     d = "M" + "L".join(at(p) for p in part.points)
-    if part.kind == "blob":
-        return f'<path d="{d}Z" fill="{colour}" stroke="{colour}" stroke-width="{width}"/>'
-    return f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>'
+    if part.kind == "blob":   # convex hulls, all wound the same way: merging keeps their union
+        return _Mark(d=d + "Z", style=f'fill="{colour}" stroke="{colour}" stroke-width="{width}"', union=True)
+    return _Mark(d=d, style=f'fill="none" stroke="{colour}" stroke-width="{width}"', union=True)
