@@ -92,6 +92,9 @@ def test_bad_input_gets_a_message_and_keeps_everything_typed(client, field, valu
         assert 'value="Ann Example"' in html
     if field.startswith("exercises-0-") and field != "exercises-0-exercise":
         assert value in html
+    if field not in ("exercises-0-exercise", "diagnosis"):  # the message is tied to its field
+        assert re.search(f'<(input|textarea)[^>]* aria-describedby="{field}-error" aria-invalid="true" id="{field}"', html)
+        assert re.search(f'<p class="error" id="{field}-error">{re.escape(message)}', html)
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
