@@ -144,13 +144,18 @@ class Bench:
                    PRESCRIBE_DATABASE_URL=f"sqlite:///{self.workdir / 'server.sqlite'}")
         return env
 
+    def running_children(self) -> list[int]:
+        """Our children still running across phases (the memory worker): their CPU is ours too."""
+        process = getattr(self, "memory_process", None)
+        return [process.pid] if process is not None and process.poll() is None else []
+
     def phase(self, name: str, function, sections: list[str]) -> None:
         """Run one phase and note how busy other processes kept the CPUs meanwhile.
 
         An error is reported, each of the phase's ``sections`` left without a figure gets a
         "not measured" row, and the next phase still runs.
         """
-        before = CpuSnapshot.take()
+        before = CpuSnapshot.take(self.running_children())
         try:
             function()
         except Exception as exc:  # noqa: BLE001 - one broken phase must not hide the others
@@ -162,7 +167,7 @@ class Bench:
                 if section not in filled:
                     self.report.add(Row(section, f"not measured: the {name} phase failed (ERROR below)", "",
                                         status="error"))
-        others = CpuSnapshot.take().others_since(before)
+        others = CpuSnapshot.take(self.running_children()).others_since(before)
         if others is not None:
             self.cpu_others[name] = others
 
@@ -552,15 +557,16 @@ class Bench:
 class CpuSnapshot:
     """CPU seconds used by the whole machine and by this process tree, to tell others' share.
 
-    Our tree's time counts this process and every child it has waited for (gunicorn masters
-    wait for their workers, so workers are counted once their server is stopped).
+    Our tree's time counts this process, every child it has waited for (gunicorn masters
+    wait for their workers, so workers are counted once their server is stopped), and the
+    running children named by pid (the memory worker, which runs beside other phases).
     """
 
     def __init__(self, machine: float, ours: float, wall: float):
         self.machine, self.ours, self.wall = machine, ours, wall
 
     @classmethod
-    def take(cls) -> CpuSnapshot:
+    def take(cls, running_children: list[int] = ()) -> CpuSnapshot:
         try:
             with open("/proc/stat", encoding="ascii") as stat:
                 fields = [int(x) for x in stat.readline().split()[1:]]
@@ -570,6 +576,7 @@ class CpuSnapshot:
             machine = float("nan")
         times = os.times()
         ours = times.user + times.system + times.children_user + times.children_system
+        ours += sum(_cpu_seconds_of(pid) for pid in running_children)
         return cls(machine, ours, time.monotonic())
 
     def others_since(self, before: CpuSnapshot) -> float | None:
@@ -579,6 +586,16 @@ class CpuSnapshot:
             return None
         others = (self.machine - before.machine) - (self.ours - before.ours)
         return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def _cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _loadavg() -> list[float] | None:
