@@ -120,12 +120,12 @@ PREVIEW_TTL = timedelta(minutes=30)
 
 
 def rendered_once(session: Session, clinic: Clinic, key: str, render: Callable[[], RenderedPdf],
-                  memory: RenderCache) -> RenderedPdf:
+                  memory: RenderCache, *, share: bool = True) -> RenderedPdf:
     """The PDF for ``key`` (:func:`prescribe.handout.render_key`), rendered at most once for a while.
 
     Looks in this process's ``memory``, then at the previews other app servers rendered in the
-    last ``PREVIEW_TTL``; only then calls ``render``, and keeps the result in both (in memory
-    only for a zero-PHI clinic: a preview carries the patient's name). Rendering is
+    last ``PREVIEW_TTL``; only then calls ``render``, and keeps the result in memory and, with
+    ``share``, in the database too (never for a zero-PHI clinic: a preview carries the name). Rendering is
     deterministic, so a kept PDF is byte for byte what ``render`` would give.
 
     Commits: the read ends before rendering, because on SQLite every transaction holds the
@@ -141,7 +141,7 @@ def rendered_once(session: Session, clinic: Clinic, key: str, render: Callable[[
     session.commit()
     if rendered is None:
         rendered = render()
-        if not clinic.zero_phi:
+        if share and not clinic.zero_phi:
             _keep_preview(session, clinic, key, rendered)
             session.commit()
     memory.put(key, rendered)

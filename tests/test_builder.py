@@ -271,3 +271,17 @@ def test_download_on_another_app_server_returns_the_preview_without_rendering_ag
     app.extensions["render_cache"] = RenderCache()
     again = client.post("/build/", data={**form, "action": "preview"})
     assert again.status_code == 200 and again.data == preview.data and len(renders) == 2
+
+
+def test_a_download_is_kept_as_a_version_only_not_also_as_a_shared_preview(app, client):
+    from sqlalchemy import func, select
+
+    from prescribe.models import RenderedPreview
+
+    form = builder_form(client, "hip-pain")
+    assert client.post("/build/", data={**form, "action": "download"}).status_code == 200
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(RenderedPreview)) == 0
+    assert client.post("/build/", data={**form, "patient_name": "Preview Only", "action": "preview"}).status_code == 200
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(RenderedPreview)) == 1

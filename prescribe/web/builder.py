@@ -184,14 +184,17 @@ def _edit_rows(action):
     return _render_builder(form)
 
 
-def _render(program: Program) -> RenderedPdf:
-    """The handout's PDF; a preview already rendered by any app server is handed back as it is."""
+def _render(program: Program, *, preview: bool = False) -> RenderedPdf:
+    """The handout's PDF; a preview already rendered by any app server is handed back as it is.
+
+    Only a preview is kept for the other servers: a download is kept as a version anyway.
+    """
     clinic = current_clinic()
     branding = branding_for(clinic)
     return rendered_once(
         get_session(), clinic, render_key(program, branding),
         lambda: render_program(program, catalog(), branding, max_pages=current_app.config["HANDOUT_MAX_PAGES"]),
-        current_app.extensions["render_cache"])
+        current_app.extensions["render_cache"], share=preview)
 
 
 def _print(form: BuilderForm, *, as_attachment: bool):
@@ -215,7 +218,7 @@ def _print(form: BuilderForm, *, as_attachment: bool):
     session.commit()
     try:
         if not as_attachment:
-            rendered = _render(program)
+            rendered = _render(program, preview=True)
             if handout is not None:  # a saved patient's handout, shown again
                 record_audit("handout_preview", "handout", handout.id)
                 session.commit()
