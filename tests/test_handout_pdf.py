@@ -133,7 +133,7 @@ def test_handout_is_a_tagged_pdf_with_language_and_alt_text_on_every_figure(app,
     elements: list = []
     _struct_elements(root["/StructTreeRoot"], elements)
     kinds = {str(e["/S"]) for e in elements}
-    assert {"/H1", "/H2", "/L", "/LI"} <= kinds
+    assert {"/H1", "/H2", "/L", "/LI", "/LBody"} <= kinds
     figures = [e for e in elements if e["/S"] == "/Figure"]
     assert all(str(f.get("/Alt", "")).strip() for f in figures)
 
