@@ -20,8 +20,10 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
-def post_fork(server, worker):
-    """Warm the PDF engine in each worker (never in the master: no state across fork)."""
+def post_worker_init(worker):
+    """Warm the PDF engine in each worker once it has loaded the app (never in the master: no
+    state across fork). The first render also freezes what the worker holds by then (the app, the
+    catalog, WeasyPrint) out of the garbage collector's walks: see prescribe/handout/pdf.py."""
     from prescribe.handout.pdf import html_to_pdf
 
     html_to_pdf('<html lang="en"><head><title>warm-up</title></head><body><p>Ready</p></body></html>',

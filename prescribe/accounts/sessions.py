@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from prescribe.models import User, UserSession
 
@@ -51,7 +51,9 @@ def start_session(session: Session, user: User, now: datetime, *, mfa_pending: b
 def load_session(session: Session, token: str, now: datetime,
                  policy: SessionPolicy) -> tuple[UserSession | None, Ended | None]:
     """The live session for ``token``, or None and the reason it ended (expired rows are deleted)."""
-    row = session.scalar(select(UserSession).where(UserSession.id == _digest(token)))
+    # One query for what every request needs next: the user and their clinic (sign-in gates, scoping).
+    row = session.scalar(select(UserSession).where(UserSession.id == _digest(token))
+                         .options(joinedload(UserSession.user).joinedload(User.clinic)))
     if row is None:
         return None, Ended.UNKNOWN
     reason = None
