@@ -1,7 +1,7 @@
-"""The reference for the builder page's latency: a minimal Flask page (``gunicorn bench.minimal_app:app``).
+"""The reference for the builder page's latency: a minimal Flask page (mounted by bench/served_app.py).
 
-Served by its own gunicorn with the same worker settings as the app (one app per gunicorn), so
-"builder p95 / minimal p95" isolates what the builder page itself costs.
+Served at ``/minimal/`` by the same gunicorn workers as the app, so "builder p95 / minimal p95"
+isolates what the builder page itself costs: routing, Jinja and a response are in both.
 """
 
 from flask import Flask, render_template_string

@@ -7,7 +7,8 @@ Phases, in this order, one at a time (nothing runs in parallel with a timed phas
    PDF size of the largest default program;
 2. cold start: fresh ``python`` processes until their first PDF;
 3. gunicorn on 127.0.0.1 with 1 and then 2 workers: PDF throughput, then (2 workers) the builder
-   page under 16 concurrent clients; then a minimal Flask page under the same load;
+   page under 16 concurrent clients, then a minimal Flask page served by the same workers under
+   the same load (bench/served_app.py mounts it beside the app);
 4. memory: a worker process rendering the same handout up to 500 times.
 
 Time budget (``--budget``, default 280 s, so ``make bench`` ends within 5 minutes): each phase
@@ -17,7 +18,8 @@ once it has its minimum; the memory run gets whatever is left. ``--budget 0`` li
 samples each figure got.
 
 Everything runs on a temporary instance folder and SQLite databases, deleted at the end.
-Usage: ``python -m bench.run [--budget S] [--rounds N] [--cold-starts N] [--memory-renders N]``.
+Usage: ``python -m bench.run [--budget S] [--rounds N] [--cold-starts N] [--memory-renders N]
+[--phases in-process,cold-start,memory,gunicorn]``.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ PAGE_CLIENTS = 16                    # builder / minimal page: concurrent client
 BUILDER_REQUESTS = 32
 MINIMAL_REQUESTS = 320
 KB = 1000
+PHASES = ("in-process", "cold-start", "memory", "gunicorn")
+SERVED_APP = "bench.served_app:app"  # the app, with the minimal page mounted beside it
+MINIMAL_PATH = "/minimal/"
 
 SECTION_FLOOR = "1 engine floor: 6-exercise handout with log page"
 SECTION_NAIVE = "2 naive baseline"
@@ -117,7 +122,6 @@ class Bench:
         self.inprocess = None
         self.ours_median: float | None = None
         self.bare_median: float | None = None
-        self.builder_load: LoadResult | None = None
         self.cpu_others: dict[str, float] = {}
 
     # -- helpers -----------------------------------------------------------------------------
@@ -303,7 +307,7 @@ class Bench:
         rates: dict[int, list[float]] = {}
         loads: dict[int, LoadResult] = {}
         for workers in (1, 2):
-            with GunicornServer("wsgi:app", workers, env, self.workdir / f"gunicorn-{workers}.log") as server:
+            with GunicornServer(SERVED_APP, workers, env, self.workdir / f"gunicorn-{workers}.log") as server:
                 self.progress(f"gunicorn {workers} worker(s) answering after {server.ready_after:.1f} s on "
                               f"127.0.0.1:{server.port}; fetching the builder form")
                 browser = Browser(server.port)
@@ -330,7 +334,8 @@ class Bench:
                     raise RuntimeError(f"PDF load: {len(load.errors)} errors, first: {load.errors[0]}")
                 loads[workers], rates[workers] = load, window_rates(load.completions, load.started, workers)
                 if workers == 2:
-                    self.builder_load = self._builder_page(port, cookie)
+                    builder = self._builder_page(port, cookie)
+                    self._report_pages(builder, self._minimal_page(port))
         self.report.raw["throughput"] = {
             w: {"window_rates": rates[w], "overall_per_s": loads[w].throughput,
                 "requests": len(loads[w].completions), "elapsed_s": loads[w].elapsed, "capped": loads[w].capped}
@@ -344,7 +349,6 @@ class Bench:
                               f"overall" + ("; time allotment hit" if load.capped else "")))
             if workers == 2:
                 row.check(TWO_WORKERS_SCALING, two.median / one.median)
-        self._minimal_page(env)
 
     def _builder_page(self, port: int, cookie: str) -> LoadResult:
         self.progress(f"gunicorn 2 workers: builder page, up to {BUILDER_REQUESTS} GETs from {PAGE_CLIENTS} clients")
@@ -359,25 +363,22 @@ class Bench:
             raise RuntimeError(f"builder page load: {len(load.errors)} errors, first: {load.errors[:1]}")
         return load
 
-    def _minimal_page(self, env: dict[str, str]) -> None:
-        with GunicornServer("bench.minimal_app:app", 2, env, self.workdir / "gunicorn-minimal.log") as server:
-            self.progress(f"gunicorn 2 workers, bench/minimal_app.py: up to {MINIMAL_REQUESTS} GETs from "
-                          f"{PAGE_CLIENTS} clients")
-            port = server.port
+    def _minimal_page(self, port: int) -> LoadResult:
+        self.progress(f"gunicorn 2 workers: minimal page {MINIMAL_PATH}, up to {MINIMAL_REQUESTS} GETs from "
+                      f"{PAGE_CLIENTS} clients")
 
-            def get(_number: int):
-                return request(port, "GET", "/")
+        def get(_number: int):
+            return request(port, "GET", MINIMAL_PATH)
 
-            run_load(get, ok_check, total=PAGE_CLIENTS, clients=PAGE_CLIENTS, time_cap=UNLIMITED_CAP_S)
-            minimal = run_load(get, ok_check, total=MINIMAL_REQUESTS, clients=PAGE_CLIENTS,
-                               time_cap=self.allotment("minimal"))
+        run_load(get, ok_check, total=PAGE_CLIENTS, clients=PAGE_CLIENTS, time_cap=UNLIMITED_CAP_S)
+        minimal = run_load(get, ok_check, total=MINIMAL_REQUESTS, clients=PAGE_CLIENTS,
+                           time_cap=self.allotment("minimal"))
         if minimal.errors or not minimal.latencies:
             raise RuntimeError(f"minimal page load: {len(minimal.errors)} errors")
-        builder = self.builder_load
-        self.report.raw["page_latency_seconds"] = {"builder": builder.latencies if builder else None,
-                                                  "minimal": minimal.latencies}
-        if builder is None:
-            return
+        return minimal
+
+    def _report_pages(self, builder: LoadResult, minimal: LoadResult) -> None:
+        self.report.raw["page_latency_seconds"] = {"builder": builder.latencies, "minimal": minimal.latencies}
         b50, b95 = (percentile(builder.latencies, q) * 1000 for q in (50, 95))
         m50, m95 = (percentile(minimal.latencies, q) * 1000 for q in (50, 95))
         b_lo, b_hi = min(builder.latencies) * 1000, max(builder.latencies) * 1000
@@ -470,15 +471,21 @@ class Bench:
                     memory_renders=self.args.memory_renders, seed=self.args.seed,
                     workload=f"{DIAGNOSIS} default program without {DROPPED_EXERCISE} (6 exercises), log page")
         meta.update(_versions())
+        wanted = set(self.args.phases)
         try:
-            self.start_memory()
-            self.phase("in-process", self.run_inprocess,
-                       [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_SIZE, SECTION_STAGES])
-            self.phase("cold start", self.run_cold_start, [SECTION_COLD])
-            self.phase("memory", self.finish_memory, [SECTION_MEMORY])
+            if "memory" in wanted:
+                self.start_memory()
+            if wanted & {"in-process", "cold-start"}:  # the cold start reuses the in-process app
+                self.phase("in-process", self.run_inprocess,
+                           [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_SIZE, SECTION_STAGES])
+            if "cold-start" in wanted:
+                self.phase("cold start", self.run_cold_start, [SECTION_COLD])
+            if "memory" in wanted:
+                self.phase("memory", self.finish_memory, [SECTION_MEMORY])
             if self.inprocess is not None:
                 self.inprocess.dispose()
-            self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
+            if "gunicorn" in wanted:
+                self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
         meta.update(loadavg_end=_loadavg(), elapsed_s=round(time.monotonic() - self.started, 1),
@@ -511,9 +518,9 @@ class Bench:
             f"one warm-up PDF per worker, then up to {PDF_REQUESTS_PER_WORKER} PDFs per worker from 2N clients "
             f"back to back; median over windows of N consecutive completions of that continuous run.",
             f"page latency: up to {BUILDER_REQUESTS} builder GETs from {PAGE_CLIENTS} clients (latency includes "
-            f"queueing for the 2 workers). The minimal page is bench/minimal_app.py, served by a separate gunicorn "
-            f"with the same settings in the same run (gunicorn serves one app per process; no route was added to "
-            f"the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients.",
+            f"queueing for the 2 workers). The minimal page is bench/minimal_app.py, mounted at {MINIMAL_PATH} "
+            f"beside the app by bench/served_app.py and served by the same gunicorn workers right after the "
+            f"builder (no route was added to the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients.",
             "cold start: `python bench/cold_start.py` from spawn until it holds the PDF of the same POST download "
             "(test client, with the in-process app's session cookie and database).",
             "memory: bench/memory_worker.py renders the same program with prescribe.handout.render_program in "
@@ -632,9 +639,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved in-process rounds (default 7)")
     parser.add_argument("--cold-starts", type=int, default=5, help="fresh processes timed (default 5)")
     parser.add_argument("--memory-renders", type=int, default=500, help="renders in the memory run (default 500)")
+    parser.add_argument("--phases", type=lambda text: text.split(","), default=list(PHASES),
+                        help=f"comma-separated subset of {','.join(PHASES)} (default all; a partial run "
+                             f"prints only its figures)")
     parser.add_argument("--seed", type=int, default=20261121, help="seed of the round order shuffle")
     parser.add_argument("--json", type=Path, default=BENCH_DIR / "results.json", help="where to write results")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if unknown := set(args.phases) - set(PHASES):
+        parser.error(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
