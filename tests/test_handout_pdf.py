@@ -12,7 +12,7 @@ from prescribe.db import get_session
 from prescribe.handout import build_handout_view, render_handout_html, render_program
 from prescribe.programs import default_program, dose_in_words
 
-from .conftest import builder_form
+from .conftest import builder_form, png_bytes
 from .pdf_helpers import column_texts, metadata, page_texts, pages_containing
 
 
@@ -171,3 +171,32 @@ def test_a_twenty_exercise_program_prints_its_whole_log(app, catalog, weasyprint
     assert "Pain (0 to 10)" in pages[-1]
     assert len(log_pages) >= 1
     assert weasyprint_log() == []
+
+
+@pytest.mark.parametrize("clinic_name, address, patient_name", [
+    ("Riverside Physical Therapy", "12 Mill Lane, Springfield", "Maria Fernandez-Gonzalez"),
+    ("Northside Sports, Spine and Orthopaedic Physical Therapy and Rehabilitation Associates of "
+     "Greater Springfield County", "Suite 400, Riverside Medical Arts Building, 1200 North Mill Lane "
+     "Extension, Springfield Township", "Maximilian Bartholomew Featherstonehaugh-Smythe Montgomery III"),
+])
+def test_the_header_stays_on_the_page_with_a_logo_and_long_names(app, catalog, clinic_name, address,
+                                                                  patient_name):
+    import io
+    from dataclasses import replace
+
+    import pdfplumber
+
+    with app.app_context():
+        clinic = ensure_default_clinic(get_session(), Path(app.instance_path))
+        branding = replace(branding_for(clinic), name=clinic_name, address=address,
+                           logo_png=png_bytes(size=(400, 160)))
+        program = replace(default_program(catalog.diagnoses["hip-impingement"], catalog,
+                                          today=date(2026, 11, 21)), patient_name=patient_name)
+        pdf = render_program(program, catalog, branding).pdf
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            logos = [image for image in page.images if image["top"] < 90]
+            assert len(logos) == 1 and logos[0]["top"] >= 0, f"logo cut off on page {page.page_number}"
+            assert min(char["top"] for char in page.chars) >= 0, f"text cut off on page {page.page_number}"
+            header = page.crop((0, 0, page.width, 80)).extract_text()  # the 28 mm top margin
+            assert clinic_name.split()[0] in header and "For:" in header and patient_name.split()[0] in header
