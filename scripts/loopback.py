@@ -148,7 +148,10 @@ class _Fields(HTMLParser):
             self.data[self._select] = [a.get("value", "")]
 
     def handle_endtag(self, tag):
-        if tag == "textarea":
+        if tag == "textarea" and self._textarea:
+            # A browser drops one line break right after <textarea> (the HTML parsing rules).
+            text = self.data[self._textarea][-1]
+            self.data[self._textarea][-1] = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
             self._textarea = None
         if tag == "select" and self._select:
             if not self.data[self._select]:

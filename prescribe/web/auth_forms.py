@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -14,7 +13,7 @@ from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
 from prescribe.models import ROLES
 
-from .forms import choices, plain_text
+from .forms import AppForm, choices, plain_text
 
 # Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
 # input is refused before hashing, so it cannot make the server hash megabytes.
@@ -27,7 +26,7 @@ def _code_field(label: str = "6-digit code") -> StringField:
         Length(max=20, message="Enter the 6 digits your app shows.")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = StringField("Email", validators=[
         DataRequired(message="Enter your email address."),
         Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
@@ -36,7 +35,7 @@ class LoginForm(FlaskForm):
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(AppForm):
     code = _code_field()
 
 
@@ -52,7 +51,7 @@ class NewPasswordMixin:
             raise ValidationError(str(exc)) from None
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, AppForm):
     current_password = PasswordField("Current password", validators=[
         InputRequired(message="Enter your current password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
@@ -67,18 +66,18 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         self.email = email
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(AppForm):
     code = _code_field("Code from your app")
 
 
-class RemoveSecondFactorForm(FlaskForm):
+class RemoveSecondFactorForm(AppForm):
     password = PasswordField("Current password", validators=[
         InputRequired(message="Enter your current password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
     code = _code_field("Code from your app")
 
 
-class AddUserForm(FlaskForm):
+class AddUserForm(AppForm):
     email = StringField("Email", validators=[
         DataRequired(message="Enter the person's email address."),
         Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
@@ -91,11 +90,11 @@ class AddUserForm(FlaskForm):
             raise ValidationError("Enter an email address like name@clinic.example.")
 
 
-class ClinicMfaForm(FlaskForm):
+class ClinicMfaForm(AppForm):
     require_mfa = BooleanField("Require a second factor (authenticator app) for everyone in this clinic")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """Narrow the audit log (a GET form: reading changes nothing, so no CSRF token)."""
 
     class Meta:

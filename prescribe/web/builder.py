@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 
-from prescribe.catalog import Exercise
 from prescribe.clinics import branding_for
 from prescribe.db import get_session
 from prescribe.handout import HandoutTooLong, RenderedPdf, render_key, render_program
@@ -18,14 +17,11 @@ from prescribe.patients import get_patient, patient_for_print
 from prescribe.program_templates import TemplateError, get_template, program_from_template, save_template
 from prescribe.programs import (
     MAX_EXERCISES,
-    Precaution,
     Program,
     default_program,
     describe_changes,
-    dose_summary,
     for_patient,
     new_item,
-    safety_warnings,
 )
 from prescribe.storage import (
     find_identical_version,
@@ -37,40 +33,12 @@ from prescribe.storage import (
     stored_program,
 )
 
+from .builder_page import INPUT_LIMITS, ROW_LISTS, BuilderRows, rows_from_data, rows_from_form
 from .context import catalog, current_clinic, parse_id, record_audit
 from .forms import BuilderForm, form_data_from_program
 from .rows import apply_row_action, parse_action, row_from_item
 
 bp = Blueprint("builder", __name__, url_prefix="/build")
-
-
-@dataclass(frozen=True)
-class RowView:
-    """What the builder shows beside one exercise row's inputs."""
-
-    form: object
-    exercise: Exercise | None
-    dose_kind: str
-    summary: str
-    warnings: list[str]
-
-
-def row_views(form: BuilderForm) -> list[RowView]:
-    """Pair each exercise row with its catalog entry, dose kind and safety warnings."""
-    slugs = [row.form.exercise.data or "" for row in form.exercises.entries]
-    precautions = [Precaution(r.form.move.data, r.form.text.data, bool(r.form.included.data))
-                   for r in form.precautions.entries]
-    warnings = safety_warnings(slugs, precautions, form.catalog)
-    views = []
-    for index, row in enumerate(form.exercises.entries):
-        exercise = form.catalog.exercise(slugs[index])
-        views.append(RowView(
-            form=row.form, exercise=exercise,
-            dose_kind=exercise.dose_kind if exercise else "reps",
-            summary=dose_summary(exercise.dose) if exercise else "",
-            warnings=warnings.get(index, []),
-        ))
-    return views
 
 
 def _linked_patient(form: BuilderForm):
@@ -79,13 +47,24 @@ def _linked_patient(form: BuilderForm):
     return get_patient(get_session(), current_clinic(), patient_id) if patient_id else None
 
 
-def _render_builder(form: BuilderForm, status: int = 200, search_results=None):
+def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None):
+    """The builder page: the form's own fields, and its rows (from the posted form unless given)."""
     diagnosis = catalog().diagnosis(form.diagnosis.data or "")
     return render_template(
-        "builder/builder.html", form=form, rows=row_views(form), diagnosis=diagnosis,
-        search_results=search_results, max_exercises=MAX_EXERCISES, patient=_linked_patient(form),
-        zero_phi=current_clinic().zero_phi,
+        "builder/builder.html", form=form, rows=rows or rows_from_form(form), limits=INPUT_LIMITS,
+        diagnosis=diagnosis, search_results=search_results, max_exercises=MAX_EXERCISES,
+        patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
     ), status
+
+
+def _render_fresh_builder(data: dict):
+    """The builder filled with form data (:func:`form_data_from_program`), nothing posted yet.
+
+    Only the page's own fields go through WTForms; the rows come from the data as it is.
+    """
+    own_fields = {key: value for key, value in data.items() if key not in ROW_LISTS}
+    form = BuilderForm(formdata=None, data=own_fields, catalog=catalog())
+    return _render_builder(form, rows=rows_from_data(data, catalog()))
 
 
 def _builder_for(program: Program, **fields):
@@ -96,8 +75,7 @@ def _builder_for(program: Program, **fields):
         program = for_patient(program, catalog(), name=patient.display_name, reference=patient.reference,
                               affected_side=patient.affected_side)
         fields["patient_id"] = str(patient.id)
-    data = form_data_from_program(program) | fields
-    return _render_builder(BuilderForm(formdata=None, data=data, catalog=catalog()))
+    return _render_fresh_builder(form_data_from_program(program) | fields)
 
 
 @bp.get("/<diagnosis_slug>")
@@ -123,8 +101,7 @@ def edit(handout_id: int):
     data = form_data_from_program(program)
     data.update(handout_id=str(handout.id), handout_date=date.today(), show_changes=True,
                 patient_id=str(handout.patient_id or ""))
-    form = BuilderForm(formdata=None, data=data, catalog=catalog())
-    page = _render_builder(form)
+    page = _render_fresh_builder(data)
     record_audit("handout_edit", "handout", handout.id, detail=f"from version {handout.versions[-1].number}")
     get_session().commit()
     return page

@@ -131,7 +131,10 @@ def illustration_svg(exercise) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     from prescribe.catalog import CATEGORIES
 
+    from .widgets import register_widgets
+
     app.jinja_env.globals.update(illustration_svg=illustration_svg, categories=CATEGORIES)
+    register_widgets(app.jinja_env.globals)
 
     @app.context_processor
     def _globals():

@@ -48,8 +48,13 @@ from prescribe.programs import (
     ProgramItem,
 )
 
+from .widgets import FastRenderMeta
+
 OWN_LINES_MAX = 8
 LINE_MAX = 200
+OWN_LINES_MAXLENGTH = OWN_LINES_MAX * (LINE_MAX + 2)  # eight full lines and their line breaks
+RESISTANCE_MAXLENGTH = 40
+NOTE_MAXLENGTH = 200
 DOSE_INPUTS = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds")
 # Which dose inputs the builder shows for each kind of exercise (the rest are hidden inputs).
 DOSE_INPUTS_SHOWN = {
@@ -57,6 +62,13 @@ DOSE_INPUTS_SHOWN = {
     "hold": ("sets", "hold_seconds", "rest_seconds"),
     "minutes": ("minutes",),
 }
+
+
+class AppForm(FlaskForm):
+    """Base of the app's forms: Flask-WTF's CSRF token, inputs written by :mod:`prescribe.web.widgets`."""
+
+    class Meta(FastRenderMeta):
+        pass
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -74,6 +86,9 @@ def plain_text(form, field) -> None:
 def choices(options: dict[str, str]) -> list[SelectChoice]:
     """Select options from a value -> label mapping, in order."""
     return [SelectChoice(value, label) for value, label in options.items()]
+
+
+SIDE_CHOICES = choices({"": "—", **SIDES})
 
 
 def _range(name: str, label: str, unit: str = "") -> IntegerField:
@@ -95,11 +110,11 @@ class ExerciseRowForm(Form):
     rest_seconds = _range("rest_seconds", "Rest (seconds)", " seconds")
     times_per_day = _range("times_per_day", "Times a day")
     days_per_week = _range("days_per_week", "Days a week")
-    side = SelectField("Side", choices=choices({"": "—", **SIDES}), validate_choice=True)
+    side = SelectField("Side", choices=SIDE_CHOICES, validate_choice=True)
     resistance = StringField("Band or weight", validators=[
-        Length(max=40, message="Keep this under 40 characters."), plain_text])
+        Length(max=RESISTANCE_MAXLENGTH, message=f"Keep this under {RESISTANCE_MAXLENGTH} characters."), plain_text])
     note = TextAreaField("Note to the patient", validators=[
-        Length(max=200, message="Keep the note under 200 characters."), plain_text])
+        Length(max=NOTE_MAXLENGTH, message=f"Keep the note under {NOTE_MAXLENGTH} characters."), plain_text])
 
 
 class AdviceRowForm(Form):
@@ -114,7 +129,7 @@ class PrecautionRowForm(Form):
 
 
 def _own_lines(label: str) -> TextAreaField:
-    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAX * (LINE_MAX + 2)), plain_text])
+    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAXLENGTH), plain_text])
 
 
 def _passes(field, form) -> bool:
@@ -134,7 +149,7 @@ def split_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class BuilderForm(FlaskForm):
+class BuilderForm(AppForm):
     """The whole tailored program: patient details, exercises with doses, advice, print options."""
 
     diagnosis = HiddenField(validators=[DataRequired()])
@@ -316,7 +331,7 @@ def form_data_from_program(program: Program) -> dict:
     return data
 
 
-class ClinicForm(FlaskForm):
+class ClinicForm(AppForm):
     """The clinic's branding as printed on every handout."""
 
     name = StringField("Clinic name", validators=[
@@ -340,7 +355,7 @@ class ClinicForm(FlaskForm):
             raise ValidationError("Enter a web address like clinic.example or https://clinic.example.")
 
 
-class PatientForm(FlaskForm):
+class PatientForm(AppForm):
     """A patient's details: what a handout prints about them, and nothing more."""
 
     display_name = StringField("Name", validators=[

@@ -1,0 +1,202 @@
+"""What the builder page shows: its rows and their inputs as plain values.
+
+The page is rendered from these values rather than from WTForms fields. A default program has
+about 140 inputs in its rows, and building a WTForms field for each, then rendering it through its
+widget, was most of the page's time. WTForms still parses and validates every post: a page shown
+again after a post is built from the posted form (:func:`rows_from_form`: the raw text as typed,
+and the errors), a fresh page from the program's form data (:func:`rows_from_data`). Both give the
+same inputs for the same program, which a test checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from prescribe.catalog import Catalog, Exercise
+from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.programs import ADVICE_SECTIONS, Precaution, dose_summary, safety_warnings
+
+from .forms import (DOSE_INPUTS, DOSE_INPUTS_SHOWN, NOTE_MAXLENGTH, OWN_LINES_MAXLENGTH, RESISTANCE_MAXLENGTH,
+                    SIDE_CHOICES, BuilderForm)
+
+# What the inputs allow, as the form checks it: the page's min, max and maxlength attributes.
+INPUT_LIMITS = {
+    "maxlength": {"resistance": RESISTANCE_MAXLENGTH, "note": NOTE_MAXLENGTH, "own_lines": OWN_LINES_MAXLENGTH},
+    "side_choices": SIDE_CHOICES,
+}
+# The form's lists of rows (each row a FormField of inputs).
+ROW_LISTS = frozenset({"exercises", "precautions", *ADVICE_SECTIONS})
+# A row's dose inputs in the order the page shows them; each kind of exercise shows some of them
+# (forms.DOSE_INPUTS_SHOWN) and keeps the others as hidden inputs. Labels and units as printed.
+DOSE_INPUT_ORDER = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day", "days_per_week")
+DOSE_INPUT_LABELS = {"sets": "Sets", "reps": "Reps", "hold_seconds": "Hold", "minutes": "Minutes",
+                     "rest_seconds": "Rest", "times_per_day": "Times a day", "days_per_week": "Days a week"}
+SECONDS = {"hold_seconds", "rest_seconds"}
+EXERCISE_INPUTS = ("exercise", "sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day",
+                   "days_per_week", "side", "resistance", "note")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input as the page shows it: its name (also its id), its text, and what is wrong with it.
+
+    A checkbox's ``value`` is "y" when ticked and "" when not; a select's is the chosen option.
+    """
+
+    name: str
+    value: str = ""
+    errors: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.value)
+
+    @classmethod
+    def of_field(cls, field) -> Input:
+        """A posted text, number or hidden field: what was typed, even if it is not valid."""
+        return cls(field.name, field._value(), tuple(field.errors))
+
+    @classmethod
+    def of_choice(cls, field) -> Input:
+        """A posted select or checkbox: the chosen value, or "y" for a ticked box."""
+        if field.type == "BooleanField":
+            return cls(field.name, "y" if field.data else "", tuple(field.errors))
+        return cls(field.name, "" if field.data is None else str(field.data), tuple(field.errors))
+
+    @classmethod
+    def of_value(cls, name: str, value: object) -> Input:
+        """An input filled from a program's data (None is empty, True ticks a box)."""
+        if value is None or value is False:
+            return cls(name)
+        return cls(name, "y" if value is True else str(value))
+
+
+@dataclass(frozen=True)
+class DoseInput:
+    """One dose input of a row: shown with its label, unit and range, or kept as a hidden input."""
+
+    input: Input
+    label: str
+    unit: str
+    limits: tuple[int, int]
+    shown: bool
+
+
+@dataclass(frozen=True)
+class ExerciseRow:
+    """One exercise of the program, with its catalog entry and its inputs by field name."""
+
+    exercise: Exercise | None
+    inputs: Mapping[str, Input]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.inputs["exercise"].value
+
+    @property
+    def dose_kind(self) -> str:
+        return self.exercise.dose_kind if self.exercise else "reps"  # an unknown row shows as reps
+
+    @property
+    def dose_inputs(self) -> list[DoseInput]:
+        """The row's dose inputs, in page order; those its kind of exercise does not use are hidden."""
+        kind = self.dose_kind
+        return [
+            DoseInput(self.inputs[name],
+                      "Hold each" if name == "hold_seconds" and kind == "reps" else DOSE_INPUT_LABELS[name],
+                      "s" if name in SECONDS else "", DOSE_LIMITS[name],
+                      name not in DOSE_INPUTS or name in DOSE_INPUTS_SHOWN[kind])
+            for name in DOSE_INPUT_ORDER
+        ]
+
+    @property
+    def summary(self) -> str:
+        """The catalog's default dose, shown beside the inputs."""
+        return dose_summary(self.exercise.dose) if self.exercise else ""
+
+
+@dataclass(frozen=True)
+class AdviceRow:
+    """A line of advice the therapist can tick on or off."""
+
+    text: Input
+    included: Input
+
+
+@dataclass(frozen=True)
+class PrecautionRow:
+    """A safety rule: printed when ticked, and checked against the exercises."""
+
+    move: Input
+    text: Input
+    included: Input
+
+
+@dataclass(frozen=True)
+class BuilderRows:
+    """Everything the builder lists row by row."""
+
+    exercises: tuple[ExerciseRow, ...]
+    advice: Mapping[str, tuple[AdviceRow, ...]]
+    own_lines: Mapping[str, Input]  # per advice section: the therapist's own lines, one per line
+    precautions: tuple[PrecautionRow, ...]
+
+
+def rows_from_form(form: BuilderForm) -> BuilderRows:
+    """The rows of a posted (and possibly invalid) form, as typed, with their errors."""
+    exercises = [
+        {name: (Input.of_choice if name == "side" else Input.of_field)(entry.form[name]) for name in EXERCISE_INPUTS}
+        for entry in form.exercises.entries
+    ]
+    advice = {
+        section: tuple(AdviceRow(Input.of_field(entry.form.text), Input.of_choice(entry.form.included))
+                       for entry in getattr(form, section).entries)
+        for section in ADVICE_SECTIONS
+    }
+    own_lines = {section: Input.of_field(form[f"own_{section}"]) for section in ADVICE_SECTIONS}
+    precautions = tuple(
+        PrecautionRow(Input.of_field(entry.form.move), Input.of_field(entry.form.text),
+                      Input.of_choice(entry.form.included))
+        for entry in form.precautions.entries
+    )
+    return _with_catalog(exercises, advice, own_lines, precautions, form.catalog)
+
+
+def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
+    """The rows of a program's form data (:func:`~prescribe.web.forms.form_data_from_program`)."""
+    exercises = [
+        {name: Input.of_value(f"exercises-{index}-{name}", values.get(name)) for name in EXERCISE_INPUTS}
+        for index, values in enumerate(data.get("exercises", ()))
+    ]
+    advice = {
+        section: tuple(AdviceRow(Input.of_value(f"{section}-{index}-text", line["text"]),
+                                 Input.of_value(f"{section}-{index}-included", bool(line["included"])))
+                       for index, line in enumerate(data.get(section, ())))
+        for section in ADVICE_SECTIONS
+    }
+    own_lines = {section: Input.of_value(f"own_{section}", data.get(f"own_{section}")) for section in ADVICE_SECTIONS}
+    precautions = tuple(
+        PrecautionRow(Input.of_value(f"precautions-{index}-move", rule["move"]),
+                      Input.of_value(f"precautions-{index}-text", rule["text"]),
+                      Input.of_value(f"precautions-{index}-included", bool(rule["included"])))
+        for index, rule in enumerate(data.get("precautions", ()))
+    )
+    return _with_catalog(exercises, advice, own_lines, precautions, catalog)
+
+
+def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[AdviceRow, ...]],
+                  own_lines: dict[str, Input], precautions: tuple[PrecautionRow, ...],
+                  catalog: Catalog) -> BuilderRows:
+    """Pair each exercise row with its catalog entry and the safety warnings the ticked rules raise."""
+    slugs = [inputs["exercise"].value for inputs in exercises]
+    rules = [Precaution(rule.move.value, rule.text.value, rule.included.checked) for rule in precautions]
+    warnings = safety_warnings(slugs, rules, catalog)
+    rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())))
+                 for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
+    return BuilderRows(rows, advice, own_lines, precautions)
