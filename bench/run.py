@@ -1,21 +1,23 @@
 """``make bench``: measure Prescribe's handout path and print one table (also bench/results.json).
 
-Phases, in this order, one at a time (nothing runs in parallel with a timed phase):
+Phases, in this order:
 
-1. in-process, interleaved rounds: ours (Flask test client POST /build/ download) vs bare
-   WeasyPrint on the same HTML vs the naive baseline, reprints, and the stage breakdown; then the
-   PDF size of the largest default program;
-2. cold start: fresh ``python`` processes until their first PDF;
-3. gunicorn on 127.0.0.1 with 1 and then 2 workers: PDF throughput, then (2 workers) the builder
+1. gunicorn on 127.0.0.1 with 1 and then 2 workers: PDF throughput, then (2 workers) the builder
    page under 16 concurrent clients, then a minimal Flask page served by the same workers under
-   the same load (bench/served_app.py mounts it beside the app);
-4. memory: a worker process rendering the same handout up to 500 times.
+   the same load (bench/served_app.py mounts it beside the app). It needs both cores, so it runs
+   first, alone;
+2. memory: a worker process rendering the same handout up to 500 times starts, and runs on one
+   core from here to the end;
+3. in-process, on the other core, interleaved rounds: ours (Flask test client POST /build/
+   download) vs bare WeasyPrint on the same HTML vs the naive baseline, reprints, and the stage
+   breakdown; then the PDF size of the largest default program;
+4. cold start, on the other core: fresh ``python`` processes until their first PDF;
+5. the memory worker's remaining renders, until it has 500 or the budget ends.
 
 Time budget (``--budget``, default 280 s, so ``make bench`` ends within 5 minutes): each phase
 has an allotment (``ALLOTMENTS``, scaled with the budget) after which it takes no more samples
-once it has its minimum; the memory run gets whatever is left. ``--budget 0`` lifts every limit
-(the full 500-render memory run then takes about 2 s per render). The ``n`` column shows how many
-samples each figure got.
+once it has its minimum; the memory run gets whatever is left. ``--budget 0`` lifts every limit.
+The ``n`` column shows how many samples each figure got.
 
 Everything runs on a temporary instance folder and SQLite databases, deleted at the end.
 Usage: ``python -m bench.run [--budget S] [--rounds N] [--cold-starts N] [--memory-renders N]
@@ -81,8 +83,7 @@ DEFAULT_BUDGET_S = 280
 # memory run gets the rest. Minimum samples are taken whatever the clock says.
 ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8}
 MIN_ROUNDS, MIN_COLD_STARTS = 3, 3
-MEMORY_RESERVE_S = 8                 # kept back from the memory run for the report
-SERVER_SHARE = 0.30                  # of the budget kept for the gunicorn phase after memory
+MEMORY_RESERVE_S = 6                 # kept back from the memory run for the report
 UNLIMITED_CAP_S = 3600
 
 # Load shapes: fixed request counts, stopped early by the time caps above.
@@ -397,12 +398,11 @@ class Bench:
     def start_memory(self) -> None:
         """Figure 7: start bench/memory_worker.py beside the single-process phases.
 
-        It runs on the second core while the in-process and cold-start phases use the first, and
-        it must end before the gunicorn phase, which needs both cores.
+        It runs on the second core while the in-process and cold-start phases use the first, then
+        alone until the budget ends; the gunicorn phase, which needs both cores, is over by then.
         """
         renders = self.args.memory_renders
-        seconds = 0.0 if self.deadline is None else max(
-            1.0, self.args.budget * (1 - SERVER_SHARE) - MEMORY_RESERVE_S)
+        seconds = 0.0 if self.deadline is None else max(1.0, self.deadline - time.monotonic() - MEMORY_RESERVE_S)
         self.progress(f"memory: up to {renders} renders in one process, beside the next phases"
                       + ("" if self.deadline is None else f", within {seconds:.0f} s"))
         instance = self.workdir / "memory-instance"
@@ -473,6 +473,8 @@ class Bench:
         meta.update(_versions())
         wanted = set(self.args.phases)
         try:
+            if "gunicorn" in wanted:
+                self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
             if "memory" in wanted:
                 self.start_memory()
             if wanted & {"in-process", "cold-start"}:  # the cold start reuses the in-process app
@@ -484,8 +486,6 @@ class Bench:
                 self.phase("memory", self.finish_memory, [SECTION_MEMORY])
             if self.inprocess is not None:
                 self.inprocess.dispose()
-            if "gunicorn" in wanted:
-                self.phase("gunicorn", self.run_servers, [SECTION_THROUGHPUT, SECTION_PAGE])
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
         meta.update(loadavg_end=_loadavg(), elapsed_s=round(time.monotonic() - self.started, 1),
@@ -524,8 +524,9 @@ class Bench:
             "cold start: `python bench/cold_start.py` from spawn until it holds the PDF of the same POST download "
             "(test client, with the in-process app's session cookie and database).",
             "memory: bench/memory_worker.py renders the same program with prescribe.handout.render_program in "
-            "one process; VmRSS from /proc/self/status. It runs on the second core beside the in-process "
-            "and cold-start phases (both single-process) and ends before the gunicorn phase uses both cores.",
+            "one process; VmRSS from /proc/self/status. It starts once the gunicorn phase (both cores) is over, "
+            "runs on the second core beside the in-process and cold-start phases (both single-process), then "
+            "alone until it has its renders or the budget ends.",
             "KB = 1000 bytes.",
         ]
         if self.cpu_others:
