@@ -89,7 +89,7 @@ UNLIMITED_CAP_S = 3600
 # Load shapes: fixed request counts, stopped early by the time caps above.
 PDF_REQUESTS_PER_WORKER = 7          # throughput: windows of `workers` consecutive PDFs
 PAGE_CLIENTS = 16                    # builder / minimal page: concurrent clients
-BUILDER_REQUESTS = 32
+BUILDER_REQUESTS = 320                # as many as the minimal page: the same load shape for both
 MINIMAL_REQUESTS = 320
 KB = 1000
 PHASES = ("in-process", "cold-start", "memory", "gunicorn")

@@ -10,11 +10,12 @@ import pytest
 from markupsafe import Markup
 from wtforms.meta import DefaultMeta
 
+from prescribe.db import get_session
 from prescribe.web import auth_forms, forms
 from prescribe.web.builder_page import rows_from_data
 from prescribe.web.widgets import render_wtforms_field
 
-from .conftest import builder_form
+from .conftest import builder_form, form_fields
 
 DIAGNOSES = ["hip-impingement", "hip-osteoarthritis", "trochanteric-pain", "hip-replacement-early",
              "hip-labral-tear", "hip-flexor-strain", "it-band-syndrome", "hip-pain"]
@@ -117,3 +118,73 @@ def test_our_input_writer_gives_the_same_markup_as_wtforms_for_every_field(app, 
                 assert str(ours) == str(theirs), (type(form).__name__, field.name)
                 checked += 1
         assert checked > 40
+
+
+# -- the fragment cache of builder rows ---------------------------------------------------------------
+
+def _store(app):
+    return app.jinja_env.fragment_store
+
+
+def test_rows_drawn_from_the_fragment_cache_are_the_rows_drawn_afresh(app, client):
+    _store(app).clear()
+    first = page_inputs(client.get("/build/hip-impingement").get_data(as_text=True))
+    hits_before = _store(app).hits
+    again = page_inputs(client.get("/build/hip-impingement").get_data(as_text=True))
+    assert _store(app).hits > hits_before  # the second page came from the cache
+    assert again == first
+
+
+def test_moving_a_row_renumbers_rows_that_were_cached_at_their_old_place(client):
+    form = builder_form(client, "hip-impingement")  # caches every row at its place
+    first, second = form["exercises-0-exercise"], form["exercises-1-exercise"]
+    page = client.post("/build/", data={**form, "action": "down:0"}).get_data(as_text=True)
+    inputs = page_inputs(page)
+    assert inputs["exercises-0-exercise"]["value"] == second
+    assert inputs["exercises-1-exercise"]["value"] == first
+    assert 'value="up:0" disabled' in page and 'value="up:1" ' in page  # only the new first row's Up is off
+
+
+def test_a_row_with_a_note_is_never_kept_after_its_request(app, client):
+    form = builder_form(client, "hip-impingement")
+    secret = "Zqx for Mr Example's left knee"
+    page = client.post("/build/", data={**form, "exercises-2-note": secret, "action": "update"})
+    assert secret.replace("'", "&#39;") in page.get_data(as_text=True)
+    assert not any("Zqx" in fragment for fragment in _store(app)._fragments.values())
+
+
+def test_a_new_clinic_colour_shows_in_the_row_pictures_at_once(app, client):
+    from sqlalchemy import update
+
+    from prescribe.models import Clinic
+
+    client.get("/build/hip-impingement")  # rows cached in the old colour
+    with app.app_context():
+        db = get_session()
+        db.execute(update(Clinic).values(accent_colour="#aa3300"))
+        db.commit()
+    page = client.get("/build/hip-impingement").get_data(as_text=True)
+    rows = page[page.index('<ol class="rows">'):page.index("</ol>")]
+    assert "#aa3300" in rows
+
+
+def test_ticking_a_safety_rule_warns_on_a_row_that_was_cached_without_the_warning(client):
+    added = client.post("/build/", data={**builder_form(client, "hip-impingement"), "action": "add:figure-4-stretch"})
+    form = form_fields(added.get_data(as_text=True))
+    ticked = {key for key in form if key.startswith("precautions-") and key.endswith("-included")}
+    assert ticked
+    unticked = {key: value for key, value in form.items() if key not in ticked}
+    quiet = client.post("/build/", data={**unticked, "action": "update"}).get_data(as_text=True)
+    warned = client.post("/build/", data={**form, "action": "update"}).get_data(as_text=True)
+    assert "Caution for this diagnosis" not in quiet  # the row was drawn, and kept, with no warning
+    assert "Caution for this diagnosis" in warned
+
+
+def test_the_fragment_store_keeps_only_the_most_recently_used():
+    from prescribe.web.fragments import FragmentStore
+
+    store = FragmentStore(limit=2)
+    for key in ("a", "b", "a", "c"):  # "b" is the least recently used when "c" arrives
+        store.get_or_render(key, lambda key=key: f"<p>{key}</p>")
+    assert set(store._fragments) == {"a", "c"}
+    assert str(store.get_or_render("a", lambda: "<p>new</p>")) == "<p>a</p>"

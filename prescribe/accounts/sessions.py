@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from prescribe.models import User, UserSession
 
 TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often: fewer writes
+
+# Every request runs this lookup: built once (with the user and their clinic, which every request
+# needs next for the sign-in gates and the clinic scope), so only the token's digest changes.
+_SESSION_BY_DIGEST = (select(UserSession).where(UserSession.id == bindparam("digest"))
+                      .options(joinedload(UserSession.user).joinedload(User.clinic)))
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,7 @@ def start_session(session: Session, user: User, now: datetime, *, mfa_pending: b
 def load_session(session: Session, token: str, now: datetime,
                  policy: SessionPolicy) -> tuple[UserSession | None, Ended | None]:
     """The live session for ``token``, or None and the reason it ended (expired rows are deleted)."""
-    # One query for what every request needs next: the user and their clinic (sign-in gates, scoping).
-    row = session.scalar(select(UserSession).where(UserSession.id == _digest(token))
-                         .options(joinedload(UserSession.user).joinedload(User.clinic)))
+    row = session.scalar(_SESSION_BY_DIGEST, {"digest": _digest(token)})
     if row is None:
         return None, Ended.UNKNOWN
     reason = None

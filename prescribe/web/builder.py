@@ -54,6 +54,7 @@ def _render_builder(form: BuilderForm, status: int = 200, search_results=None, r
         "builder/builder.html", form=form, rows=rows or rows_from_form(form), limits=INPUT_LIMITS,
         diagnosis=diagnosis, search_results=search_results, max_exercises=MAX_EXERCISES,
         patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
+        accent=current_clinic().accent_colour,
     ), status
 
 

@@ -116,6 +116,16 @@ class ExerciseRow:
         ]
 
     @property
+    def fragment_key(self) -> tuple | None:
+        """What the row's HTML depends on besides its place and the clinic colour, for the
+        template's fragment cache; None (not kept) when the row has free text or an error."""
+        if self.exercise is None or self.inputs["note"].value or self.inputs["resistance"].value:
+            return None
+        if any(field.errors for field in self.inputs.values()):
+            return None
+        return ("exercise-row", tuple(self.inputs.values()), self.warnings)
+
+    @property
     def summary(self) -> str:
         """The catalog's default dose, shown beside the inputs."""
         return dose_summary(self.exercise.dose) if self.exercise else ""
@@ -146,6 +156,14 @@ class BuilderRows:
     advice: Mapping[str, tuple[AdviceRow, ...]]
     own_lines: Mapping[str, Input]  # per advice section: the therapist's own lines, one per line
     precautions: tuple[PrecautionRow, ...]
+
+    def advice_key(self, section: str) -> tuple | None:
+        """The fragment-cache key of a section's lines (the catalog's wording and the ticks), or
+        None when one of them has an error."""
+        lines = self.advice[section]
+        if any(line.text.errors or line.included.errors for line in lines):
+            return None
+        return ("advice-lines", section, lines)
 
 
 def rows_from_form(form: BuilderForm) -> BuilderRows:

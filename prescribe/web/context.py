@@ -131,8 +131,10 @@ def illustration_svg(exercise) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     from prescribe.catalog import CATEGORIES
 
+    from .fragments import FragmentCacheExtension
     from .widgets import register_widgets
 
+    app.jinja_env.add_extension(FragmentCacheExtension)
     app.jinja_env.globals.update(illustration_svg=illustration_svg, categories=CATEGORIES)
     register_widgets(app.jinja_env.globals)
 

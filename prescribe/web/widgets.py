@@ -77,6 +77,12 @@ def number_field(field: Input, label: str, limits: tuple[int, int], unit: str = 
                   f'{_error_messages(field)}</div>')
 
 
+def dose_fields(doses) -> Markup:
+    """A builder row's dose inputs (builder_page.DoseInput): the shown ones labelled, the others hidden."""
+    return Markup("\n".join(number_field(dose.input, dose.label, dose.limits, dose.unit) if dose.shown
+                             else number_input(dose.input, dose.limits, hidden=True) for dose in doses))
+
+
 def text_field(field: Input, label: str, maxlength: int | None, *, class_: str = "",
                multiline: bool = False) -> Markup:
     """A labelled text input or textarea with its error messages."""
@@ -85,11 +91,13 @@ def text_field(field: Input, label: str, maxlength: int | None, *, class_: str =
                   f'{text_input(field, maxlength, multiline=multiline)}\n{_error_messages(field)}</div>')
 
 
-def advice_line(text: Input, included: Input) -> Markup:
-    """A line of advice: its text kept in a hidden input, printed when its box is ticked."""
-    invalid = " has-error" if text.errors else ""
-    return Markup(f'<div class="check{invalid}">\n{hidden_input(text)}\n{checkbox_input(included)}\n'
-                  f'<label for="{escape(included.id)}">{escape(text.value)}</label>\n{_error_messages(text)}</div>')
+def advice_lines(lines) -> Markup:
+    """Lines of advice (builder_page.AdviceRow): each text kept in a hidden input, printed when ticked."""
+    return Markup("\n".join(
+        f'<div class="check{" has-error" if line.text.errors else ""}">\n{hidden_input(line.text)}\n'
+        f'{checkbox_input(line.included)}\n<label for="{escape(line.included.id)}">{escape(line.text.value)}</label>\n'
+        f'{_error_messages(line.text)}</div>'
+        for line in lines))
 
 
 def attributes(values: Mapping[str, object]) -> str:
@@ -187,5 +195,5 @@ class FastRenderMeta:
 def register_widgets(jinja_globals: dict) -> None:
     """Make the widgets callable from every template."""
     jinja_globals.update(hidden_input=hidden_input, number_input=number_input, checkbox_input=checkbox_input,
-                         select_input=select_input, number_field=number_field, text_field=text_field,
-                         advice_line=advice_line)
+                         select_input=select_input, dose_fields=dose_fields, text_field=text_field,
+                         advice_lines=advice_lines)
