@@ -20,12 +20,20 @@ from .accounts import passwords
 from .accounts.users import AccountError, clinic_by_slug, create_clinic, create_user
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
-from . import audit, migrations
+from . import audit
 from .backup import BackupError, backup_database, restore_database
 from .db import create_tables, engine_for, get_session
 from .handout import HandoutTooLong, render_program
 from .models import ROLES
 from .programs import PAPER_SIZES, default_program
+
+
+def _migrations():
+    """The migrations module, imported by the commands that use it: Alembic takes about 0.2 s to
+    import, and every app start (each gunicorn worker, each ``flask`` command) registers these."""
+    from . import migrations
+
+    return migrations
 
 
 def register_commands(app: Flask) -> None:
@@ -46,7 +54,7 @@ def db_group() -> None:
 def db_upgrade_command(revision: str) -> None:
     """Apply the migrations up to REVISION (default: the newest). Keeps all data; safe to repeat."""
     create_tables(current_app)
-    click.echo(f"Database at revision {migrations.current_revision(engine_for(current_app))}.")
+    click.echo(f"Database at revision {_migrations().current_revision(engine_for(current_app))}.")
 
 
 @db_group.command("downgrade")
@@ -57,23 +65,23 @@ def db_downgrade_command(revision: str, yes: bool) -> None:
     """Undo migrations down to REVISION ("base" empties the database)."""
     if not yes:
         click.confirm(f"Undo migrations down to {revision}? Data in what they added is lost.", abort=True)
-    migrations.downgrade(engine_for(current_app), revision)
-    click.echo(f"Database at revision {migrations.current_revision(engine_for(current_app))}.")
+    _migrations().downgrade(engine_for(current_app), revision)
+    click.echo(f"Database at revision {_migrations().current_revision(engine_for(current_app))}.")
 
 
 @db_group.command("current")
 @with_appcontext
 def db_current_command() -> None:
     """Print the database's revision and the newest one."""
-    click.echo(f"Database: {migrations.current_revision(engine_for(current_app)) or 'not migrated'}; "
-               f"newest: {migrations.head_revision()}")
+    click.echo(f"Database: {_migrations().current_revision(engine_for(current_app)) or 'not migrated'}; "
+               f"newest: {_migrations().head_revision()}")
 
 
 @db_group.command("check")
 @with_appcontext
 def db_check_command() -> None:
     """Exit 1 if the models differ from the migrated database (a migration is missing)."""
-    differences = migrations.schema_differences(engine_for(current_app))
+    differences = _migrations().schema_differences(engine_for(current_app))
     for difference in differences:
         click.echo(repr(difference), err=True)
     if differences:
@@ -90,8 +98,8 @@ def db_revision_command(message: str) -> None:
     from alembic import command
 
     create_tables(current_app)
-    number = f"{len(migrations.revisions()) + 1:04d}"
-    command.revision(migrations.alembic_config(engine_for(current_app)), message=message,
+    number = f"{len(_migrations().revisions()) + 1:04d}"
+    command.revision(_migrations().alembic_config(engine_for(current_app)), message=message,
                      autogenerate=True, rev_id=number)
     click.echo(f"Wrote migration {number}: review it before committing.")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import textstat
 
 # Highest Flesch-Kincaid grade a content file's patient text may score as a whole, and the
 # highest any one sentence may score (single sentences score noisily, so the bar is higher).
@@ -44,6 +43,8 @@ class ReadabilityReport:
 
 def reading_grade(sentences: list[str]) -> float:
     """Flesch-Kincaid grade of the sentences read as one text."""
+    import textstat  # here, not at the top: only the content check needs it, and it takes 0.3 s to import
+
     text = " ".join(s if s.rstrip().endswith((".", "!", "?", ":")) else f"{s}." for s in sentences)
     return round(float(textstat.flesch_kincaid_grade(text)), 1)
 
