@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode, urlsplit
 
-from .workload import REPO_ROOT, FormFields, form_fields
+from .workload import REPO_ROOT, FormFields, form_pairs
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def sign_in_if_asked(browser: Browser, path: str, credentials: Callable[[], tupl
         login_path = urlsplit(location).path or location
         page = browser.go("GET", login_path)
         email, password = credentials()
-        fields = [(n, v) for n, v in form_fields(page.body.decode("utf-8", "replace"))
+        fields = [(n, v) for n, v in form_pairs(page.body.decode("utf-8", "replace"))
                   if n not in ("email", "password")]
         answer = browser.go("POST", login_path, fields + [("email", email), ("password", password)])
         if answer.status not in (302, 303) or "login" in answer.headers.get("Location", ""):

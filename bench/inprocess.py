@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from .workload import (BUILDER_PATH, NAIVE_HTML, create_bench_account, download_form, form_fields,
+from .workload import (BUILDER_PATH, NAIVE_HTML, create_bench_account, download_form, form_pairs,
                        six_exercise_form)
 
 
@@ -61,7 +61,7 @@ class InProcessApp:
         page = self._get_signed_in(BUILDER_PATH)
         if page.status_code != 200:
             raise BenchError(f"GET {BUILDER_PATH} answered {page.status_code}")
-        self.fields = six_exercise_form(form_fields(page.get_data(as_text=True)))
+        self.fields = six_exercise_form(form_pairs(page.get_data(as_text=True)))
 
     def _get_signed_in(self, path: str):
         """GET ``path``; if the app redirects to a sign-in page, sign in with a new account first."""
@@ -71,7 +71,7 @@ class InProcessApp:
             login_path = urlsplit(location).path
             page = self.client.get(login_path)
             email, password = create_bench_account(self.app)
-            fields = [(n, v) for n, v in form_fields(page.get_data(as_text=True))
+            fields = [(n, v) for n, v in form_pairs(page.get_data(as_text=True))
                       if n not in ("email", "password")]
             answer = self.client.post(login_path, data=MultiDict(
                 fields + [("email", email), ("password", password)]))

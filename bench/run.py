@@ -65,7 +65,7 @@ from bench.workload import (  # noqa: E402
     REPO_ROOT,
     create_bench_account,
     download_form,
-    form_fields,
+    form_pairs,
     six_exercise_form,
 )
 
@@ -315,7 +315,7 @@ class Bench:
                 page = sign_in_if_asked(browser, BUILDER_PATH, credentials)
                 if page.status != 200:
                     raise RuntimeError(f"GET {BUILDER_PATH} answered {page.status}")
-                fields = six_exercise_form(form_fields(page.body.decode("utf-8")))
+                fields = six_exercise_form(form_pairs(page.body.decode("utf-8")))
                 cookie, port = browser.cookie, server.port
 
                 def send_pdf(number: int, label: str = "load"):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
+
+from scripts.loopback import form_pairs  # noqa: F401 - one form reader for the bench, the tests and scripts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / "bench"
@@ -23,52 +24,6 @@ BUILDER_PATH = f"/build/{DIAGNOSIS}"
 
 FormFields = list[tuple[str, str]]
 _ROW = re.compile(r"^exercises-(\d+)-(.+)$")
-
-
-def form_fields(html: str) -> FormFields:
-    """The fields a browser would submit from the builder page, without pressing a button.
-
-    Same rules as ``form_fields`` in ``tests/conftest.py`` (inputs, ticked checkboxes, textareas,
-    selected options), returned as ordered ``(name, value)`` pairs.
-    """
-
-    class Fields(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.pairs: list[list[str]] = []
-            self._textarea: list[str] | None = None
-            self._select: str | None = None
-            self._selected: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name and name != "action":
-                if a.get("type") != "checkbox" or "checked" in a:
-                    default = "y" if a.get("type") == "checkbox" else ""
-                    self.pairs.append([name, a.get("value") or default])
-            elif tag == "textarea" and name:
-                self._textarea = [name, ""]
-                self.pairs.append(self._textarea)
-            elif tag == "select" and name:
-                self._select, self._selected = name, None
-            elif tag == "option" and self._select and "selected" in a:
-                self._selected = a.get("value", "")
-
-        def handle_endtag(self, tag):
-            if tag == "textarea":
-                self._textarea = None
-            elif tag == "select" and self._select:
-                self.pairs.append([self._select, self._selected or ""])
-                self._select = None
-
-        def handle_data(self, data):
-            if self._textarea is not None:
-                self._textarea[1] += data
-
-    parser = Fields()
-    parser.feed(html)
-    return [(name, value) for name, value in parser.pairs]
 
 
 def six_exercise_form(fields: FormFields) -> FormFields:

@@ -121,56 +121,60 @@ class Gunicorn:
 
 
 class _Fields(HTMLParser):
-    """The fields a browser would submit from a page's main form (the builder's)."""
+    """The fields a browser would submit from a page's main form (the builder's), in page order."""
 
     def __init__(self):
         super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._textarea: str | None = None
-        self._select: str | None = None
+        self.pairs: list[list[str]] = []
+        self._textarea: list[str] | None = None
+        self._select: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         name = a.get("name")
         if tag == "input" and name and name != "action":
-            if a.get("type") == "checkbox":
-                if "checked" in a:
-                    self.data.setdefault(name, []).append(a.get("value") or "y")
-            else:
-                self.data.setdefault(name, []).append(a.get("value") or "")
+            if a.get("type") != "checkbox":
+                self.pairs.append([name, a.get("value") or ""])
+            elif "checked" in a:
+                self.pairs.append([name, a.get("value") or "y"])
         elif tag == "textarea" and name:
-            self._textarea = name
-            self.data.setdefault(name, []).append("")
+            self._textarea = [name, ""]
+            self.pairs.append(self._textarea)
         elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in a:
-            self.data[self._select] = [a.get("value", "")]
+            self._select = [name, ""]
+            self.pairs.append(self._select)
+        elif tag == "option" and self._select is not None and "selected" in a:
+            self._select[1] = a.get("value", "")
 
     def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea:
+        if tag == "textarea" and self._textarea is not None:
             # A browser drops one line break right after <textarea> (the HTML parsing rules).
-            text = self.data[self._textarea][-1]
-            self.data[self._textarea][-1] = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            text = self._textarea[1]
+            self._textarea[1] = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
             self._textarea = None
-        if tag == "select" and self._select:
-            if not self.data[self._select]:
-                self.data[self._select] = [""]
+        elif tag == "select":
             self._select = None
 
     def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][-1] += data
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+
+def form_pairs(html: str) -> list[tuple[str, str]]:
+    """The fields a browser would submit from the page's form (without pressing a button), as
+    ``(name, value)`` pairs in page order."""
+    parser = _Fields()
+    parser.feed(html)
+    return [(name, value) for name, value in parser.pairs]
 
 
 def form_fields(html: str) -> dict[str, str | list[str]]:
-    """The fields a browser would submit from the page's form (without pressing a button).
-
-    A name that several fields share (ticked advice lines, say) maps to the list of their values.
-    """
-    parser = _Fields()
-    parser.feed(html)
-    return {key: values if len(values) > 1 else values[0] for key, values in parser.data.items()}
+    """:func:`form_pairs` by name: a name that several fields share (ticked advice lines, say)
+    maps to the list of their values."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in form_pairs(html):
+        grouped.setdefault(name, []).append(value)
+    return {name: values if len(values) > 1 else values[0] for name, values in grouped.items()}
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -194,6 +194,5 @@ class FastRenderMeta:
 
 def register_widgets(jinja_globals: dict) -> None:
     """Make the widgets callable from every template."""
-    jinja_globals.update(hidden_input=hidden_input, number_input=number_input, checkbox_input=checkbox_input,
-                         select_input=select_input, dose_fields=dose_fields, text_field=text_field,
-                         advice_lines=advice_lines)
+    jinja_globals.update(hidden_input=hidden_input, checkbox_input=checkbox_input, select_input=select_input,
+                         dose_fields=dose_fields, text_field=text_field, advice_lines=advice_lines)
