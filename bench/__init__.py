@@ -14,6 +14,7 @@ Modules:
 * ``cold_start``     child process: fresh interpreter -> first PDF
 * ``memory_worker``  child process: RSS after 1, 100 and 500 renders
 * ``minimal_app``    a one-route Flask app, the reference for the builder page latency
+* ``served_app``     what the bench's gunicorn serves: the app, with the minimal app beside it
 * ``stats``, ``report``  medians and percentiles; the table and the JSON file
 
 Fixed reference files (do not regenerate them, or the "ours / naive" ratio is no longer
