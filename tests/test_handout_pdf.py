@@ -200,3 +200,17 @@ def test_the_header_stays_on_the_page_with_a_logo_and_long_names(app, catalog, c
             assert min(char["top"] for char in page.chars) >= 0, f"text cut off on page {page.page_number}"
             header = page.crop((0, 0, page.width, 80)).extract_text()  # the 28 mm top margin
             assert clinic_name.split()[0] in header and "For:" in header and patient_name.split()[0] in header
+
+
+def test_the_handout_embeds_only_its_own_typeface(app, catalog):
+    """Text and figures (their panel numbers too) use the bundled font: no fallback font in the PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    _, rendered = _render(app, catalog, "hip-impingement")
+    fonts = set()
+    for page in PdfReader(io.BytesIO(rendered.pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    assert fonts and all(name.startswith("Atkinson") for name in fonts), fonts

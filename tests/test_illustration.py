@@ -53,7 +53,7 @@ def test_pose_file_parses_and_renders(path: Path) -> None:
     assert "#c0392b" in svg
     # Compact and cheap to lay out: simple shapes only.
     tags = {el.tag.removeprefix(SVG) for el in root.iter()}
-    assert tags <= {"svg", "title", "g", "path", "circle", "text"}
+    assert tags <= {"svg", "title", "g", "path", "circle"}  # no <text>: it would need a font
     assert len(list(root.iter())) < 260
 
 
@@ -202,3 +202,27 @@ def test_same_paint_is_merged_without_losing_or_reordering_shapes(monkeypatch) -
     # Within each panel the shapes keep their painting order.
     for panel in (1, 2):
         assert panel_order(merged, panel) == panel_order(separate, panel)
+
+
+def test_panel_numbers_are_drawn_in_the_handout_typeface() -> None:
+    """Each panel of a movement is numbered with the outline of the bold digit from print.css's font."""
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    from prescribe.illustration.render import NUMBER_FONT
+
+    svg = render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)))
+    root = ET.fromstring(svg)
+    panels = [g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]
+    font = TTFont(NUMBER_FONT)
+    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+    for number, group in enumerate(panels, start=1):
+        (outline,) = list(group)
+        assert outline.tag == f"{SVG}path" and outline.get("fill") == "#6b6b6b"
+        pen = RecordingPen()
+        glyphs[cmap[ord(str(number))]].draw(pen)
+        # As many closed contours and drawing operations as the font's glyph for this digit.
+        assert outline.get("d").count("Z") == sum(op == "closePath" for op, _ in pen.value)
+        assert len(re.findall(r"[MLQCHVZ]", outline.get("d"))) >= len(pen.value) - 1
+    first, second = (float(g[0].get("d")[1:].split()[0]) for g in panels)
+    assert first < float(root.get("viewBox").split()[2]) / 2 < second  # one number on each panel

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from pathlib import Path
 
 from .poses import Arrow, Illustration, Pose
 from .props import FRONT_PROPS, MAT_THICKNESS, WHITE, Shape, body_shapes, fixed_shapes
@@ -16,6 +18,13 @@ FAR_SIDE_VIEW = "#a6a6a6"   # the far arm and leg in the side view, behind the b
 FLOOR = "#8a8a8a"
 HALO = 2.3                  # white outline that separates overlapping body parts
 DEFAULT_ACCENT = "#1d6fb8"
+PANEL_NUMBER = "#6b6b6b"
+# Panel numbers are drawn as the outlines of the handout's bold typeface (the one print.css uses),
+# not as <text>: the figure then needs no font of its own (a PDF otherwise embeds a fallback font
+# just for these digits) and costs the PDF renderer no text layout.
+NUMBER_FONT = Path(__file__).resolve().parents[1] / "static" / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
+NUMBER_SIZE = 15.0
+NUMBER_BASELINE = 17.0
 
 # Arrows: big enough to read on a handout printed 5 cm wide.
 HEAD_LENGTH, HEAD_HALF_WIDTH = 11.0, 7.5
@@ -97,9 +106,9 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
         # are interleaved, each in its own order, and the same element of both becomes one.
         out.extend(_merged(_interleaved(drawn[0], drawn[1])))
         for index in range(len(panels)):
-            x = _n(5 + index * (pw + PANEL_GAP))
-            out.append(f'<g class="panel" data-panel="{index + 1}"><text x="{x}" y="17" font-size="15" '
-                       f'font-family="sans-serif" font-weight="bold" fill="#6b6b6b">{index + 1}</text></g>')
+            x = 5 + index * (pw + PANEL_GAP)
+            out.append(f'<g class="panel" data-panel="{index + 1}"><path d="{_number_outline(index + 1, x)}" '
+                       f'fill="{PANEL_NUMBER}"/></g>')
         mid = pw + PANEL_GAP / 2
         out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="#c8c8c8" '
                    f'stroke-width="1.2"/>')
@@ -334,6 +343,32 @@ def _extent(panels: list[_Panel]) -> tuple[float, float, float, float]:
 
 
 # -- SVG -----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _number_glyphs():
+    """The bold font's digit outlines and its units per em (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(NUMBER_FONT, lazy=True)
+    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+    return {digit: glyphs[cmap[ord(digit)]] for digit in "0123456789"}, font["head"].unitsPerEm
+
+
+@lru_cache(maxsize=32)
+def _number_outline(number: int, x: float) -> str:
+    """Path data of ``number`` set in the bold typeface, its baseline starting at (x, NUMBER_BASELINE)."""
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.pens.transformPen import TransformPen
+
+    glyphs, units_per_em = _number_glyphs()
+    scale = NUMBER_SIZE / units_per_em
+    pen = SVGPathPen(None, ntos=_n)
+    for digit in str(number):
+        glyph = glyphs[digit]
+        glyph.draw(TransformPen(pen, (scale, 0, 0, -scale, x, NUMBER_BASELINE)))
+        x += glyph.width * scale
+    return pen.getCommands()
+
 
 def _n(value: float) -> str:
     """A number with at most one decimal, without a trailing .0 (and never -0)."""
