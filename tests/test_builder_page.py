@@ -3,6 +3,7 @@ what WTForms would, for a fresh page and for a page shown again after a post."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 
@@ -15,7 +16,7 @@ from prescribe.web import auth_forms, forms
 from prescribe.web.builder_page import rows_from_data
 from prescribe.web.widgets import render_wtforms_field
 
-from .conftest import builder_form, form_fields
+from .conftest import builder_form, csrf_token, form_fields
 
 DIAGNOSES = ["hip-impingement", "hip-osteoarthritis", "trochanteric-pain", "hip-replacement-early",
              "hip-labral-tear", "hip-flexor-strain", "it-band-syndrome", "hip-pain"]
@@ -128,11 +129,101 @@ def _store(app):
 
 def test_rows_drawn_from_the_fragment_cache_are_the_rows_drawn_afresh(app, client):
     _store(app).clear()
-    first = page_inputs(client.get("/build/hip-impingement").get_data(as_text=True))
+    form = builder_form(client, "hip-impingement")  # the fresh page draws every row and keeps it
+    drawn = client.post("/build/", data={**form, "action": "update"}).get_data(as_text=True)
     hits_before = _store(app).hits
-    again = page_inputs(client.get("/build/hip-impingement").get_data(as_text=True))
-    assert _store(app).hits > hits_before  # the second page came from the cache
-    assert again == first
+    again = client.post("/build/", data={**form, "action": "update"}).get_data(as_text=True)
+    assert _store(app).hits > hits_before  # the second page's rows came from the cache
+    assert page_inputs(again) == page_inputs(drawn)
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*"', r'\1"', html)  # signed with the time
+
+
+@pytest.mark.parametrize("diagnosis", DIAGNOSES)
+def test_a_kept_fresh_page_is_the_page_drawn_afresh(app, client, diagnosis):
+    app.jinja_env.page_store.clear()
+    kept_first = client.get(f"/build/{diagnosis}").get_data(as_text=True)
+    hits_before = app.jinja_env.page_store.hits
+    kept_again = client.get(f"/build/{diagnosis}").get_data(as_text=True)
+    assert app.jinja_env.page_store.hits == hits_before + 1
+    app.jinja_env.auto_reload = True  # as in debug mode: nothing is kept, every page is drawn
+    try:
+        drawn = client.get(f"/build/{diagnosis}").get_data(as_text=True)
+    finally:
+        app.jinja_env.auto_reload = False
+    assert _without_csrf(kept_again) == _without_csrf(drawn) == _without_csrf(kept_first)
+
+
+def test_a_kept_page_carries_each_session_its_own_csrf_token(app, client, client_for):
+    from .conftest import add_user, default_clinic_id
+
+    colleague = client_for(add_user(app, default_clinic_id(app), "second@riverside.example"))
+    mine = client.get("/build/hip-impingement").get_data(as_text=True)
+    theirs = colleague.get("/build/hip-impingement").get_data(as_text=True)  # the same kept form body
+    assert csrf_token(mine) != csrf_token(theirs)
+    for who, page in ((client, mine), (colleague, theirs)):
+        answer = who.post("/build/", data={**form_fields(page), "action": "update"})
+        assert answer.status_code == 200 and "CSRF" not in answer.get_data(as_text=True)
+    stolen = client.post("/build/", data={**form_fields(theirs), "action": "update"})
+    assert stolen.status_code == 400  # the other session's token is refused
+
+
+def test_a_page_made_out_to_a_patient_is_never_kept(app, client):
+    from prescribe.models import Patient
+
+    from .conftest import default_clinic_id
+
+    with app.app_context():
+        db = get_session()
+        patient = Patient(clinic_id=default_clinic_id(app), display_name="Zqx Keptnot", reference="R-77")
+        db.add(patient)
+        db.commit()
+        patient_id = patient.id
+    page = client.get(f"/build/hip-pain?patient={patient_id}").get_data(as_text=True)
+    assert "Zqx Keptnot" in page
+    client.get("/build/hip-pain")  # the same program for nobody in particular is kept
+    kept = list(app.jinja_env.page_store._fragments.values())
+    assert kept and not any("Zqx" in body or "R-77" in body for body in kept)
+
+
+def test_the_zero_phi_setting_shows_at_once_on_a_kept_page(app, client):
+    from sqlalchemy import update
+
+    from prescribe.models import Clinic
+
+    before = client.get("/build/hip-impingement").get_data(as_text=True)
+    with app.app_context():
+        db = get_session()
+        db.execute(update(Clinic).values(zero_phi=True))
+        db.commit()
+    after = client.get("/build/hip-impingement").get_data(as_text=True)
+    assert "never saved (zero-PHI mode)" not in before
+    assert "never saved (zero-PHI mode)" in after
+
+
+def test_fresh_page_key_leaves_out_anything_personal(catalog):
+    from prescribe.programs import default_program
+    from prescribe.web.builder_page import PERSONAL_FIELDS, fresh_page_key
+    from prescribe.web.forms import form_data_from_program
+
+    def key(data, **clinic):
+        return fresh_page_key(data, **{"clinic_id": 1, "accent": "#1d6fb8", "zero_phi": False, **clinic})
+
+    data = form_data_from_program(default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21)))
+    kept = key(data)
+    assert kept is not None and hash(kept) == hash(key(dict(data)))
+    assert key(data, accent="#aa3300") != kept
+    assert key(data, zero_phi=True) != kept
+    assert key(data, clinic_id=2) != kept
+    assert key({**data, "handout_date": date(2026, 11, 22)}) != kept
+    for name in PERSONAL_FIELDS:
+        assert key({**data, name: "x"}) is None, name
+    for name in ("note", "resistance"):
+        rows = [dict(row) for row in data["exercises"]]
+        rows[-1][name] = "red band"
+        assert key({**data, "exercises": rows}) is None, name
 
 
 def test_moving_a_row_renumbers_rows_that_were_cached_at_their_old_place(client):

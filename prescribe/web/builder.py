@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from prescribe.clinics import branding_for
@@ -33,8 +34,9 @@ from prescribe.storage import (
     stored_program,
 )
 
-from .builder_page import INPUT_LIMITS, ROW_LISTS, BuilderRows, rows_from_data, rows_from_form
+from .builder_page import INPUT_LIMITS, ROW_LISTS, BuilderRows, fresh_page_key, rows_from_data, rows_from_form
 from .context import catalog, current_clinic, parse_id, record_audit
+from .fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
 from .rows import apply_row_action, parse_action, row_from_item
 
@@ -49,23 +51,40 @@ def _linked_patient(form: BuilderForm):
 
 def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None):
     """The builder page: the form's own fields, and its rows (from the posted form unless given)."""
-    diagnosis = catalog().diagnosis(form.diagnosis.data or "")
-    return render_template(
-        "builder/builder.html", form=form, rows=rows or rows_from_form(form), limits=INPUT_LIMITS,
-        diagnosis=diagnosis, search_results=search_results, max_exercises=MAX_EXERCISES,
-        patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
+    body = _form_body(form, rows or rows_from_form(form), search_results)
+    return _builder_page(form.diagnosis.data, body), status
+
+
+def _form_body(form: BuilderForm, rows: BuilderRows, search_results=None) -> Markup:
+    """The builder form's inputs, sections and buttons (all of the form but its CSRF token)."""
+    return Markup(render_template(
+        "builder/_form.html", form=form, rows=rows, limits=INPUT_LIMITS,
+        diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
+        max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
         accent=current_clinic().accent_colour,
-    ), status
+    ))
+
+
+def _builder_page(diagnosis_slug: str | None, form_body: Markup) -> str:
+    return render_template("builder/builder.html", diagnosis=catalog().diagnosis(diagnosis_slug or ""),
+                           form_body=form_body)
 
 
 def _render_fresh_builder(data: dict):
     """The builder filled with form data (:func:`form_data_from_program`), nothing posted yet.
 
-    Only the page's own fields go through WTForms; the rows come from the data as it is.
+    Only the page's own fields go through WTForms; the rows come from the data as it is. The form's
+    body is kept per worker by :func:`fresh_page_key` (every new handout of a diagnosis opens the
+    same page) unless it names a patient or holds text someone typed.
     """
-    own_fields = {key: value for key, value in data.items() if key not in ROW_LISTS}
-    form = BuilderForm(formdata=None, data=own_fields, catalog=catalog())
-    return _render_builder(form, rows=rows_from_data(data, catalog()))
+    def render() -> Markup:
+        own_fields = {key: value for key, value in data.items() if key not in ROW_LISTS}
+        form = BuilderForm(formdata=None, data=own_fields, catalog=catalog())
+        return _form_body(form, rows_from_data(data, catalog()))
+
+    clinic = current_clinic()
+    key = fresh_page_key(data, clinic_id=clinic.id, accent=clinic.accent_colour, zero_phi=clinic.zero_phi)
+    return _builder_page(data.get("diagnosis"), kept_page_part(current_app.jinja_env, key, render)), 200
 
 
 def _builder_for(program: Program, **fields):

@@ -11,7 +11,7 @@ same inputs for the same program, which a test checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Hashable, Mapping
 
 from prescribe.catalog import Catalog, Exercise
 from prescribe.catalog.loader import DOSE_LIMITS
@@ -218,3 +218,29 @@ def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[Adv
     rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())))
                  for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
     return BuilderRows(rows, advice, own_lines, precautions)
+
+
+# Fields of a fresh page that hold what a person wrote or who the page is for. A page with any of
+# them filled is never kept after its request (the fragment store's rule: nothing typed, no PHI).
+PERSONAL_FIELDS = ("patient_name", "patient_reference", "patient_id", "handout_id", "template_name",
+                   "catalog_query", *(f"own_{name}" for name in ADVICE_SECTIONS))
+PERSONAL_ROW_FIELDS = ("note", "resistance")
+
+
+def fresh_page_key(data: Mapping[str, object], *, clinic_id: int, accent: str,
+                   zero_phi: bool) -> Hashable | None:
+    """What a fresh builder form shows, as a key to keep its HTML by; None if it must not be kept.
+
+    A fresh page (nothing posted, so no errors) is a pure function of the program's form data
+    (:func:`prescribe.web.forms.form_data_from_program`), the clinic's colour and its zero-PHI
+    setting; the clinic's id is in the key too, so no clinic is ever shown a page kept for another.
+    The CSRF token is not part of it: the page writes it outside the kept form body.
+    """
+    if any(data.get(name) for name in PERSONAL_FIELDS):
+        return None
+    rows = data.get("exercises") or ()
+    if any(row.get(name) for row in rows for name in PERSONAL_ROW_FIELDS):  # type: ignore[union-attr]
+        return None
+    # repr: form data holds only text, numbers, booleans, dates, lists and dicts, whose repr tells
+    # any two different values apart; data built in another key order only misses the cache.
+    return ("builder-form", clinic_id, accent, bool(zero_phi), repr(data))

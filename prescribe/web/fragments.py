@@ -9,8 +9,10 @@ template passes ``None`` for anything that holds free text or an error, so nothi
 typed is kept beyond its request.
 
 The key must name everything the fragment shows; the template says next to each ``cache`` tag
-what its key covers. Nothing is kept while templates reload on change (debug mode). This is Jinja's documented fragment-cache extension, with an in-process
-least-recently-used store instead of an external cache.
+what its key covers. A second, smaller store keeps whole builder forms by the same rules
+(:func:`kept_page_part`, keyed by ``prescribe.web.builder_page.fresh_page_key``). Nothing is
+kept while templates reload on change (debug mode). This is Jinja's documented fragment-cache
+extension, with an in-process least-recently-used store instead of an external cache.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 FRAGMENT_LIMIT = 512  # fragments kept per worker: a builder row is 2-7 KB, so at most a few MB
+PAGE_LIMIT = 32  # whole builder forms kept per worker: about 70 KB each
 
 
 class FragmentStore:
@@ -63,7 +66,7 @@ class FragmentCacheExtension(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
-        environment.extend(fragment_store=FragmentStore())
+        environment.extend(fragment_store=FragmentStore(), page_store=FragmentStore(PAGE_LIMIT))
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno
@@ -72,7 +75,19 @@ class FragmentCacheExtension(Extension):
         return nodes.CallBlock(self.call_method("_cached", [key]), [], [], body).set_lineno(lineno)
 
     def _cached(self, key: Hashable | None, caller: Callable[[], str]) -> Markup:
-        # auto_reload is on while templates are being edited (Flask's debug mode): show every edit.
-        if key is None or self.environment.auto_reload:
-            return Markup(caller())
-        return self.environment.fragment_store.get_or_render(key, caller)
+        return kept(self.environment, self.environment.fragment_store, key, caller)
+
+
+def kept(environment, store: FragmentStore, key: Hashable | None, render: Callable[[], str]) -> Markup:
+    """``render()``, kept in ``store`` by ``key``; never kept for a key of None or while templates reload.
+
+    auto_reload is on while templates are being edited (Flask's debug mode): every edit shows.
+    """
+    if key is None or environment.auto_reload:
+        return Markup(render())
+    return store.get_or_render(key, render)
+
+
+def kept_page_part(environment, key: Hashable | None, render: Callable[[], str]) -> Markup:
+    """A large part of a page (a whole builder form), kept by the same rules in a smaller store."""
+    return kept(environment, environment.page_store, key, render)
