@@ -23,12 +23,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .config import load_config
 
     load_config(app, test_config)
+    _behind_trusted_proxies(app)
     register_extensions(app)
     register_catalog(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
     return app
+
+
+def _behind_trusted_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the ``TRUSTED_PROXIES`` proxies' headers.
+
+    Only the last ``TRUSTED_PROXIES`` entries of X-Forwarded-For are believed (each proxy appends
+    the address it saw), so a client cannot choose the address the audit log records.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "HANDOUT_MAX_PAGES": 16,
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
+    # X-Forwarded-For and X-Forwarded-Proto. 0 ignores those headers: anyone can send them, and
+    # the audit log must record the address that really connected.
+    "TRUSTED_PROXIES": 0,
 }
 
 SECRET_KEY_FILE = "secret_key"
@@ -59,6 +63,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config["DATABASE_URL"] = database_url(app.config["DATABASE_URL"])
     _session_cookie(app)
     _ensure_secret_key(app)
+    _trusted_proxies(app)
 
 
 def database_url(url: str) -> str:
@@ -83,6 +88,13 @@ def _session_cookie(app: Flask) -> None:
         app.config["SESSION_COOKIE_NAME"] = "__Host-session" if app.config["SESSION_COOKIE_SECURE"] else "session"
     if not app.config["SESSION_COOKIE_SECURE"] and app.config["ENV_NAME"] == "production":
         raise ConfigError("SESSION_COOKIE_SECURE cannot be off in production: serve the app over HTTPS.")
+
+
+def _trusted_proxies(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXIES"]
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 5:
+        raise ConfigError(f"TRUSTED_PROXIES must be a whole number from 0 to 5 (the proxies in front "
+                          f"of the app), not {hops!r}.")
 
 
 def _ensure_secret_key(app: Flask) -> None:

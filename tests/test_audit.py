@@ -173,3 +173,34 @@ def test_admins_read_and_filter_their_clinics_log_and_nobody_elses(app, clinics,
     assert admin.get(f"/admin/audit?patient={b.patient_id}").get_data(as_text=True).count("<tr>") == 0
     assert therapist_a.get("/admin/audit").status_code == 404
     assert re.search(r"\d\d:\d\d:\d\d", page)
+
+
+@pytest.mark.parametrize("trusted_proxies, forwarded_for, recorded", [
+    (0, "203.0.113.7", "10.0.0.5"),               # no proxy configured: the header is anyone's to send
+    (1, "203.0.113.7", "203.0.113.7"),            # one proxy: the address it saw
+    (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),   # what the client added before the proxy is ignored
+])
+def test_the_audit_log_records_the_address_a_trusted_proxy_saw(tmp_path, trusted_proxies, forwarded_for,
+                                                               recorded):
+    from .conftest import add_user, default_clinic_id, make_app
+
+    app = make_app(tmp_path, TRUSTED_PROXIES=trusted_proxies)
+    try:
+        account = add_user(app, default_clinic_id(app), "proxied@riverside.example")
+        client = app.test_client()
+        client.environ_base.update(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=forwarded_for)
+        assert _login(client, account.email, TEST_PASSWORD).status_code == 302
+        (event,) = [e for e in _events(app) if e.action == "sign_in"]
+        assert event.ip == recorded
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("value", [-1, 6, "one", True])
+def test_a_trusted_proxy_count_that_makes_no_sense_stops_the_app(tmp_path, value):
+    from prescribe.config import ConfigError
+
+    from .conftest import make_app
+
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        make_app(tmp_path, TRUSTED_PROXIES=value)
