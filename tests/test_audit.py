@@ -204,3 +204,45 @@ def test_a_trusted_proxy_count_that_makes_no_sense_stops_the_app(tmp_path, value
 
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         make_app(tmp_path, TRUSTED_PROXIES=value)
+
+
+def test_an_admin_downloads_a_patients_access_report_as_csv_and_the_download_is_logged(app, clinics, client_for):
+    import csv
+    import io
+
+    a, b = clinics["A"], clinics["B"]
+    therapist = client_for(a.therapist)
+    for _ in range(3):
+        therapist.get(f"/handouts/{a.handout_id}")
+    therapist.get(f"/patients/{a.patient_id}")
+    client_for(b.therapist).get(f"/handouts/{b.handout_id}")
+    admin = client_for(a.admin)
+    page = admin.get(f"/admin/audit?patient={a.patient_id}").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" download>', page).group(1).replace("&amp;", "&")
+    response = admin.get(link)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-log-')
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [row["What"] for row in rows].count("Viewed a handout") == 3
+    assert [row["What"] for row in rows].count("Viewed a patient") == 1
+    assert len(rows) == page.count("<tr>") - 1  # the same entries as the page (one header row there)
+    assert {row["Record id"] for row in rows} <= {str(a.handout_id), str(a.patient_id)}
+    assert all(row["Who"] == "Alpha Physio Markerclinic Therapist" for row in rows)
+    assert "Bravo" not in response.get_data(as_text=True)
+    logged = [e for e in _events(app) if e.action == "audit_export"]
+    assert [(e.user_id, e.detail) for e in logged] == [(a.admin.id, f"{len(rows)} entries")]
+    assert therapist.get(link).status_code == 404  # admins only, as the page
+    wrong = admin.get(f"/admin/audit.csv?user={b.therapist.id}")  # not one of A's users: the page, and why
+    assert wrong.status_code == 422 and wrong.mimetype == "text/html"
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(app):
+    from datetime import datetime
+
+    from prescribe.audit import events_csv
+
+    event = AuditEvent(id=1, at=datetime(2026, 11, 21, 9, 30), clinic_id=1, user_id=7, action="sign_in",
+                       object_type="", object_id=None, detail="", ip="10.0.0.1")
+    text_ = events_csv([event], {7: '=HYPERLINK("http://evil.example","Click")'})
+    assert "'=HYPERLINK" in text_ and ',=HYPERLINK' not in text_
+    assert text_.splitlines()[1].startswith("2026-11-21 09:30:00,")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from dataclasses import replace
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from prescribe.accounts import passwords
 from prescribe.accounts.users import (
@@ -21,11 +24,11 @@ from prescribe.accounts.users import (
     set_active,
     set_clinic_mfa_requirement,
 )
-from prescribe.audit import ACTIONS, AuditFilter, clinic_events
+from prescribe.audit import ACTIONS, AuditFilter, clinic_events, events_csv
 from prescribe.db import get_session
 
 from .auth_forms import AddUserForm, AuditFilterForm, ClinicMfaForm
-from .context import admin_required, current_clinic
+from .context import admin_required, current_clinic, record_audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
@@ -138,19 +141,40 @@ def mfa_rule():
 
 
 AUDIT_PAGE = 100
+AUDIT_EXPORT_LIMIT = 50_000  # rows in one download: years of a clinic's log, still a small file
+
+
+def _filtered_log():
+    """The clinic's users, the log's filter form from the query string, and the filter it describes."""
+    users = clinic_users(get_session(), current_clinic())
+    form = AuditFilterForm(request.args, users=users)
+    return users, form, form.to_filter() if form.validate() else AuditFilter()
 
 
 @bp.get("/audit")
 def audit_log():
     """The clinic's audit log, newest first, narrowed by who, what, patient, handout and dates."""
-    db = get_session()
-    clinic = current_clinic()
-    users = clinic_users(db, clinic)
-    form = AuditFilterForm(request.args, users=users)
-    wanted = form.to_filter() if form.validate() else AuditFilter()
-    events = clinic_events(db, clinic.id, wanted, limit=AUDIT_PAGE)
+    users, form, wanted = _filtered_log()
+    events = clinic_events(get_session(), current_clinic().id, wanted, limit=AUDIT_PAGE)
     older = None
     if len(events) == AUDIT_PAGE:
         older = url_for("admin.audit_log", **{**request.args.to_dict(), "before": events[-1].id})
+    export = url_for("admin.audit_export", **{k: v for k, v in request.args.items() if k != "before"})
     return render_template("admin/audit.html", form=form, events=events, actions=ACTIONS, older=older,
-                           names={u.id: u.display_name for u in users}), 200 if not form.errors else 422
+                           export=export, names={u.id: u.display_name for u in users}), \
+        200 if not form.errors else 422
+
+
+@bp.get("/audit.csv")
+def audit_export():
+    """Every entry the log page's filter shows (all pages of it) as a CSV file, itself logged."""
+    users, form, wanted = _filtered_log()
+    if form.errors:
+        return audit_log()  # the page, with the filter's errors next to its fields
+    db = get_session()
+    events = clinic_events(db, current_clinic().id, replace(wanted, before_id=None), limit=AUDIT_EXPORT_LIMIT)
+    body = events_csv(events, {u.id: u.display_name for u in users})
+    record_audit("audit_export", detail=f"{len(events)} entries")
+    db.commit()
+    filename = f"audit-log-{date.today().isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
