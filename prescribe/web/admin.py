@@ -7,7 +7,6 @@ within the admin's own clinic, so another clinic's user id is a 404 too.
 from __future__ import annotations
 
 import logging
-
 from dataclasses import replace
 from datetime import date
 
