@@ -422,6 +422,26 @@ def test_idle_sessions_end_after_15_minutes_on_the_server(app, client, default_t
     assert db_run(app, lambda db: db.scalars(select(UserSession)).all()) == []
 
 
+def test_a_page_left_open_asks_whether_it_is_still_signed_in_and_takes_the_new_token(app, client,
+                                                                                      default_therapist):
+    """The builder asks before it sends its form (builder.js): a token while signed in, sign-in after."""
+    from .conftest import builder_form
+
+    form = builder_form(client, "hip-pain")
+    answer = client.get("/auth/still-signed-in")
+    assert answer.status_code == 200 and answer.is_json
+    assert "no-store" in answer.headers["Cache-Control"]
+    form["csrf_token"] = answer.get_json()["csrf_token"]
+    assert client.post("/build/", data={**form, "action": "update"}).status_code == 200
+    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=16))
+    ended = client.get("/auth/still-signed-in")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/auth/login")
+    sign_in(app, client, default_therapist)  # again, in another tab: a new session and CSRF token
+    assert client.post("/build/", data={**form, "action": "update"}).status_code == 400  # the old token
+    form["csrf_token"] = client.get("/auth/still-signed-in").get_json()["csrf_token"]
+    assert client.post("/build/", data={**form, "action": "update"}).status_code == 200
+
+
 def test_sessions_end_after_12_hours_even_with_constant_activity(app, client, default_therapist):
     """B3: the absolute limit."""
     _age_session(app, default_therapist.id, created_at=timedelta(hours=11, minutes=59), last_seen=timedelta(0))

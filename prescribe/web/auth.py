@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 
 from prescribe.accounts import sessions as user_sessions
 from prescribe.accounts.users import SignIn, authenticate, check_second_factor, user_by_email
@@ -95,6 +96,17 @@ def mfa():
     start_signed_in_session(g.user)  # a fresh session id for the fully signed-in session
     log.info("Sign-in: second factor accepted for user %s", g.user.id)
     return redirect(safe_next(request.args.get("next")))
+
+
+@bp.get("/still-signed-in")
+def still_signed_in():
+    """For a page left open: this session's CSRF token, or (from the guard) the way to sign in.
+
+    The builder asks before it sends its form, so a session that ended while the page sat idle
+    costs the therapist a sign-in in another tab, never the changes on the page; after that
+    sign-in the page takes the new session's token from here.
+    """
+    return {"csrf_token": generate_csrf()}
 
 
 @bp.post("/logout")

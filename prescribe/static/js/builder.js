@@ -21,6 +21,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // Download returns at once: the server hands back the PDF it already drew for the same program.
   const form = document.querySelector("form.builder");
   const status = document.querySelector("[data-preview-status]");
+  const signedOut = document.querySelector("[data-signed-out]");
   if (form && status && window.fetch) {
     let timer = null;
     let generation = 0;
@@ -31,8 +32,14 @@ document.addEventListener("DOMContentLoaded", () => {
       status.textContent = "Updating the handout…";
       try {
         // form.action would be the buttons named "action"; read the attribute itself.
-        const response = await fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" });
+        const response = await fetch(form.getAttribute("action"), { method: "POST", body: data,
+                                                                    credentials: "same-origin", redirect: "manual" });
         if (mine !== generation) return;
+        if (response.type === "opaqueredirect") {  // the session has ended: see below
+          status.textContent = "";
+          if (signedOut) signedOut.hidden = false;
+          return;
+        }
         status.textContent = response.ok ? "Handout up to date."
           : response.status === 422 ? "Check the marked fields before printing." : "";
       } catch (error) {
@@ -43,5 +50,50 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
     refresh();
+  }
+
+  // A page left open past the idle limit: the server has ended the session, and sending the form
+  // would lead to the sign-in page and lose every change on this page. So ask first; if the session
+  // has ended, keep the page and say how to sign in again (another tab). Once signed in again, the
+  // page takes the new session's CSRF token and the same button works.
+  const checkUrl = form && form.dataset.sessionCheck;
+  if (form && signedOut && checkUrl && window.fetch && form.requestSubmit) {
+    // The new session's token; null when signed out; undefined when the check itself failed.
+    const currentToken = async () => {
+      try {
+        const response = await fetch(checkUrl, { credentials: "same-origin", redirect: "manual",
+                                                  headers: { Accept: "application/json" } });
+        if (response.type === "opaqueredirect") return null;
+        return response.ok ? (await response.json()).csrf_token : undefined;
+      } catch (error) {
+        return undefined;
+      }
+    };
+    const useToken = (token) => {
+      document.querySelectorAll("input[name=csrf_token]").forEach((input) => { input.value = token; });
+      signedOut.hidden = true;
+    };
+    let checked = false;
+    form.addEventListener("submit", async (event) => {
+      if (checked) { checked = false; return; }
+      event.preventDefault();
+      const submitter = event.submitter;
+      const token = await currentToken();
+      if (token === null) {
+        signedOut.hidden = false;
+        return;
+      }
+      if (token) useToken(token);
+      checked = true;
+      form.requestSubmit(submitter);
+    });
+    window.addEventListener("focus", async () => {
+      if (signedOut.hidden) return;
+      const token = await currentToken();
+      if (token) {
+        useToken(token);
+        if (status) status.textContent = "Signed in again. Your changes are still here.";
+      }
+    });
   }
 });
