@@ -33,7 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 15,
     "SESSION_MAX_HOURS": 12,
     # Per account, shared by every worker: 10 failures in 15 minutes lock it for 15 minutes.
+    # Per client address (all accounts together), 30 failures lock sign-in from it the same way;
+    # behind a proxy this needs TRUSTED_PROXIES, or every client shares the proxy's address.
     "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,

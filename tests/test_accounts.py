@@ -22,7 +22,7 @@ from sqlalchemy import select, text, update
 from prescribe.accounts import passwords, totp
 from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.db import get_session, sqlite_path
-from prescribe.models import LoginThrottle, User, UserSession, utcnow
+from prescribe.models import AuditEvent, LoginThrottle, User, UserSession, utcnow
 
 from .conftest import TEST_PASSWORD, csrf_token, make_app, page_csrf_token, sign_in
 
@@ -321,6 +321,56 @@ def test_ten_failures_lock_the_account_even_for_the_right_password_from_any_addr
     assert unknown[-1] == 429  # an address without an account locks the same way: no enumeration
     db_run(app, lambda db: db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1))))
     assert login(app.test_client(), default_therapist.email, TEST_PASSWORD).status_code == 302
+
+
+def test_thirty_failures_from_one_address_pause_sign_in_from_it_for_every_account(app, default_therapist,
+                                                                                  caplog):
+    """A6 per address: password spraying (one guess at many accounts) from one place is stopped."""
+    spray = "203.0.113.7"
+    for attempt in range(30):
+        response = login(app.test_client(), f"user{attempt}@clinic.example", "Wrong-password-123",
+                         REMOTE_ADDR=spray, HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}")
+        assert response.status_code == (429 if attempt == 29 else 422), attempt
+    assert "from this network" in response.get_data(as_text=True)
+    # The right password of an untouched account is paused there too, whatever the forwarded header
+    # says (no proxy is trusted by default), and is not paused from anywhere else.
+    paused = login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR=spray,
+                   HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert paused.status_code == 429 and "paused for 15 minutes" in paused.get_data(as_text=True)
+    assert login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR="203.0.113.8").status_code == 302
+    warnings = [r for r in caplog.records if "PRESCRIBE_TRUSTED_PROXIES is 0" in r.getMessage()]
+    assert len(warnings) == 1  # said once, not per request
+    with app.app_context():
+        failed = get_session().scalars(select(AuditEvent).where(AuditEvent.action == "sign_in_failed",
+                                                                AuditEvent.ip == spray)).all()
+    assert [event.detail for event in failed].count("address_locked") == 2
+    db_run(app, lambda db: db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1))))
+    assert login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR=spray).status_code == 302
+
+
+def test_a_right_password_does_not_clear_its_address_count(tmp_path, app, default_therapist):
+    """Whoever holds one account cannot sign in to it between guesses at others to start afresh."""
+    strict = make_app(tmp_path, LOGIN_ADDRESS_MAX_FAILURES=3)  # same database, a lower limit
+    office = "198.51.100.20"
+    try:
+        for attempt in range(2):
+            login(strict.test_client(), f"user{attempt}@clinic.example", "Wrong-password-123", REMOTE_ADDR=office)
+        assert login(strict.test_client(), default_therapist.email, TEST_PASSWORD,
+                     REMOTE_ADDR=office).status_code == 302
+        assert login(strict.test_client(), "one.more@clinic.example", "Wrong-password-123",
+                     REMOTE_ADDR=office).status_code == 429
+    finally:
+        strict.extensions["db_engine"].dispose()
+
+
+def test_an_ipv6_client_is_counted_by_its_network_not_by_each_address():
+    from prescribe.accounts.throttle import address_key
+
+    # One subscriber's /64 is one count, however many of its addresses it uses.
+    assert address_key("2001:db8:1:2::1") == address_key("2001:db8:1:2:ffff:abcd:1234:5678")
+    assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
+    assert address_key("::ffff:203.0.113.7") == address_key("203.0.113.7")
+    assert address_key("203.0.113.7") != address_key("203.0.113.8")
 
 
 def test_the_failure_count_is_shared_by_every_worker(tmp_path, app, default_therapist):

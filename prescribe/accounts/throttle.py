@@ -1,14 +1,17 @@
-"""Failed sign-ins per account, counted in the database so all gunicorn workers share the count.
+"""Failed sign-ins, counted in the database so all gunicorn workers share the count.
 
-After ``max_failures`` failures inside ``window`` the address is locked for ``lock``, even for the
-right password (a soft lock that ends by itself). Counting is keyed by a hash of the normalised
-email whether or not an account exists, so a lock reveals nothing about which addresses are real.
-Both counting statements are single UPDATEs, safe when workers race.
+Two counts, each a soft lock that ends by itself: per account (after ``max_failures`` failures
+inside ``window`` the email address is locked for ``lock``, even for the right password) and per
+client address (the network a request came from: many accounts tried from one place, the shape
+of password spraying). The account count is keyed by a hash of the normalised email whether or
+not an account exists, so a lock reveals nothing about which emails are real. Both counting
+statements are single UPDATEs, safe when workers race.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,23 +29,49 @@ class ThrottlePolicy:
     lock: timedelta = timedelta(minutes=15)
 
 
-def throttle_key(normalised_email: str) -> str:
+@dataclass(frozen=True)
+class SignInLimits:
+    """The per-account and the per-address policy of one deployment."""
+
+    account: ThrottlePolicy = ThrottlePolicy()
+    address: ThrottlePolicy = ThrottlePolicy(max_failures=30)
+
+
+def account_key(normalised_email: str) -> str:
     return hashlib.sha256(("login:" + normalised_email).encode("utf-8")).hexdigest()
 
 
-def is_locked(session: Session, normalised_email: str, now: datetime) -> bool:
-    """True while the address is locked after too many failures."""
-    locked_until = session.scalar(select(LoginThrottle.locked_until)
-                                  .where(LoginThrottle.key == throttle_key(normalised_email)))
+def address_key(client_address: str) -> str:
+    """The count of a client address: an IPv4 address, or an IPv6 address's /64 network.
+
+    One IPv6 subscriber holds a whole /64 and can pick a new address for every request; counting
+    per address would count nothing. Anything unparsable counts under its own text.
+    """
+    try:
+        address = ipaddress.ip_address(client_address)
+    except ValueError:
+        text = client_address
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if isinstance(address, ipaddress.IPv6Address):
+            text = str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+        else:
+            text = str(address)
+    return hashlib.sha256(("address:" + text).encode("utf-8")).hexdigest()
+
+
+def is_locked(session: Session, key: str, now: datetime) -> bool:
+    """True while the account or address behind ``key`` is locked after too many failures."""
+    locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key == key))
     return locked_until is not None and locked_until > now
 
 
-def record_failure(session: Session, normalised_email: str, now: datetime, policy: ThrottlePolicy) -> bool:
-    """Count one failure (a wrong password or second-factor code); True if the address is now locked.
+def record_failure(session: Session, key: str, now: datetime, policy: ThrottlePolicy) -> bool:
+    """Count one failure (a wrong password or second-factor code); True if ``key`` is now locked.
 
     The caller commits, also when the sign-in itself is refused.
     """
-    key = throttle_key(normalised_email)
     cutoff = now - policy.window
     fresh_window = LoginThrottle.window_start < cutoff
     result = session.execute(
@@ -68,7 +97,7 @@ def record_failure(session: Session, normalised_email: str, now: datetime, polic
     return locked.rowcount > 0
 
 
-def record_success(session: Session, normalised_email: str) -> None:
-    """A good sign-in clears the address's failures."""
-    session.execute(update(LoginThrottle).where(LoginThrottle.key == throttle_key(normalised_email))
+def record_success(session: Session, key: str) -> None:
+    """A good sign-in clears the account's failures (never an address's: see users.authenticate)."""
+    session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
                     .values(failures=0, locked_until=None).execution_options(synchronize_session=False))

@@ -36,7 +36,8 @@ class SignIn(Enum):
     OK = "ok"
     NEEDS_CODE = "needs_code"  # password right; the second factor is next
     REFUSED = "refused"  # unknown address, wrong password or disabled: one answer for all
-    LOCKED = "locked"
+    LOCKED = "locked"  # this account, after too many failures
+    ADDRESS_LOCKED = "address_locked"  # every account, from this client address
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,17 @@ def create_user(session: Session, clinic: Clinic, email: str, password: str, *, 
 
 
 def authenticate(session: Session, email: str, password: str, now: datetime,
-                 policy: throttle.ThrottlePolicy) -> SignInResult:
-    """Check an email and password, counting failures per address. Caller commits either way."""
+                 limits: throttle.SignInLimits, client_address: str) -> SignInResult:
+    """Check an email and password, counting failures per account and per client address.
+
+    A right password clears the account's count but not the address's: whoever holds one
+    account could otherwise sign in to it between guesses at others. Caller commits either way.
+    """
     email = normalise_email(email)
-    if throttle.is_locked(session, email, now):
+    account, address = throttle.account_key(email), throttle.address_key(client_address)
+    if throttle.is_locked(session, address, now):
+        return SignInResult(SignIn.ADDRESS_LOCKED)
+    if throttle.is_locked(session, account, now):
         return SignInResult(SignIn.LOCKED)
     user = session.scalar(select(User).where(User.email == email)) if email else None
     if user is None:
@@ -115,23 +123,27 @@ def authenticate(session: Session, email: str, password: str, now: datetime,
     else:
         ok = passwords.verify_password(user.password_hash, password) and user.active
     if not ok:
-        locked = throttle.record_failure(session, email, now, policy)
-        return SignInResult(SignIn.LOCKED if locked else SignIn.REFUSED)
+        account_locked = throttle.record_failure(session, account, now, limits.account)
+        address_locked = throttle.record_failure(session, address, now, limits.address)
+        if address_locked:
+            return SignInResult(SignIn.ADDRESS_LOCKED)
+        return SignInResult(SignIn.LOCKED if account_locked else SignIn.REFUSED)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     if user.totp_secret:
         # The count is cleared only once the code is right too, or signing in again would
         # reset it and allow endless guessing of codes.
         return SignInResult(SignIn.NEEDS_CODE, user)
-    throttle.record_success(session, email)
+    throttle.record_success(session, account)
     user.last_sign_in_at = now
     return SignInResult(SignIn.OK, user)
 
 
 def check_second_factor(session: Session, user: User, code: str, now: datetime,
-                        policy: throttle.ThrottlePolicy) -> SignIn:
-    """OK for a fresh valid code; a wrong one counts as a failed sign-in of the address."""
-    if throttle.is_locked(session, user.email, now):
+                        limits: throttle.SignInLimits) -> SignIn:
+    """OK for a fresh valid code; a wrong one counts as a failed sign-in of the account."""
+    account = throttle.account_key(user.email)
+    if throttle.is_locked(session, account, now):
         return SignIn.LOCKED
     step = totp.accept_code(user.totp_secret or "", code, user.totp_last_step, now)
     # Claim the step in one UPDATE, so two workers handed the same code cannot both accept it.
@@ -139,11 +151,11 @@ def check_second_factor(session: Session, user: User, code: str, now: datetime,
         update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
         .execution_options(synchronize_session=False)).rowcount == 1
     if not claimed:
-        locked = throttle.record_failure(session, user.email, now, policy)
+        locked = throttle.record_failure(session, account, now, limits.account)
         return SignIn.LOCKED if locked else SignIn.REFUSED
     user.totp_last_step = step
     user.last_sign_in_at = now
-    throttle.record_success(session, user.email)
+    throttle.record_success(session, account)
     return SignIn.OK
 
 

@@ -18,8 +18,8 @@ from prescribe.db import get_session
 from prescribe.models import User, utcnow
 
 from .auth_forms import CodeForm, LoginForm
-from .context import record_audit
-from .guard import SESSION_TOKEN_KEY, public, safe_next, throttle_policy
+from .context import client_address, record_audit
+from .guard import SESSION_TOKEN_KEY, public, safe_next, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 REFUSED = "That email and password do not match an account. Please check them and try again."
 LOCKED = ("Too many attempts to sign in to this account. For its safety, signing in is paused "
           "for 15 minutes. Please try again later or ask your clinic admin.")
+ADDRESS_LOCKED = ("Too many failed attempts to sign in from this network. For safety, signing in from "
+                  "here is paused for 15 minutes. Please try again later.")
+REFUSALS = {SignIn.REFUSED: (REFUSED, 422), SignIn.LOCKED: (LOCKED, 429),
+            SignIn.ADDRESS_LOCKED: (ADDRESS_LOCKED, 429)}
 
 
 def start_signed_in_session(user: User, *, mfa_pending: bool = False) -> None:
@@ -50,17 +54,19 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
-    result = authenticate(db, form.email.data, form.password.data, utcnow(), throttle_policy())
-    if result.outcome in (SignIn.REFUSED, SignIn.LOCKED):
+    result = authenticate(db, form.email.data, form.password.data, utcnow(), sign_in_limits(), client_address())
+    refusal = REFUSALS.get(result.outcome)
+    if refusal:
         # Attributed to the account when the address has one; the typed address is never logged.
         record_audit("sign_in_failed", detail=result.outcome.value, user=user_by_email(db, form.email.data))
     elif result.outcome is SignIn.OK:
         record_audit("sign_in", "user", result.user.id, user=result.user)
     db.commit()  # failures are counted (and logged) even though the sign-in is refused
-    if result.outcome in (SignIn.REFUSED, SignIn.LOCKED):
+    if refusal:
         log.info("Sign-in refused (%s)", result.outcome.value)
-        form.form_errors.append(LOCKED if result.outcome is SignIn.LOCKED else REFUSED)
-        return render_template("auth/login.html", form=form), 429 if result.outcome is SignIn.LOCKED else 422
+        message, status = refusal
+        form.form_errors.append(message)
+        return render_template("auth/login.html", form=form), status
     start_signed_in_session(result.user, mfa_pending=result.outcome is SignIn.NEEDS_CODE)
     log.info("Sign-in: password accepted for user %s", result.user.id)
     next_path = request.args.get("next")
@@ -78,7 +84,7 @@ def mfa():
     if not form.validate_on_submit():
         return render_template("auth/mfa.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
-    outcome = check_second_factor(db, g.user, form.code.data, utcnow(), throttle_policy())
+    outcome = check_second_factor(db, g.user, form.code.data, utcnow(), sign_in_limits())
     if outcome is SignIn.OK:
         record_audit("sign_in", "user", g.user.id, detail="with second factor")
     else:

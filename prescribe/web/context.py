@@ -78,13 +78,29 @@ def admin_required(view):
     return wrapped
 
 
+def client_address() -> str:
+    """The address a request came from, as the audit log and the sign-in limits count it.
+
+    Behind PRESCRIBE_TRUSTED_PROXIES proxies it is the one they saw (ProxyFix has applied it).
+    With none trusted, a forwarded address is ignored; the first such request is logged once,
+    since behind an undeclared proxy every client would share the proxy's address.
+    """
+    if not current_app.config["TRUSTED_PROXIES"] and "X-Forwarded-For" in request.headers:
+        if not current_app.extensions.get("forwarding_warned"):
+            current_app.extensions["forwarding_warned"] = True
+            current_app.logger.warning(
+                "A request came with X-Forwarded-For but PRESCRIBE_TRUSTED_PROXIES is 0, so the header "
+                "is ignored. If a proxy stands in front of the app, set it to the number of proxies.")
+    return request.remote_addr or ""
+
+
 def record_audit(action: str, object_type: str = "", object_id: int | None = None, detail: str = "",
                  user: User | None = None) -> None:
     """Add what the signed-in user (or ``user``) just did to the audit log; the view commits it."""
     user = user or current_user()
     audit.record(get_session(), action, clinic_id=user.clinic_id if user else None,
                  user_id=user.id if user else None, object_type=object_type, object_id=object_id,
-                 detail=detail, ip=request.remote_addr or "")
+                 detail=detail, ip=client_address())
 
 
 def _scope_to_clinic(state: ORMExecuteState) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 
 from prescribe.accounts.sessions import Ended, SessionPolicy, load_session
-from prescribe.accounts.throttle import ThrottlePolicy
+from prescribe.accounts.throttle import SignInLimits, ThrottlePolicy
 from prescribe.db import get_session
 from prescribe.models import utcnow
 
@@ -45,11 +45,12 @@ def session_policy() -> SessionPolicy:
                          absolute=timedelta(hours=config["SESSION_MAX_HOURS"]))
 
 
-def throttle_policy() -> ThrottlePolicy:
+def sign_in_limits() -> SignInLimits:
     config = current_app.config
-    return ThrottlePolicy(max_failures=config["LOGIN_MAX_FAILURES"],
-                          window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
-                          lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+    window, lock = (timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
+                    timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+    return SignInLimits(account=ThrottlePolicy(config["LOGIN_MAX_FAILURES"], window, lock),
+                        address=ThrottlePolicy(config["LOGIN_ADDRESS_MAX_FAILURES"], window, lock))
 
 
 def safe_next(target: str | None) -> str:
