@@ -47,7 +47,18 @@ ACTIONS = {
     "backup": "Made a backup",
     "restore": "Restored a backup",
     "audit_export": "Downloaded the audit log",
+    "user_create": "Added a user",
+    "user_disable": "Disabled a user",
+    "user_enable": "Re-enabled a user",
+    "password_reset": "Reset a user's password",
+    "second_factor_reset": "Removed a user's authenticator app",
+    "second_factor_rule": "Changed the clinic's second-factor rule",
+    "password_change": "Changed their password",
+    "second_factor_on": "Turned on their second factor",
+    "second_factor_off": "Turned off their second factor",
 }
+# The "From" of what a server operator did with a flask command (no user, no address).
+COMMAND_LINE = "command line"
 CSV_COLUMNS = ("When (UTC)", "Who", "User id", "What", "Action", "Record", "Record id", "Detail", "From")
 
 
@@ -155,6 +166,13 @@ def clinic_events(session: Session, clinic_id: int, wanted: AuditFilter, limit: 
     return list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit)))
 
 
+def actor_label(event: AuditEvent, user_names: Mapping[int, str]) -> str:
+    """Who did it, as the log page and its CSV name them."""
+    if event.user_id:
+        return user_names.get(event.user_id, f"User {event.user_id}")
+    return "Server command" if event.ip == COMMAND_LINE else "Unknown address"
+
+
 def events_csv(events: Iterable[AuditEvent], user_names: Mapping[int, str]) -> str:
     """``events`` as CSV for a spreadsheet: one row each, the columns of the log page plus raw codes.
 
@@ -166,9 +184,8 @@ def events_csv(events: Iterable[AuditEvent], user_names: Mapping[int, str]) -> s
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        who = user_names.get(event.user_id, "") if event.user_id else "Unknown address"
         writer.writerow([_cell(value) for value in (
-            event.at.isoformat(sep=" ", timespec="seconds"), who, event.user_id or "",
+            event.at.isoformat(sep=" ", timespec="seconds"), actor_label(event, user_names), event.user_id or "",
             ACTIONS.get(event.action, event.action), event.action, event.object_type,
             event.object_id or "", event.detail, event.ip)])
     return out.getvalue()

@@ -1,5 +1,5 @@
-"""Flask commands: db (migrations), init-db, create-clinic, create-user, demo-login, check-content,
-catalog-export, handout, audit-check, backup, restore.
+"""Flask commands: db (migrations), init-db, create-clinic, create-user, reset-user, demo-login,
+check-content, catalog-export, handout, audit-check, backup, restore.
 
 Every command works in a fresh clone: the SQLite database is created when a command needs it.
 """
@@ -17,7 +17,8 @@ from flask.cli import with_appcontext
 
 from .accounts.demo import ensure_demo_login, read_demo_login
 from .accounts import passwords
-from .accounts.users import AccountError, clinic_by_slug, create_clinic, create_user
+from .accounts.users import (AccountError, clinic_by_slug, create_clinic, create_user, reset_password,
+                             reset_second_factor, user_by_email)
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
 from . import audit
@@ -37,9 +38,9 @@ def _migrations():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (db_group, init_db_command, create_clinic_command, create_user_command, demo_login_command,
-                    check_content_command, catalog_export_command, handout_command, clinic_name_command,
-                    audit_check_command, backup_command, restore_command):
+    for command in (db_group, init_db_command, create_clinic_command, create_user_command, reset_user_command,
+                    demo_login_command, check_content_command, catalog_export_command, handout_command,
+                    clinic_name_command, audit_check_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -179,6 +180,37 @@ def create_user_command(email: str, clinic_slug: str, role: str, name: str, gene
         click.echo(f"Password (shown once; they choose their own at first sign-in): {password}")
 
 
+@click.command("reset-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--second-factor", is_flag=True, help="Also remove their authenticator app (a lost phone).")
+def reset_user_command(email: str, second_factor: bool) -> None:
+    """Give EMAIL a generated password, for someone no clinic admin can reset (the only admin).
+
+    Printed once; they choose their own at sign-in. Their sessions end and a sign-in lock lifts.
+    The reset is written to their clinic's audit log as a server command.
+    """
+    _prepare_database()
+    session = get_session()
+    user = user_by_email(session, email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email!r}.")
+    password = reset_password(session, user)
+    actions = ["password_reset"]
+    if second_factor:
+        reset_second_factor(session, user)
+        actions.append("second_factor_reset")
+    for action in actions:
+        audit.record(session, action, clinic_id=user.clinic_id, user_id=None, object_type="user",
+                     object_id=user.id, ip=audit.COMMAND_LINE)
+    session.commit()
+    click.echo(f"Reset {user.email} ({user.clinic.name})"
+               f"{': the authenticator app is removed' if second_factor else ''}.")
+    click.echo(f"Password (shown once; they choose their own at sign-in): {password}")
+    if not user.active:
+        click.echo("The account is disabled: a clinic admin enables it on the Users page.")
+
+
 @click.command("demo-login")
 @with_appcontext
 def demo_login_command() -> None:
@@ -264,7 +296,7 @@ def audit_check_command() -> None:
 
 def _cli_audit(action: str, detail: str) -> None:
     session = get_session()
-    audit.record(session, action, clinic_id=None, user_id=None, detail=detail, ip="command line")
+    audit.record(session, action, clinic_id=None, user_id=None, detail=detail, ip=audit.COMMAND_LINE)
     session.commit()
 
 

@@ -671,6 +671,29 @@ def test_totp_codes_are_good_once_and_only_near_now():
     assert totp.accept_code(secret, "abcdef", 0, now) is None
 
 
+def test_the_server_command_lets_a_locked_out_user_back_in(app, runner, client, default_admin,
+                                                           default_therapist):
+    """For a clinic's only admin with a lost phone: no one in the app can reset them."""
+    _enrol(client)
+    for attempt in range(10):
+        login(app.test_client(), default_therapist.email, f"Wrong-password-{attempt:03d}",
+              REMOTE_ADDR=f"10.0.0.{attempt}")
+    result = runner.invoke(args=["reset-user", default_therapist.email.upper(), "--second-factor"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"Password \(shown once[^)]*\): (\S+)", result.output).group(1)
+    assert client.get("/").status_code == 302  # their sessions ended
+    fresh = app.test_client()
+    signed_in = login(fresh, default_therapist.email, password)  # the lock is lifted, no code is asked
+    assert signed_in.status_code == 302 and not signed_in.headers["Location"].startswith("/auth/code")
+    assert fresh.get("/").headers["Location"] == "/account/"  # they choose their own password first
+    admin = sign_in(app, app.test_client(), default_admin)
+    log = admin.get("/admin/audit").get_data(as_text=True)
+    assert len(re.findall(r"<td>Server command</td>\s*<td>(?:Reset a user&#39;s password|Removed a user&#39;s "
+                          r"authenticator app)</td>\s*<td>Tess Therapist", log)) == 2
+    unknown = runner.invoke(args=["reset-user", "nobody@nowhere.example"])
+    assert unknown.exit_code == 1 and "No account has the email address" in unknown.output
+
+
 def test_clinic_admin_can_require_a_second_factor_for_everyone(app, admin_client, client, default_therapist):
     token = csrf_token(admin_client.get("/admin/users").get_data(as_text=True))
     refused = admin_client.post("/admin/second-factor-rule", data={"csrf_token": token, "require_mfa": "y"})

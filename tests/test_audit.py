@@ -246,3 +246,44 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(app):
     text_ = events_csv([event], {7: '=HYPERLINK("http://evil.example","Click")'})
     assert "'=HYPERLINK" in text_ and ',=HYPERLINK' not in text_
     assert text_.splitlines()[1].startswith("2026-11-21 09:30:00,")
+
+
+def test_user_management_is_logged_with_the_admin_as_who_and_the_user_as_the_record(
+        app, admin_client, default_admin, default_therapist):
+    """J1: who added, disabled, re-enabled or reset an account is on the clinic's log."""
+    token = csrf_token(admin_client.get("/admin/users").get_data(as_text=True))
+    before = len(_events(app))
+    added = admin_client.post("/admin/users", data={"csrf_token": token, "email": "new.person@riverside.example",
+                                                    "name": "New Person", "role": "therapist"})
+    assert added.status_code == 200
+    for step in ("disable", "enable", "reset-password", "reset-second-factor"):
+        assert admin_client.post(f"/admin/users/{default_therapist.id}/{step}",
+                                 data={"csrf_token": token}).status_code in (200, 302)
+    new = _events(app)[before:]
+    assert [e.action for e in new] == ["user_create", "user_disable", "user_enable", "password_reset",
+                                       "second_factor_reset"]
+    assert {(e.user_id, e.clinic_id, e.object_type) for e in new} == {
+        (default_admin.id, default_admin.clinic_id, "user")}
+    assert [e.object_id for e in new[1:]] == [default_therapist.id] * 4
+    page = admin_client.get("/admin/audit?action=password_reset").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td>[^<]+</td>\s*<td>Ada Admin</td>\s*<td>Reset a user&#39;s password</td>\s*"
+                    r"<td>Tess Therapist\s*</td>", page)
+    assert row, page
+
+
+def test_own_password_and_second_factor_changes_are_logged(app, client, default_therapist):
+    from prescribe.accounts import totp
+    from prescribe.models import utcnow
+
+    page = client.get("/account/").get_data(as_text=True)
+    new_password = "Quiet-Orchard-Lantern-77"
+    assert client.post("/account/password", data={"csrf_token": csrf_token(page), "current_password": TEST_PASSWORD,
+                                                  "new_password": new_password, "confirm": new_password}
+                       ).status_code == 302
+    setup = client.get("/account/second-factor").get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', setup).group(1).replace(" ", "")
+    assert client.post("/account/second-factor", data={"csrf_token": csrf_token(setup),
+                                                        "code": totp.code_at(secret, utcnow())}).status_code == 302
+    actions = [(e.action, e.user_id, e.object_id) for e in _events(app)]
+    assert actions[-2:] == [("password_change", default_therapist.id, default_therapist.id),
+                            ("second_factor_on", default_therapist.id, default_therapist.id)]

@@ -182,12 +182,16 @@ def set_password(session: Session, user: User, new: str) -> None:
 
 
 def reset_password(session: Session, user: User) -> str:
-    """A clinic admin's reset: a generated password, changed at next sign-in; sessions end."""
+    """A generated password, changed at next sign-in; every session ends, any sign-in lock lifts.
+
+    For a clinic admin's reset of a user, and for the server command that lets a locked-out admin in.
+    """
     password = passwords.generate_password()
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
     user.must_change_password = True
     sessions.end_user_sessions(session, user)
+    throttle.record_success(session, throttle.account_key(user.email))  # a sign-in lock ends too
     return password
 
 

@@ -11,6 +11,7 @@ from prescribe.models import utcnow
 
 from .auth import start_signed_in_session
 from .auth_forms import ChangePasswordForm, EnrolForm, RemoveSecondFactorForm
+from .context import record_audit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -40,6 +41,7 @@ def password():
         db.rollback()
         form[exc.field or "current_password"].errors.append(str(exc))
         return _render_index(password_form=form, status=422)
+    record_audit("password_change", "user", g.user.id)
     db.commit()
     start_signed_in_session(g.user)
     flash("Your password is changed. You were signed out everywhere else.")
@@ -62,6 +64,7 @@ def mfa_setup():
     if form.validate_on_submit():
         if enrol_second_factor(g.user, secret, form.code.data, utcnow()):
             g.user_session.pending_totp_secret = None
+            record_audit("second_factor_on", "user", g.user.id)
             db.commit()
             flash("Your second factor is on. You will enter a code from your app at every sign-in.")
             return redirect(url_for("account.index"))
@@ -81,6 +84,7 @@ def mfa_remove():
     except AccountError as exc:
         form[exc.field or "code"].errors.append(str(exc))
         return _render_index(remove_form=form, status=422)
+    record_audit("second_factor_off", "user", g.user.id)
     get_session().commit()
     flash("Your second factor is off.")
     return redirect(url_for("account.index"))

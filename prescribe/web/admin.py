@@ -23,7 +23,7 @@ from prescribe.accounts.users import (
     set_active,
     set_clinic_mfa_requirement,
 )
-from prescribe.audit import ACTIONS, AuditFilter, clinic_events, events_csv
+from prescribe.audit import ACTIONS, AuditFilter, actor_label, clinic_events, events_csv
 from prescribe.db import get_session
 
 from .auth_forms import AddUserForm, AuditFilterForm, ClinicMfaForm
@@ -77,6 +77,7 @@ def add_user():
         db.rollback()
         form.email.errors.append(str(exc))
         return _render_users(add_form=form, status=422)
+    record_audit("user_create", "user", user.id, detail=user.role)
     db.commit()
     log.info("User %s added to clinic %s by user %s", user.id, user.clinic_id, g.user.id)
     return _password_once(user, password, "added")
@@ -90,6 +91,7 @@ def disable(user_id: int):
     except AccountError as exc:
         flash(str(exc))
         return redirect(url_for("admin.users"))
+    record_audit("user_disable", "user", user.id)
     get_session().commit()
     flash(f"{user.display_name} is disabled and was signed out everywhere.")
     return redirect(url_for("admin.users"))
@@ -99,6 +101,7 @@ def disable(user_id: int):
 def enable(user_id: int):
     user = _user_or_404(user_id)
     set_active(get_session(), g.user, user, True)
+    record_audit("user_enable", "user", user.id)
     get_session().commit()
     flash(f"{user.display_name} can sign in again.")
     return redirect(url_for("admin.users"))
@@ -108,6 +111,7 @@ def enable(user_id: int):
 def reset(user_id: int):
     user = _user_or_404(user_id)
     password = reset_password(get_session(), user)
+    record_audit("password_reset", "user", user.id)
     get_session().commit()
     log.info("Password of user %s reset by user %s", user.id, g.user.id)
     return _password_once(user, password, "reset")
@@ -117,6 +121,7 @@ def reset(user_id: int):
 def reset_mfa(user_id: int):
     user = _user_or_404(user_id)
     reset_second_factor(get_session(), user)
+    record_audit("second_factor_reset", "user", user.id)
     get_session().commit()
     flash(f"{user.display_name}'s authenticator app is removed. They set one up again at next sign-in"
           " if the clinic requires it.")
@@ -133,6 +138,7 @@ def mfa_rule():
     except AccountError as exc:
         form.require_mfa.errors.append(str(exc))
         return _render_users(mfa_form=form, status=422)
+    record_audit("second_factor_rule", detail="required" if form.require_mfa.data else "optional")
     get_session().commit()
     flash("Everyone in the clinic now needs a second factor." if form.require_mfa.data
           else "A second factor is now optional in this clinic.")
@@ -159,8 +165,9 @@ def audit_log():
     if len(events) == AUDIT_PAGE:
         older = url_for("admin.audit_log", **{**request.args.to_dict(), "before": events[-1].id})
     export = url_for("admin.audit_export", **{k: v for k, v in request.args.items() if k != "before"})
+    names = {u.id: u.display_name for u in users}
     return render_template("admin/audit.html", form=form, events=events, actions=ACTIONS, older=older,
-                           export=export, names={u.id: u.display_name for u in users}), \
+                           export=export, names=names, who=lambda event: actor_label(event, names)), \
         200 if not form.errors else 422
 
 
