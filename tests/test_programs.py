@@ -50,3 +50,17 @@ def test_adding_an_exercise_that_breaks_a_selected_rule_warns(catalog):
     assert list(warnings) == [1]
     unticked = [Precaution("flexion-rotation", "No bending and turning together.", included=False)]
     assert safety_warnings(["figure-4-stretch"], unticked, catalog) == {}
+
+
+def test_marching_takes_turns_whatever_the_affected_side(catalog):
+    """Its steps say to switch legs, so the card never says one leg only by default."""
+    from prescribe.programs import for_patient
+
+    program = default_program(catalog.diagnoses["hip-osteoarthritis"], catalog, today=date(2026, 11, 21))
+    for_right_hip = for_patient(program, catalog, name="Ann Example", reference="", affected_side="right")
+    sides = {item.exercise: item.side for item in for_right_hip.items if item.side}
+    assert sides.pop("standing-march") == "alternate"
+    assert sides and set(sides.values()) == {"right"}
+    march = next(item for item in for_right_hip.items if item.exercise == "standing-march")
+    words = dose_in_words(march.dose, march.side)
+    assert words[0].endswith("with each leg.") and words[-1] == "Switch legs each time."

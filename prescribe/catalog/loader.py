@@ -135,8 +135,8 @@ class _Fields:
             self.error(key, f"unknown value(s) {unknown}; allowed: {', '.join(sorted(allowed))}")
         return tuple(v for v in value if v in allowed)
 
-    def boolean(self, key: str) -> bool:
-        value = self._get(key, True)
+    def boolean(self, key: str, *, required: bool = True) -> bool:
+        value = self._get(key, required)
         if value is None:
             return False
         if not isinstance(value, bool):
@@ -217,6 +217,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
     equipment = f.choices("equipment", EQUIPMENT)
     category = f.choice("category", CATEGORIES)
     per_side = f.boolean("per_side")
+    alternating = f.boolean("alternating", required=False)
     moves = f.choices("moves", MOVES, required=False)
     steps = f.texts("steps", min_items=3, max_items=6, max_len=140)
     tips = f.texts("tips", min_items=1, max_items=2, max_len=160)
@@ -232,6 +233,8 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         f.error("dose.hold_seconds", f"a {category} is dosed as a hold")
     if dose and (category == "aerobic") != (dose.minutes is not None):
         f.error("dose.minutes", "aerobic exercises, and only they, are dosed in minutes")
+    if alternating and not per_side:
+        f.error("alternating", "only an exercise done per side can take turns between the legs")
     if slug in (easier, harder):
         f.error("easier" if easier == slug else "harder", "cannot name the exercise itself")
     if len(errors) > before or dose is None:
@@ -240,6 +243,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         slug=slug, name=name, aliases=aliases, purpose=purpose, position=position,
         equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
         tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
+        alternating=alternating,
     )
 
 

@@ -99,6 +99,7 @@ class Exercise:
     dose: Dose
     easier: str | None = None
     harder: str | None = None
+    alternating: bool = False  # the legs take turns (marching): one leg alone is not the exercise
     illustration: Any = None  # prescribe.illustration.Illustration once drawn
 
     @property
@@ -142,6 +143,7 @@ class Exercise:
             "equipment": list(self.equipment),
             "category": self.category,
             "per_side": self.per_side,
+            "alternating": self.alternating,
             "moves": list(self.moves),
             "steps": list(self.steps),
             "tips": list(self.tips),

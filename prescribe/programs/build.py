@@ -11,9 +11,15 @@ from .model import AdviceLine, Precaution, Program, ProgramItem
 
 
 def default_side(exercise: Exercise, affected_side: str = "") -> str:
-    """Per-side exercises default to the affected side when one is known, else both sides."""
+    """Per-side exercises default to the affected side when one is known, else both sides.
+
+    Marching and other exercises whose legs take turns alternate whatever the affected side:
+    their steps say to switch legs, so "Right leg only" would contradict them.
+    """
     if not exercise.per_side:
         return ""
+    if exercise.alternating:
+        return "alternate"
     return affected_side if affected_side in ("left", "right") else "both"
 
 
