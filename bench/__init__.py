@@ -13,6 +13,7 @@ Modules:
 * ``http_load``      gunicorn servers on loopback and a bounded load generator
 * ``cold_start``     child process: fresh interpreter -> first PDF
 * ``memory_worker``  child process: RSS after 1, 100 and 500 renders
+* ``engine_scaling`` child process: bare renders timed one by one, the 2-process control
 * ``minimal_app``    a one-route Flask app, the reference for the builder page latency
 * ``served_app``     what the bench's gunicorn serves: the app, with the minimal app beside it
 * ``stats``, ``report``  medians and percentiles; the table and the JSON file

@@ -34,6 +34,7 @@ import platform
 import random
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,7 @@ UNLIMITED_CAP_S = 3600
 
 # Load shapes: fixed request counts, stopped early by the time caps above.
 PDF_REQUESTS_PER_WORKER = 7          # throughput: windows of `workers` consecutive PDFs
+CEILING_RENDERS = 6                  # throughput control: bare renders per process, alone and in pairs
 PAGE_CLIENTS = 16                    # builder / minimal page: concurrent clients
 BUILDER_REQUESTS = 320                # as many as the minimal page: the same load shape for both
 MINIMAL_REQUESTS = 320
@@ -350,6 +352,46 @@ class Bench:
                               f"overall" + ("; time allotment hit" if load.capped else "")))
             if workers == 2:
                 row.check(TWO_WORKERS_SCALING, two.median / one.median)
+        ceiling = self._machine_ceiling()
+        self.report.add(Row(
+            SECTION_THROUGHPUT, "control: bare WeasyPrint, 2 processes at once vs 1 alone", "x",
+            ceiling.median, ceiling.low, ceiling.high, ceiling.n, ratio_label="2w/1w / control",
+            ratio=two.median / one.median / ceiling.median,
+            note="how much two bare render processes gained over one on this machine in this run: the "
+                 "2-worker figure is read against it"))
+
+    def _machine_ceiling(self) -> Summary:
+        """Renders per second of two bare-WeasyPrint processes at once over one alone (no app at all).
+
+        On a shared machine the second core is not always a whole core (two renders at once each run
+        slower than one alone, whatever the program); this control, measured right after the servers,
+        tells that apart from anything the app or gunicorn adds. Each render that ran entirely while
+        both processes were rendering is compared with the median render alone.
+        """
+        self.progress(f"control: bare WeasyPrint, {CEILING_RENDERS} renders in 1 process, then in 2 at once")
+        alone = statistics.median(end - start for start, end in self._bare_renders(1)[0])
+        pair = self._bare_renders(2)
+        window_start = max(renders[0][0] for renders in pair)
+        window_end = min(renders[-1][1] for renders in pair)
+        overlapping = [end - start for renders in pair for start, end in renders
+                       if start >= window_start and end <= window_end]
+        self.report.raw["machine_ceiling"] = {"alone_s": alone, "pair": pair}
+        if not overlapping:
+            raise RuntimeError("the two control processes never rendered at the same time")
+        return Summary.of([2 * alone / seconds for seconds in overlapping])
+
+    def _bare_renders(self, copies: int) -> list[list[tuple[float, float]]]:
+        """(start, end) of each timed render of ``copies`` bench/engine_scaling.py processes run together."""
+        processes = [subprocess.Popen([sys.executable, str(BENCH_DIR / "engine_scaling.py"), str(CEILING_RENDERS)],
+                                      stdout=subprocess.PIPE, text=True, env=self.child_env(), cwd=REPO_ROOT)
+                     for _ in range(copies)]
+        results = []
+        for process in processes:
+            out, _ = process.communicate(timeout=300)
+            if process.returncode != 0:
+                raise RuntimeError(f"bench/engine_scaling.py exited {process.returncode}")
+            results.append([(line["start"], line["end"]) for line in map(json.loads, out.splitlines())])
+        return results
 
     def _builder_page(self, port: int, cookie: str) -> LoadResult:
         self.progress(f"gunicorn 2 workers: builder page, up to {BUILDER_REQUESTS} GETs from {PAGE_CLIENTS} clients")
@@ -516,7 +558,10 @@ class Bench:
             f"calls (other processes cannot inflate it; on a quiet machine it equals wall-clock time).",
             "throughput: gunicorn --workers N --threads 1 (PRESCRIBE_ENV_NAME=production, temporary database), "
             f"one warm-up PDF per worker, then up to {PDF_REQUESTS_PER_WORKER} PDFs per worker from 2N clients "
-            f"back to back; median over windows of N consecutive completions of that continuous run.",
+            f"back to back; median over windows of N consecutive completions of that continuous run. The "
+            f"control right after: bench/engine_scaling.py (bare WeasyPrint on the same HTML, no app) renders "
+            f"{CEILING_RENDERS} times alone, then in two processes at once; each render made while both ran is "
+            f"compared with the median alone (2 x alone / that render's time).",
             f"page latency: up to {BUILDER_REQUESTS} builder GETs from {PAGE_CLIENTS} clients (latency includes "
             f"queueing for the 2 workers). The minimal page is bench/minimal_app.py, mounted at {MINIMAL_PATH} "
             f"beside the app by bench/served_app.py and served by the same gunicorn workers right after the "
