@@ -105,10 +105,10 @@ class UserSession(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per account, in the database so every gunicorn worker sees one count.
+    """Failed sign-ins per account and per client address, so every gunicorn worker sees one count.
 
-    Keyed by a hash of the normalised email, whether or not an account has it, so a locked
-    address says nothing about whether it exists.
+    Keyed by a hash of the normalised email (whether or not an account has it, so a locked email
+    says nothing about whether it exists) or of the client address (prescribe.accounts.throttle).
     """
 
     __tablename__ = "login_throttle"
