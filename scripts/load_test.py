@@ -51,8 +51,14 @@ def run(clients: int, seconds: float, workers: int, workdir: Path) -> dict:
         except Exception as exc:  # noqa: BLE001 - counted as an error
             with lock:
                 errors.append(f"client {number} could not start: {exc!r}")
+            start.abort()  # the other clients must not wait for this one forever
             return
-        start.wait()
+        try:
+            start.wait(timeout=seconds + 120)
+        except threading.BrokenBarrierError:
+            with lock:
+                errors.append(f"client {number}: another client could not start")
+            return
 
         def record(kind: str, ok: bool, reply, what: str) -> None:
             nonlocal locked_replies

@@ -377,6 +377,24 @@ def test_an_ipv6_client_is_counted_by_its_network_not_by_each_address():
     assert address_key("203.0.113.7") != address_key("203.0.113.8")
 
 
+def test_the_password_is_checked_outside_any_database_transaction(app, default_therapist, monkeypatch):
+    """On SQLite a transaction holds the write lock: other workers must not wait for a password hash."""
+    open_during_hash = []
+
+    def watching(real):
+        def check(*args):
+            open_during_hash.append(get_session().in_transaction())
+            return real(*args)
+        return check
+
+    monkeypatch.setattr(passwords, "verify_password", watching(passwords.verify_password))
+    monkeypatch.setattr(passwords, "spend_verify_time", watching(passwords.spend_verify_time))
+    assert login(app.test_client(), default_therapist.email, TEST_PASSWORD).status_code == 302
+    assert login(app.test_client(), default_therapist.email, "Wrong-password-123").status_code == 422
+    assert login(app.test_client(), "nobody@nowhere.example", "Wrong-password-123").status_code == 422
+    assert len(open_during_hash) >= 3 and not any(open_during_hash)  # a dummy hash may call both
+
+
 def test_the_failure_count_is_shared_by_every_worker(tmp_path, app, default_therapist):
     """A6/I2: two app instances on one database (two gunicorn workers) count one total."""
     other_worker = make_app(tmp_path)  # same database file, its own engine and sessions
