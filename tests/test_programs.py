@@ -7,23 +7,25 @@ from datetime import date
 import pytest
 
 from prescribe.catalog import Dose
-from prescribe.programs import Precaution, Program, default_program, dose_in_words, safety_warnings
+from prescribe.catalog.markup import fill
+from prescribe.programs import (Precaution, Program, default_program, dose_in_words, filled, how_often_lines,
+                                safety_warnings, side_line)
 
 
 @pytest.mark.parametrize(("dose", "side", "expected"), [
     (Dose(3, 10, None, 60, 2, 7), "left",
-     ["Do 10 times.", "Rest 1 minute.", "Do this 3 times.", "Twice a day, every day.", "Left leg only."]),
+     ["Do 10 times.", "Rest 1 minute.", "Do this 3 times.", "Twice a day, every day."]),
     (Dose(2, 12, None, 60, 1, 4), "both",
      ["Do 12 times with each leg.", "Rest 1 minute.", "Do this 2 times.", "Once a day, 4 days a week."]),
     (Dose(3, None, 30, 15, 1, 7), "both",
-     ["Hold for 30 seconds.", "Rest 15 seconds.", "Do this 3 times.", "Once a day, every day.", "Do both legs."]),
+     ["Hold for 30 seconds on each side.", "Rest 15 seconds.", "Do this 3 times.", "Once a day, every day."]),
     (Dose(3, 10, 3, 90, 3, 5), "",
      ["Do 10 times.", "Hold each one for 3 seconds.", "Rest 1 minute 30 seconds.", "Do this 3 times.",
       "3 times a day, 5 days a week."]),
     (Dose(1, None, None, 0, 1, 5, minutes=10), "",
      ["Keep going for 10 minutes.", "Once a day, 5 days a week."]),
     (Dose(1, 1, None, 0, 1, 1), "right",
-     ["Do 1 time.", "Once a day, 1 day a week.", "Right leg only."]),
+     ["Do 1 time.", "Once a day, 1 day a week."]),
 ])
 def test_dose_in_plain_words(dose, side, expected):
     assert dose_in_words(dose, side) == expected
@@ -35,7 +37,7 @@ def test_default_program_follows_the_diagnosis(catalog):
     assert [i.exercise for i in program.items] == [e.exercise for e in diagnosis.program]
     assert [i.dose for i in program.items] == [e.dose for e in diagnosis.program]
     assert all(a.included for a in program.red_flags)
-    assert [a.text for a in program.sitting_advice] == list(diagnosis.sitting_advice)
+    assert [a.text for a in program.sitting_advice] == [fill(t) for t in diagnosis.sitting_advice]
     assert {p.move for p in program.precautions} == {r.move for r in diagnosis.avoid}
 
 
@@ -63,4 +65,40 @@ def test_marching_takes_turns_whatever_the_affected_side(catalog):
     assert sides and set(sides.values()) == {"right"}
     march = next(item for item in for_right_hip.items if item.exercise == "standing-march")
     words = dose_in_words(march.dose, march.side)
-    assert words[0].endswith("with each leg.") and words[-1] == "Switch legs each time."
+    assert words[0].endswith("with each leg.")
+    assert side_line(catalog.exercises["standing-march"], march.side) == "Switch legs each time."
+
+
+@pytest.mark.parametrize(("slug", "side", "expected"), [
+    ("standing-hip-abduction", "right", "Stand on your left leg. Lift your right leg out to the side."),
+    ("hip-hike", "left", "Stand on your left leg on the step. Let your right foot hang."),
+    ("clamshell", "right", "Lie on your left side. Lift your right knee."),
+    ("side-plank", "left", "Lie on your left side. Prop yourself up on your left elbow."),
+    ("clamshell", "both", ""),
+    ("bridge", "", ""),
+])
+def test_the_side_line_names_the_leg_that_works_and_the_leg_that_stands(catalog, slug, side, expected):
+    assert side_line(catalog.exercises[slug], side) == expected
+
+
+def test_a_step_takes_the_hold_the_therapist_set(catalog):
+    bridge = catalog.exercises["bridge"]
+    seven = Dose(3, 10, 7, 60, 1, 3)
+    assert "Hold for 7 seconds. Lower your hips slowly." in filled(bridge.steps, seven)
+    no_hold = Dose(3, 10, None, 60, 1, 3)
+    steps = filled(bridge.steps, no_hold)
+    assert "Lower your hips slowly." in steps and not any("Hold" in step for step in steps)
+
+
+def test_how_often_is_derived_from_the_rows():
+    daily = Dose(2, 10, None, 60, 1, 7)
+    three = Dose(3, 10, None, 60, 1, 3)
+    assert how_often_lines([("Clamshell", daily), ("Bridge", daily)]) == [
+        "Do all your exercises once a day, every day."]
+    assert how_often_lines([("Clamshell", daily), ("Bridge", three), ("Squat", three)]) == [
+        "Once a day, every day: Clamshell.",
+        "Once a day, 3 days a week, with a day off in between: Bridge and Squat."]
+    gently = how_often_lines([("Bridge", three)], start_gently=True)
+    assert gently[-1].startswith("Start gently.")
+    assert dose_in_words(three, start_gently=True)[-1] == (
+        "Once a day. Start with 1 or 2 days a week. Add a day each week until you do it 3 days a week.")

@@ -18,6 +18,7 @@ from .model import (
     ProgramEntry,
     SafetyRule,
 )
+from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, unmarked_counts
 from .readability import MAX_GRADE, assess
 
 __all__ = [
@@ -49,13 +50,29 @@ def check_content(root: Path | None = None) -> list[ContentError]:
     """Every schema, link, safety and plain-language error in the content, file by file."""
     root = root or default_content_root()
     catalog, errors = load_catalog_collecting(root, _illustration_parser())
-    for slug, exercise in sorted(catalog.exercises.items()):
-        errors.extend(_readability_errors(f"exercises/{slug}.toml", exercise.patient_texts()))
-    for slug, diagnosis in sorted(catalog.diagnoses.items()):
-        errors.extend(_readability_errors(f"diagnoses/{slug}.toml", diagnosis.patient_texts()))
-    if catalog.handout_text:
-        errors.extend(_readability_errors("handout.toml", catalog.handout_text.patient_texts()))
+    files: list[tuple[str, list[tuple[str, str]], frozenset[str]]] = [
+        *((f"exercises/{slug}.toml", exercise.patient_fields(), DOSE_PLACEHOLDERS)
+          for slug, exercise in sorted(catalog.exercises.items())),
+        *((f"diagnoses/{slug}.toml", diagnosis.patient_fields(), frozenset())
+          for slug, diagnosis in sorted(catalog.diagnoses.items())),
+        *((("handout.toml", catalog.handout_text.patient_fields(), frozenset()),) if catalog.handout_text else ()),
+        *((("surgery.toml", catalog.surgery.patient_fields(), frozenset({"side"})),) if catalog.surgery else ()),
+    ]
+    for file, fields, allowed in files:
+        for field, text in fields:
+            errors.extend(_markup_errors(file, field, text, allowed | ({"side", "other"} if field == "one_side" else set())))
+        # A diagnosis's name is the word the doctor uses ("Hip impingement"); the rest is plain.
+        errors.extend(_readability_errors(file, [plain(text) for field, text in fields if field != "patient_name"]))
     return errors
+
+
+def _markup_errors(file: str, field: str, text: str, allowed: frozenset[str] | set[str]) -> list[ContentError]:
+    """Placeholders this text may not use, broken markup, and counts not taken from the dose."""
+    problems = markup_errors(text)
+    problems += [f"{{{name}}} cannot be filled here" for name in sorted(placeholders(text) & PLACEHOLDERS - allowed)]
+    problems += [f"states {count!r}: take it from the dose ({{hold}}, {{reps}}, ...) or, if it is a fixed "
+                 "part of the movement or advice, mark it {=...}" for count in unmarked_counts(text)]
+    return [ContentError(file, field, problem) for problem in problems]
 
 
 def _readability_errors(file: str, sentences: list[str]) -> list[ContentError]:

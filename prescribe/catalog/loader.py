@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from . import markup
 from .model import (
     CATEGORIES,
     EQUIPMENT,
@@ -26,8 +27,14 @@ from .model import (
     IcdCode,
     ProgramEntry,
     SafetyRule,
+    Approach,
+    SurgeryText,
 )
 
+# Surgical approaches and weight-bearing statuses (the builder's choices: programs.model).
+APPROACH_KEYS: dict[str, str] = {"posterior": "posterior", "anterior": "anterior", "other": "other"}
+WEIGHT_BEARING_KEYS = ("full", "as-tolerated", "partial", "touch-down")
+STANDS_ON: dict[str, str] = {"side": "the working leg", "other": "the other leg", "both": "both legs"}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ICD10_PATTERN = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
 
@@ -218,6 +225,8 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
     category = f.choice("category", CATEGORIES)
     per_side = f.boolean("per_side")
     alternating = f.boolean("alternating", required=False)
+    one_side = f.text("one_side", required=per_side, max_len=160)
+    stands_on = f.choice("stands_on", STANDS_ON) if "stands_on" in data else ""
     moves = f.choices("moves", MOVES, required=False)
     steps = f.texts("steps", min_items=3, max_items=6, max_len=140)
     tips = f.texts("tips", min_items=1, max_items=2, max_len=160)
@@ -237,14 +246,35 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         f.error("alternating", "only an exercise done per side can take turns between the legs")
     if slug in (easier, harder):
         f.error("easier" if easier == slug else "harder", "cannot name the exercise itself")
+    if one_side and not per_side:
+        f.error("one_side", "only an exercise done per side says which leg does what")
+    if one_side and not {"side"} <= markup.placeholders(one_side):
+        f.error("one_side", "must name the working leg as {side}")
+    if (position == "standing" and per_side) != bool(stands_on):
+        f.error("stands_on", "a standing exercise done per side, and only it, says which leg carries the body"
+                if not stands_on else "only a standing exercise done per side has a leg to stand on")
+    if dose:
+        _check_dose_placeholders(f, category, dose, steps, tips)
     if len(errors) > before or dose is None:
         return None
     return Exercise(
         slug=slug, name=name, aliases=aliases, purpose=purpose, position=position,
         equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
         tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
-        alternating=alternating,
+        alternating=alternating, one_side=one_side, stands_on=stands_on,
     )
+
+
+def _check_dose_placeholders(f: _Fields, category: str, dose: Dose, steps: tuple[str, ...],
+                             tips: tuple[str, ...]) -> None:
+    """A step may only use the dose the exercise always has, unless inside an optional ``[...]``."""
+    kind = "minutes" if category == "aerobic" else "hold" if category in HOLD_CATEGORIES or dose.reps is None else "reps"
+    always = {"reps": {"reps", "sets"}, "hold": {"hold", "sets"}, "minutes": {"minutes"}}[kind]
+    for name, texts in (("steps", steps), ("tips", tips)):
+        for index, text in enumerate(texts):
+            for placeholder in sorted(markup.required_placeholders(text) - always):
+                f.error(f"{name}[{index}]", f"{{{placeholder}}} is not part of every {kind} dose: "
+                        "put it in an optional [...] part")
 
 
 def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[ContentError],
@@ -285,7 +315,7 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
         summary=f.text("summary", max_len=120),
         explanation=f.texts("explanation", min_items=1, max_items=3, max_len=240),
         goal=f.text("goal", max_len=200),
-        how_often=f.text("how_often", max_len=200),
+        how_long=f.text("how_long", required=False, max_len=200),
         evidence_note=f.text("evidence_note", required=False, max_len=300),
         icd10=tuple(icd10),
         program=tuple(program),
@@ -294,6 +324,8 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
         sleep_advice=f.texts("sleep_advice", required=False, max_items=6),
         red_flags=f.texts("red_flags", min_items=3, max_items=14),
         avoid=tuple(avoid),
+        surgery=f.boolean("surgery", required=False),
+        default_approach=f.choice("default_approach", APPROACH_KEYS) if "default_approach" in data else "",
     )
     f.reject_unknown()
     for index, entry in enumerate(diagnosis.program):
@@ -340,7 +372,42 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
             diagnoses[slug] = diagnosis
     _check_unique_names(exercises, errors)
     handout_text = _load_handout_text(root, errors)
-    return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text), errors
+    surgery = _load_surgery(root, errors)
+    return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery), errors
+
+
+def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
+    """``surgery.toml``: every approach the builder offers, and every weight-bearing status."""
+    file = "surgery.toml"
+    try:
+        data = tomllib.loads((root / file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(ContentError(file, "(file)", "is missing"))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        errors.append(ContentError(file, "(syntax)", str(exc)))
+        return None
+    before = len(errors)
+    f = _Fields(data, file, errors)
+    approaches: dict[str, Approach] = {}
+    table = f.table("approach")
+    for key in APPROACH_KEYS:
+        entry = table.table(key) if table else None
+        if entry is None:
+            continue
+        rules = tuple(SafetyRule(move=r.choice("move", MOVES), patient_text=r.text("patient_text", max_len=200),
+                                 reason=r.text("reason", max_len=300))
+                      for r in entry.tables("avoid", required=False))
+        approaches[key] = Approach(entry.text("label", max_len=60), entry.text("patient_text", max_len=200), rules)
+        entry.reject_unknown()
+    if table:
+        table.reject_unknown()
+    weights = f.table("weight_bearing")
+    weight_bearing = {key: weights.text(key, max_len=200) for key in WEIGHT_BEARING_KEYS} if weights else {}
+    if weights:
+        weights.reject_unknown()
+    f.reject_unknown()
+    return SurgeryText(approaches, weight_bearing) if len(errors) == before else None
 
 
 def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | None:

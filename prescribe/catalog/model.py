@@ -55,6 +55,8 @@ MOVES: dict[str, str] = {
     "hip-flexor-stretch": "Stretch of the front of the hip",
     "single-leg-load": "Whole weight on one leg",
     "kneeling": "Weight on the knees",
+    "hip-extension": "Hip moved back past straight",
+    "hip-external-rotation": "Thigh turning outward",
 }
 
 
@@ -100,6 +102,12 @@ class Exercise:
     easier: str | None = None
     harder: str | None = None
     alternating: bool = False  # the legs take turns (marching): one leg alone is not the exercise
+    # Per-side exercises: which leg does what when one side is done, with {side} the working leg
+    # and {other} the other ("Stand on your {other} leg. Lift your {side} leg out to the side.").
+    one_side: str = ""
+    # Standing per-side exercises: the leg that carries the body, "side" (the working leg),
+    # "other" or "both". After surgery no exercise may stand on the operated leg alone.
+    stands_on: str = ""
     illustration: Any = None  # prescribe.illustration.Illustration once drawn
 
     @property
@@ -119,9 +127,15 @@ class Exercise:
     def equipment_labels(self) -> tuple[str, ...]:
         return tuple(EQUIPMENT[item] for item in self.equipment)
 
+    def patient_fields(self) -> list[tuple[str, str]]:
+        """Every text of this exercise that a patient reads, as written in the file, with its field."""
+        return [("purpose", self.purpose), *_listed("steps", self.steps), *_listed("tips", self.tips),
+                ("stop_if", f"Stop if {self.stop_if}"),
+                *((("one_side", self.one_side),) if self.one_side else ())]
+
     def patient_texts(self) -> list[str]:
         """Every sentence of this exercise that a patient reads."""
-        return [self.purpose, *self.steps, *self.tips, f"Stop if {self.stop_if}"]
+        return [text for _, text in self.patient_fields()]
 
     def matches(self, query: str) -> bool:
         """Case-insensitive search over name, aliases, position and equipment."""
@@ -144,6 +158,8 @@ class Exercise:
             "category": self.category,
             "per_side": self.per_side,
             "alternating": self.alternating,
+            "one_side": self.one_side,
+            "stands_on": self.stands_on,
             "moves": list(self.moves),
             "steps": list(self.steps),
             "tips": list(self.tips),
@@ -187,7 +203,7 @@ class Diagnosis:
     summary: str
     explanation: tuple[str, ...]
     goal: str
-    how_often: str
+    how_long: str  # how long to keep going ("" when the program says nothing of it); how often comes from the rows
     evidence_note: str
     icd10: tuple[IcdCode, ...]
     program: tuple[ProgramEntry, ...]
@@ -196,19 +212,28 @@ class Diagnosis:
     sleep_advice: tuple[str, ...]
     red_flags: tuple[str, ...]
     avoid: tuple[SafetyRule, ...] = field(default=())
+    # After joint surgery: the builder asks for the approach, the operated side and the weight
+    # the surgeon allows, and prints the approach's rules (Catalog.surgery).
+    surgery: bool = False
+    default_approach: str = ""
+
+    def patient_fields(self) -> list[tuple[str, str]]:
+        """Every text of this diagnosis that a patient reads, with its field: each text field
+        not in :data:`THERAPIST_FIELDS`, and the patient text of each safety rule."""
+        found: list[tuple[str, str]] = []
+        for name, value in vars(self).items():
+            if name in THERAPIST_FIELDS:
+                continue
+            if isinstance(value, str):
+                found.append((name, value))
+            elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+                found.extend(_listed(name, value))
+        found.extend((f"avoid[{i}].patient_text", rule.patient_text) for i, rule in enumerate(self.avoid))
+        return found
 
     def patient_texts(self) -> list[str]:
         """Every sentence of this diagnosis that a patient reads."""
-        return [
-            *self.explanation,
-            self.goal,
-            self.how_often,
-            *self.activity_modifications,
-            *self.sitting_advice,
-            *self.sleep_advice,
-            *self.red_flags,
-            *(rule.patient_text for rule in self.avoid),
-        ]
+        return [text for _, text in self.patient_fields()]
 
     def matches(self, query: str) -> bool:
         needle = query.strip().lower()
@@ -223,7 +248,7 @@ class Diagnosis:
             "summary": self.summary,
             "explanation": list(self.explanation),
             "goal": self.goal,
-            "how_often": self.how_often,
+            "how_long": self.how_long,
             "evidence_note": self.evidence_note,
             "icd10": [{"code": c.code, "label": c.label} for c in self.icd10],
             "program": [{"exercise": e.exercise, **e.dose.as_dict()} for e in self.program],
@@ -245,6 +270,13 @@ class Catalog:
     exercises: dict[str, Exercise]
     diagnoses: dict[str, Diagnosis]
     handout_text: HandoutText | None = None
+    surgery: SurgeryText | None = None
+
+    def rules_for(self, diagnosis: Diagnosis, approach: str) -> tuple[SafetyRule, ...]:
+        """The surgical approach's rules for a program after surgery (none for other programs)."""
+        if not diagnosis.surgery or self.surgery is None or approach not in self.surgery.approaches:
+            return ()
+        return self.surgery.approaches[approach].avoid
 
     def exercise(self, slug: str) -> Exercise | None:
         return self.exercises.get(slug)
@@ -302,6 +334,46 @@ class HandoutText:
     emergency: str
     disclaimer: str
 
+    def patient_fields(self) -> list[tuple[str, str]]:
+        """Every text a patient reads, with its field."""
+        return [*_listed("intro", self.intro), ("pain_green", self.pain_green),
+                ("pain_amber", self.pain_amber), ("pain_red", self.pain_red),
+                *_listed("log_instructions", self.log_instructions), ("emergency", self.emergency),
+                ("disclaimer", self.disclaimer)]
+
     def patient_texts(self) -> list[str]:
-        return [*self.intro, self.pain_green, self.pain_amber, self.pain_red,
-                *self.log_instructions, self.emergency, self.disclaimer]
+        return [text for _, text in self.patient_fields()]
+
+
+def _listed(name: str, texts: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(f"{name}[{index}]", text) for index, text in enumerate(texts)]
+
+
+# Diagnosis fields written for the therapist (or names): never printed for the patient.
+THERAPIST_FIELDS = frozenset({"slug", "name", "summary", "evidence_note", "therapist_cautions",
+                              "default_approach"})
+
+
+@dataclass(frozen=True)
+class Approach:
+    """A surgical approach: what the patient is told of it and the movements it rules out."""
+
+    label: str
+    patient_text: str
+    avoid: tuple[SafetyRule, ...]
+
+
+@dataclass(frozen=True)
+class SurgeryText:
+    """``surgery.toml``: each approach's rules, and each weight-bearing status in words."""
+
+    approaches: dict[str, Approach]
+    weight_bearing: dict[str, str]  # status -> sentence with {side} for the operated leg
+
+    def patient_fields(self) -> list[tuple[str, str]]:
+        return [
+            *((f"approach.{key}.patient_text", a.patient_text) for key, a in self.approaches.items()),
+            *((f"approach.{key}.avoid[{i}].patient_text", r.patient_text)
+              for key, a in self.approaches.items() for i, r in enumerate(a.avoid)),
+            *((f"weight_bearing.{key}", text) for key, text in self.weight_bearing.items()),
+        ]

@@ -12,7 +12,8 @@ from datetime import date
 from functools import lru_cache
 
 from prescribe.catalog import Catalog, HandoutText
-from prescribe.programs import Program, dose_in_words
+from prescribe.catalog.markup import fill
+from prescribe.programs import Program, dose_in_words, filled, how_often_lines, side_line
 
 from .log_grid import log_grids
 
@@ -50,11 +51,22 @@ class ExerciseCard:
     illustration_uri: str | None
     illustration_alt: str
     dose_lines: tuple[str, ...]
+    side_line: str  # which leg does what ("" when the exercise is not done per side)
     resistance: str
     steps: tuple[str, ...]
     tips: tuple[str, ...]
     stop_if: str
     note: str
+
+
+@dataclass(frozen=True)
+class SurgeryBox:
+    """What the surgeon set, in the patient's words: the operated side, weight and hip rules."""
+
+    operated_side: str
+    approach_line: str
+    weight_line: str
+    rules: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ class HandoutView:
     condition_name: str
     explanation: tuple[str, ...]
     goal: str
-    how_often: str
+    how_often: tuple[str, ...]
     text: HandoutText
     cards: tuple[ExerciseCard, ...]
     activity_modifications: tuple[str, ...]
@@ -84,6 +96,8 @@ class HandoutView:
     log_grids: tuple[str, ...]
     patient_reference: str = ""
     changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
+    surgery: SurgeryBox | None = None  # after joint surgery: the surgeon's rules, first
+
 
     @property
     def page_size(self) -> str:
@@ -124,17 +138,19 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
     for number, item in enumerate(program.items, start=1):
         exercise = catalog.exercises[item.exercise]
         uri, alt = _illustration(exercise, branding.accent_colour)
+        side = item.side if exercise.per_side else ""
         cards.append(ExerciseCard(
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
             illustration_uri=uri,
             illustration_alt=alt,
-            dose_lines=tuple(dose_in_words(item.dose, item.side if exercise.per_side else "")),
+            dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently)),
+            side_line=side_line(exercise, side),
             resistance=item.resistance,
-            steps=exercise.steps,
-            tips=exercise.tips,
-            stop_if=exercise.stop_if,
+            steps=filled(exercise.steps, item.dose),
+            tips=filled(exercise.tips, item.dose),
+            stop_if=filled([exercise.stop_if], item.dose)[0],
             note=item.note,
         ))
     log_rows = tuple(card.name for card in cards) if program.include_log else ()
@@ -151,7 +167,9 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         condition_name=diagnosis.patient_name,
         explanation=diagnosis.explanation,
         goal=diagnosis.goal,
-        how_often=diagnosis.how_often,
+        how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items)],
+                                    program.start_gently),
+                   *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
         text=catalog.handout_text,
         cards=tuple(cards),
         activity_modifications=_included(program.activity_modifications),
@@ -164,6 +182,24 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
         patient_reference=program.patient_reference,
         changes=program.changes,
+        surgery=_surgery_box(program, catalog),
+    )
+
+
+def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:
+    """The surgeon's rules for a program after surgery (None for other programs)."""
+    diagnosis = catalog.diagnoses[program.diagnosis]
+    surgery = catalog.surgery
+    if not diagnosis.surgery or surgery is None or not program.approach:
+        return None
+    side = program.affected_side if program.affected_side in ("left", "right") else ""
+    approach = surgery.approaches[program.approach]
+    weight = surgery.weight_bearing.get(program.weight_bearing, "")
+    return SurgeryBox(
+        operated_side=side.capitalize(),
+        approach_line=approach.patient_text,
+        weight_line=fill(weight, {"side": side or "operated"}) if weight else "",
+        rules=tuple(rule.patient_text for rule in approach.avoid),
     )
 
 

@@ -1,10 +1,12 @@
 """The domain: programs, their items and doses, and how doses read in plain words."""
 
-from .build import default_program, default_side, for_patient, new_item, safety_warnings
+from .build import default_program, default_side, for_patient, new_item, safety_warnings, stands_on_operated_leg
 from .model import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
+    APPROACHES,
     MAX_EXERCISES,
+    WEIGHT_BEARING,
     PAPER_SIZES,
     SIDES,
     AdviceLine,
@@ -13,10 +15,11 @@ from .model import (
     ProgramItem,
 )
 from .changes import describe_changes
-from .wording import dose_in_words, dose_summary, duration, frequency_in_words
+from .wording import dose_in_words, dose_summary, duration, filled, frequency_in_words, how_often_lines, side_line
 
 __all__ = [
-    "ADVICE_SECTIONS", "AFFECTED_SIDES", "MAX_EXERCISES", "PAPER_SIZES", "SIDES", "AdviceLine",
+    "ADVICE_SECTIONS", "AFFECTED_SIDES", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line", "MAX_EXERCISES", "PAPER_SIZES", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
+    "stands_on_operated_leg",
 ]

@@ -5,28 +5,42 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise
+from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise, SafetyRule
+from prescribe.catalog.markup import fill
 
 from .model import AdviceLine, Precaution, Program, ProgramItem
 
 
-def default_side(exercise: Exercise, affected_side: str = "") -> str:
+def default_side(exercise: Exercise, affected_side: str = "", after_surgery: bool = False) -> str:
     """Per-side exercises default to the affected side when one is known, else both sides.
 
-    Marching and other exercises whose legs take turns alternate whatever the affected side:
-    their steps say to switch legs, so "Right leg only" would contradict them.
+    Marching and other exercises whose legs take turns alternate whatever the affected side, except
+    standing ones after surgery: taking turns would mean standing on the new hip, so the operated
+    leg moves and the other leg takes the weight.
     """
     if not exercise.per_side:
         return ""
-    if exercise.alternating:
+    one_leg = affected_side in ("left", "right")
+    if exercise.alternating and not (after_surgery and one_leg and exercise.stands_on):
         return "alternate"
-    return affected_side if affected_side in ("left", "right") else "both"
+    return affected_side if one_leg else "both"
 
 
-def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = "") -> ProgramItem:
+def stands_on_operated_leg(exercise: Exercise, side: str, operated_side: str) -> bool:
+    """True when the row puts the whole body on the operated leg at some point (after surgery)."""
+    if exercise.stands_on not in ("side", "other") or operated_side not in ("left", "right"):
+        return False
+    if side in ("both", "alternate"):
+        return True
+    standing_leg = side if exercise.stands_on == "side" else {"left": "right", "right": "left"}.get(side, "")
+    return standing_leg == operated_side
+
+
+def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = "",
+             after_surgery: bool = False) -> ProgramItem:
     """A program item for ``exercise`` with its default (or the given) dose."""
     return ProgramItem(exercise=exercise.slug, dose=dose or exercise.dose,
-                       side=default_side(exercise, affected_side))
+                       side=default_side(exercise, affected_side, after_surgery))
 
 
 def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | None = None,
@@ -35,31 +49,35 @@ def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | Non
     return Program(
         diagnosis=diagnosis.slug,
         items=tuple(new_item(catalog.exercises[e.exercise], e.dose) for e in diagnosis.program),
-        activity_modifications=tuple(AdviceLine(t) for t in diagnosis.activity_modifications),
-        sitting_advice=tuple(AdviceLine(t) for t in diagnosis.sitting_advice),
-        sleep_advice=tuple(AdviceLine(t) for t in diagnosis.sleep_advice),
-        red_flags=tuple(AdviceLine(t) for t in diagnosis.red_flags),
-        precautions=tuple(Precaution(r.move, r.patient_text) for r in diagnosis.avoid),
+        activity_modifications=tuple(AdviceLine(fill(t)) for t in diagnosis.activity_modifications),
+        sitting_advice=tuple(AdviceLine(fill(t)) for t in diagnosis.sitting_advice),
+        sleep_advice=tuple(AdviceLine(fill(t)) for t in diagnosis.sleep_advice),
+        red_flags=tuple(AdviceLine(fill(t)) for t in diagnosis.red_flags),
+        precautions=tuple(Precaution(r.move, fill(r.patient_text)) for r in diagnosis.avoid),
         handout_date=today or date.today(),
         paper=paper,
+        approach=diagnosis.default_approach,
     )
 
 
 def for_patient(program: Program, catalog: Catalog, *, name: str, reference: str, affected_side: str) -> Program:
     """``program`` made out to a patient: their details, and per-side exercises on their affected side."""
-    items = tuple(replace(item, side=default_side(catalog.exercises[item.exercise], affected_side))
+    after_surgery = catalog.diagnoses[program.diagnosis].surgery if program.diagnosis in catalog.diagnoses else False
+    items = tuple(replace(item, side=default_side(catalog.exercises[item.exercise], affected_side, after_surgery))
                   if item.exercise in catalog.exercises else item for item in program.items)
     return replace(program, items=items, patient_name=name, patient_reference=reference,
                    affected_side=affected_side)
 
 
 def safety_warnings(exercise_slugs: list[str], precautions: list[Precaution] | tuple[Precaution, ...],
-                    catalog: Catalog) -> dict[int, list[str]]:
-    """For each exercise index, the selected precautions that exercise goes against.
+                    catalog: Catalog, surgeon_rules: tuple[SafetyRule, ...] = ()) -> dict[int, list[str]]:
+    """For each exercise index, the selected precautions (and the surgical approach's rules, which
+    are always on) that exercise goes against.
 
     A warning is advice for the therapist, not a block: they may keep the exercise.
     """
     selected = {p.move: p.text for p in precautions if p.included}
+    selected |= {rule.move: f"After this surgery: {fill(rule.patient_text)}" for rule in surgeon_rules}
     warnings: dict[int, list[str]] = {}
     for index, slug in enumerate(exercise_slugs):
         exercise = catalog.exercise(slug)

@@ -17,6 +17,12 @@ SIDES: dict[str, str] = {
 }
 AFFECTED_SIDES: dict[str, str] = {"": "Not shown", "left": "Left", "right": "Right", "both": "Both"}
 PAPER_SIZES: dict[str, str] = {"letter": "Letter", "a4": "A4"}
+# After joint surgery: how the surgeon reached the joint, and the weight the patient may put on the
+# operated leg. The patient's words and the rules of each are content (exercises_db/surgery.toml).
+APPROACHES: dict[str, str] = {"posterior": "Posterior (back)", "anterior": "Anterior (front)",
+                              "other": "Other (lateral, or the surgeon's own rules)"}
+WEIGHT_BEARING: dict[str, str] = {"full": "Full weight", "as-tolerated": "As tolerated",
+                                  "partial": "Partial weight", "touch-down": "Touch-down (toes only)"}
 
 MAX_EXERCISES = 20
 
@@ -71,6 +77,12 @@ class Program:
     patient_reference: str = ""
     # "What changed since your last visit", as printed (empty: no box). See programs.changes.
     changes: tuple[str, ...] = ()
+    # Start low and build up: 1 or 2 days a week in the first week, a day more each week.
+    start_gently: bool = False
+    # After surgery (diagnoses with surgery details): the approach and weight-bearing status the
+    # surgeon set; the operated side is ``affected_side``.
+    approach: str = ""
+    weight_bearing: str = ""
 
     def with_items(self, items: list[ProgramItem]) -> Program:
         return replace(self, items=tuple(items))
@@ -101,6 +113,9 @@ class Program:
             # Written only when set, so programs saved before these fields read back unchanged.
             **({"patient_reference": self.patient_reference} if self.patient_reference else {}),
             **({"changes": list(self.changes)} if self.changes else {}),
+            **({"start_gently": True} if self.start_gently else {}),
+            **({"approach": self.approach} if self.approach else {}),
+            **({"weight_bearing": self.weight_bearing} if self.weight_bearing else {}),
         }
 
     @classmethod
@@ -124,6 +139,9 @@ class Program:
             include_log=data.get("include_log", True),
             patient_reference=data.get("patient_reference", ""),
             changes=tuple(data.get("changes", ())),
+            start_gently=data.get("start_gently", False),
+            approach=data.get("approach", ""),
+            weight_bearing=data.get("weight_bearing", ""),
         )
 
 

@@ -95,7 +95,7 @@ def _builder_for(program: Program, **fields):
         program = for_patient(program, catalog(), name=patient.display_name, reference=patient.reference,
                               affected_side=patient.affected_side)
         fields["patient_id"] = str(patient.id)
-    return _render_fresh_builder(form_data_from_program(program) | fields)
+    return _render_fresh_builder(form_data_from_program(program, catalog()) | fields)
 
 
 @bp.get("/<diagnosis_slug>")
@@ -118,7 +118,7 @@ def edit(handout_id: int):
     """"Progress this program": the latest version in the builder, to print the next version."""
     handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
     program = replace(program_of(latest_version(handout)), changes=())
-    data = form_data_from_program(program)
+    data = form_data_from_program(program, catalog())
     data.update(handout_id=str(handout.id), handout_date=date.today(), show_changes=True,
                 patient_id=str(handout.patient_id or ""))
     page = _render_fresh_builder(data)
@@ -136,8 +136,9 @@ def submit():
     form = BuilderForm(request.form, catalog=catalog())
     if action.kind == "search":
         return _render_builder(form, search_results=catalog().search_exercises(form.catalog_query.data or ""))
-    if not form.validate():
-        return _render_builder(form, 422 if action.kind in ("preview", "download") else 200)
+    printing = action.kind in ("preview", "download")
+    if not form.validate() or (printing and not form.ready_to_print()):
+        return _render_builder(form, 422 if printing else 200)
     if action.kind == "update":
         return _render_builder(form)
     if action.kind == "template":
@@ -175,8 +176,11 @@ def _edit_rows(action):
             form = BuilderForm(request.form, catalog=catalog())
             form.catalog_query.errors = [f"A program can have at most {MAX_EXERCISES} exercises."]
             return _render_builder(form, 422)
-        item = new_item(exercise, affected_side=formdata.get("affected_side", ""))
-        new_row = row_from_item({"exercise": item.exercise, **item.dose.as_dict(), "side": item.side})
+        diagnosis = catalog().diagnosis(formdata.get("diagnosis", ""))
+        item = new_item(exercise, affected_side=formdata.get("affected_side", ""),
+                        after_surgery=bool(diagnosis and diagnosis.surgery))
+        new_row = row_from_item({"exercise": item.exercise, **item.dose.as_dict(), "side": item.side,
+                                 "side_default": item.side})
     form = BuilderForm(apply_row_action(formdata, "exercises", action, new_row), catalog=catalog())
     return _render_builder(form)
 

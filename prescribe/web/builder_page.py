@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable, Mapping
 
-from prescribe.catalog import Catalog, Exercise
+from prescribe.catalog import Catalog, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.programs import ADVICE_SECTIONS, Precaution, dose_summary, safety_warnings
 
@@ -34,7 +34,7 @@ DOSE_INPUT_LABELS = {"sets": "Sets", "reps": "Reps", "hold_seconds": "Hold", "mi
                      "rest_seconds": "Rest", "times_per_day": "Times a day", "days_per_week": "Days a week"}
 SECONDS = {"hold_seconds", "rest_seconds"}
 EXERCISE_INPUTS = ("exercise", "sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day",
-                   "days_per_week", "side", "resistance", "note")
+                   "days_per_week", "side", "side_default", "resistance", "note")
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,8 @@ def rows_from_form(form: BuilderForm) -> BuilderRows:
                       Input.of_choice(entry.form.included))
         for entry in form.precautions.entries
     )
-    return _with_catalog(exercises, advice, own_lines, precautions, form.catalog)
+    return _with_catalog(exercises, advice, own_lines, precautions, form.catalog,
+                         _surgeon_rules(form.catalog, form.diagnosis.data, form.approach.data))
 
 
 def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
@@ -205,16 +206,23 @@ def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
                       Input.of_value(f"precautions-{index}-included", bool(rule["included"])))
         for index, rule in enumerate(data.get("precautions", ()))
     )
-    return _with_catalog(exercises, advice, own_lines, precautions, catalog)
+    return _with_catalog(exercises, advice, own_lines, precautions, catalog,
+                         _surgeon_rules(catalog, data.get("diagnosis"), data.get("approach")))
+
+
+def _surgeon_rules(catalog: Catalog, diagnosis_slug: object, approach: object) -> tuple[SafetyRule, ...]:
+    diagnosis = catalog.diagnosis(str(diagnosis_slug or ""))
+    return catalog.rules_for(diagnosis, str(approach or "")) if diagnosis else ()
 
 
 def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[AdviceRow, ...]],
                   own_lines: dict[str, Input], precautions: tuple[PrecautionRow, ...],
-                  catalog: Catalog) -> BuilderRows:
-    """Pair each exercise row with its catalog entry and the safety warnings the ticked rules raise."""
+                  catalog: Catalog, surgeon_rules: tuple[SafetyRule, ...] = ()) -> BuilderRows:
+    """Pair each exercise row with its catalog entry and the safety warnings the ticked rules (and
+    the surgical approach's rules) raise."""
     slugs = [inputs["exercise"].value for inputs in exercises]
     rules = [Precaution(rule.move.value, rule.text.value, rule.included.checked) for rule in precautions]
-    warnings = safety_warnings(slugs, rules, catalog)
+    warnings = safety_warnings(slugs, rules, catalog, surgeon_rules)
     rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())))
                  for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
     return BuilderRows(rows, advice, own_lines, precautions)

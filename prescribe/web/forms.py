@@ -39,6 +39,10 @@ from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
+    APPROACHES,
+    WEIGHT_BEARING,
+    default_side,
+    stands_on_operated_leg,
     MAX_EXERCISES,
     PAPER_SIZES,
     SIDES,
@@ -111,6 +115,9 @@ class ExerciseRowForm(Form):
     times_per_day = _range("times_per_day", "Times a day")
     days_per_week = _range("days_per_week", "Days a week")
     side = SelectField("Side", choices=SIDE_CHOICES, validate_choice=True)
+    # The side this row was last given by the affected side; while ``side`` still equals it the row
+    # follows the affected side, and once the therapist picks another side it keeps that choice.
+    side_default = HiddenField(validators=[Length(max=10)])
     resistance = StringField("Band or weight", validators=[
         Length(max=RESISTANCE_MAXLENGTH, message=f"Keep this under {RESISTANCE_MAXLENGTH} characters."), plain_text])
     note = TextAreaField("Note to the patient", validators=[
@@ -160,6 +167,11 @@ class BuilderForm(AppForm):
     patient_reference = StringField("Reference number", validators=[
         Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
     affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
+    # Shown only after surgery (other programs post neither): checked by their validate_ methods.
+    approach = SelectField("Surgical approach", choices=choices({"": "—", **APPROACHES}), validate_choice=False)
+    weight_bearing = SelectField("Weight on the operated leg", choices=choices({"": "—", **WEIGHT_BEARING}),
+                                 validate_choice=False)
+    start_gently = BooleanField("Start gently: 1 or 2 days a week at first, adding a day each week")
     therapist_name = StringField("Therapist", validators=[
         Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
     handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
@@ -185,10 +197,62 @@ class BuilderForm(AppForm):
     def __init__(self, *args, catalog: Catalog, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
+        self._follow_affected_side()
+
+    @property
+    def after_surgery(self) -> bool:
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        return bool(diagnosis and diagnosis.surgery)
+
+    def _follow_affected_side(self) -> None:
+        """Rows whose side still follows the affected side take its current default."""
+        for row in self.exercises.entries:
+            exercise = self.catalog.exercise(row.form.exercise.data or "")
+            if exercise is None or not exercise.per_side:
+                continue
+            if row.form.side.data == (row.form.side_default.data or None):
+                side = default_side(exercise, self.affected_side.data or "", self.after_surgery)
+                row.form.side.data = row.form.side_default.data = side
+
+    def ready_to_print(self) -> bool:
+        """After surgery, a handout needs the approach, the operated side and the weight-bearing
+        status the surgeon set, and no exercise may stand on the operated leg (call after validate)."""
+        if not self.after_surgery:
+            return True
+        ready = True
+        for field, missing, message in (
+            (self.approach, not self.approach.data, "Choose the surgical approach the surgeon used."),
+            (self.affected_side, self.affected_side.data not in ("left", "right"),
+             "Choose the operated side (left or right)."),
+            (self.weight_bearing, not self.weight_bearing.data, "Choose the weight the surgeon allows on that leg."),
+        ):
+            if missing:
+                field.errors = [*field.errors, message]
+                ready = False
+        operated = self.affected_side.data or ""
+        for row in self.exercises.entries:
+            exercise = self.catalog.exercise(row.form.exercise.data or "")
+            if exercise and stands_on_operated_leg(exercise, row.form.side.data or "", operated):
+                row.form.side.errors = [*row.form.side.errors,
+                                        "After surgery, the other leg takes the weight: choose the operated side "
+                                        "for the leg that moves." if exercise.stands_on == "other" else
+                                        "This one stands on the working leg: not on the operated leg after surgery."]
+                ready = False
+        return ready
 
     def validate_diagnosis(self, field: HiddenField) -> None:
         if self.catalog.diagnosis(field.data or "") is None:
             raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
+
+    def validate_approach(self, field: SelectField) -> None:
+        if field.data and field.data not in APPROACHES:
+            field.data = ""
+            raise ValidationError("Choose one of the approaches in the list.")
+
+    def validate_weight_bearing(self, field: SelectField) -> None:
+        if field.data and field.data not in WEIGHT_BEARING:
+            field.data = ""
+            raise ValidationError("Choose one of the weight-bearing statuses in the list.")
 
     def validate_next_visit(self, field: DateField) -> None:
         if field.data and self.handout_date.data and field.data < self.handout_date.data:
@@ -300,12 +364,30 @@ class BuilderForm(AppForm):
             next_visit=self.next_visit.data,
             paper=self.paper.data,
             include_log=bool(self.include_log.data),
+            start_gently=bool(self.start_gently.data),
+            approach=(self.approach.data or "") if self.after_surgery else "",
+            weight_bearing=(self.weight_bearing.data or "") if self.after_surgery else "",
             **sections,
         )
 
 
-def form_data_from_program(program: Program) -> dict:
-    """Initial form data for a program (a diagnosis default or a saved version)."""
+def form_data_from_program(program: Program, catalog: Catalog | None = None) -> dict:
+    """Initial form data for a program (a diagnosis default or a saved version).
+
+    With the catalog, a row whose side is its default for the affected side follows that side
+    from then on (``side_default``); without it, every row follows.
+    """
+    diagnosis = catalog.diagnosis(program.diagnosis) if catalog else None
+
+    def follows(item: ProgramItem) -> str:
+        exercise = catalog.exercise(item.exercise) if catalog else None
+        if catalog is None:
+            return item.side
+        if exercise is None:
+            return ""
+        default = default_side(exercise, program.affected_side, bool(diagnosis and diagnosis.surgery))
+        return item.side if item.side == default else ""
+
     data = {
         "diagnosis": program.diagnosis,
         "patient_name": program.patient_name,
@@ -316,9 +398,12 @@ def form_data_from_program(program: Program) -> dict:
         "next_visit": program.next_visit,
         "paper": program.paper,
         "include_log": program.include_log,
+        "start_gently": program.start_gently,
+        "approach": program.approach,
+        "weight_bearing": program.weight_bearing,
         "exercises": [
             {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side,
-             "resistance": item.resistance, "note": item.note}
+             "side_default": follows(item), "resistance": item.resistance, "note": item.note}
             for item in program.items
         ],
         "precautions": [{"move": p.move, "text": p.text, "included": p.included}
