@@ -17,6 +17,25 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // Rows whose side still follows the affected side take its new default at once (the server does
+  // the same on every post: prescribe.programs.default_side; a side chosen by hand is kept).
+  const affected = document.querySelector("select[name=affected_side]");
+  if (affected) {
+    affected.addEventListener("change", () => {
+      const oneLeg = ["left", "right"].includes(affected.value);
+      document.querySelectorAll("[data-side-follow]").forEach((cell) => {
+        const select = cell.querySelector("select");
+        const followed = document.querySelector(`input[name="${select.name}_default"]`);
+        if (!followed || select.value !== followed.value) return;
+        const afterSurgery = cell.dataset.surgery === "1";
+        const side = cell.dataset.alternating === "1" && !(afterSurgery && oneLeg && cell.dataset.stands)
+          ? "alternate" : (oneLeg ? affected.value : "both");
+        select.value = side;
+        followed.value = side;
+      });
+    });
+  }
+
   // Keep the handout rendered in the background while the therapist edits, so Preview opens and
   // Download returns at once: the server hands back the PDF it already drew for the same program.
   const form = document.querySelector("form.builder");
