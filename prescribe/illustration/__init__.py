@@ -57,6 +57,11 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     ``belt`` / ``towel`` held ``from`` a hand ``to`` a foot, a folded ``towel`` ``at`` a point, and
     ``bike``. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
 
+Movement tags
+    :mod:`.movement` measures on the posed body which safety-rule movements each figure shows
+    (the hip bent past a right angle, a leg across the body, a knee bent while standing on it,
+    ...); the catalog adds them to each exercise's hand-written tags.
+
 File format
     ::
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .poses import Illustration
 from .render import posed_panels, surface_height
@@ -163,8 +164,12 @@ def panel_moves(body: PanelBody, rises_to_standing: bool = False) -> frozenset[s
     return frozenset(tags)
 
 
+@lru_cache(maxsize=512)
 def illustration_moves(illustration: Illustration) -> frozenset[str]:
-    """Every movement tag that any panel of ``illustration`` shows."""
+    """Every movement tag that any panel of ``illustration`` shows.
+
+    Cached: illustrations are frozen, and the catalog is loaded again by every app (and test).
+    """
     bodies = measure(illustration)
     rises = any(body.standing for body in bodies)
     return frozenset().union(*(panel_moves(body, rises) for body in bodies))
