@@ -105,6 +105,7 @@ def _broken(change) -> dict:
     (lambda d: d.update(props=["mat", "trampoline"]), "props[1].type"),
     (lambda d: d.update(props=[{"type": "band", "around": ["near_thigh"], "at": 2}]), "props[0].at"),
     (lambda d: d.update(props=[{"type": "band"}]), "props[0].around"),
+    (lambda d: d.update(props=[{"type": "rail"}]), "props[0].at"),
     (lambda d: d.update(highlight=["tail"]), "highlight[0]"),
     (lambda d: d.update(highlight=[]), "highlight"),
     (lambda d: d.update(view="back"), "view"),
@@ -226,3 +227,18 @@ def test_panel_numbers_are_drawn_in_the_handout_typeface() -> None:
         assert len(re.findall(r"[MLQCHVZ]", outline.get("d"))) >= len(pen.value) - 1
     first, second = (float(g[0].get("d")[1:].split()[0]) for g in panels)
     assert first < float(root.get("viewBox").split()[2]) / 2 < second  # one number on each panel
+
+
+def test_a_rail_stands_under_the_hand_that_holds_it() -> None:
+    """A stair rail (hip hike): a post from the floor with the rail, seen end on, under the hand."""
+    from prescribe.illustration.props import fixed_shapes
+    from prescribe.illustration.render import posed_panels
+
+    data = _broken(lambda d: d.update(props=[{"type": "rail", "at": "near_hand"}]))
+    illustration = parse_illustration("bridge", data)
+    _, figures = posed_panels(illustration)
+    post, rail = fixed_shapes(illustration.props[0], figures, "side", 0.0, 0.0, (0, 0, 1, 1))
+    hx, hy = figures[0].points["near_hand"]
+    assert post.points == ((hx, 0), (hx, hy - 5.5))
+    assert rail.kind == "circle" and rail.points[0] == (hx, hy - 5.5)
+    ET.fromstring(render_svg(illustration))

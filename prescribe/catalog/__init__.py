@@ -41,15 +41,26 @@ def _illustration_parser():
     return parse_illustration
 
 
+def _moves_from_pose():
+    try:
+        from prescribe.illustration.movement import illustration_moves
+    except ImportError:
+        return None
+    return illustration_moves
+
+
 def load_default_catalog(root: Path | None = None) -> Catalog:
-    """Load and validate the catalog (with illustrations) from ``root`` or ``exercises_db/``."""
-    return load_catalog(root or default_content_root(), _illustration_parser())
+    """Load and validate the catalog (with illustrations) from ``root`` or ``exercises_db/``.
+
+    Each exercise's movement tags include those its figure shows.
+    """
+    return load_catalog(root or default_content_root(), _illustration_parser(), _moves_from_pose())
 
 
 def check_content(root: Path | None = None) -> list[ContentError]:
     """Every schema, link, safety and plain-language error in the content, file by file."""
     root = root or default_content_root()
-    catalog, errors = load_catalog_collecting(root, _illustration_parser())
+    catalog, errors = load_catalog_collecting(root, _illustration_parser(), _moves_from_pose())
     files: list[tuple[str, list[tuple[str, str]], frozenset[str]]] = [
         *((f"exercises/{slug}.toml", exercise.patient_fields(), DOSE_PLACEHOLDERS)
           for slug, exercise in sorted(catalog.exercises.items())),

@@ -351,11 +351,17 @@ def _read_toml_files(folder: Path, errors: list[ContentError], root: Path) -> di
 
 
 IllustrationParser = Callable[[str, dict[str, Any]], Any]
+MovesFromPose = Callable[[Any], frozenset[str]]   # the movement tags an illustration shows
 
 
-def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser | None = None
+def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser | None = None,
+                            moves_from_pose: MovesFromPose | None = None
                             ) -> tuple[Catalog, list[ContentError]]:
-    """Load every content file below ``root``; return what loaded and every error found."""
+    """Load every content file below ``root``; return what loaded and every error found.
+
+    With ``moves_from_pose`` each illustrated exercise's ``moves`` are its hand-written tags
+    plus the tags its figure shows, so a safety rule sees what the picture shows.
+    """
     errors: list[ContentError] = []
     exercises: dict[str, Exercise] = {}
     for slug, (file, data) in _read_toml_files(root / "exercises", errors, root).items():
@@ -365,6 +371,9 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     _check_exercise_links(exercises, errors, root)
     if illustration_parser is not None:
         exercises = _attach_illustrations(root, exercises, illustration_parser, errors)
+    if moves_from_pose is not None:
+        exercises = {slug: _with_pose_moves(exercise, moves_from_pose, errors)
+                     for slug, exercise in exercises.items()}
     diagnoses: dict[str, Diagnosis] = {}
     for slug, (file, data) in _read_toml_files(root / "diagnoses", errors, root).items():
         diagnosis = _load_diagnosis(slug, data, file, errors, exercises)
@@ -373,7 +382,25 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     _check_unique_names(exercises, errors)
     handout_text = _load_handout_text(root, errors)
     surgery = _load_surgery(root, errors)
+    if surgery:
+        _check_surgery_programs(diagnoses, exercises, surgery, errors)
     return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery), errors
+
+
+def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str, Exercise],
+                            surgery: SurgeryText, errors: list[ContentError]) -> None:
+    """A default program after surgery keeps its default approach's rules, and only a diagnosis
+    after surgery has an approach."""
+    for slug, diagnosis in diagnoses.items():
+        file = f"diagnoses/{slug}.toml"
+        if diagnosis.default_approach and not diagnosis.surgery:
+            errors.append(ContentError(file, "default_approach", "only a diagnosis after surgery has an approach"))
+        rules = surgery.approaches.get(diagnosis.default_approach)
+        for index, entry in enumerate(diagnosis.program if rules else ()):
+            broken = [r.move for r in rules.avoid if r.move in exercises[entry.exercise].moves]
+            if broken:
+                errors.append(ContentError(file, f"program[{index}].exercise", f"{entry.exercise!r} breaks the "
+                                           f"{diagnosis.default_approach} approach's rule(s): {', '.join(broken)}"))
 
 
 def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
@@ -438,9 +465,10 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
     return text if len(errors) == before else None
 
 
-def load_catalog(root: Path, illustration_parser: IllustrationParser | None = None) -> Catalog:
+def load_catalog(root: Path, illustration_parser: IllustrationParser | None = None,
+                 moves_from_pose: MovesFromPose | None = None) -> Catalog:
     """Load the catalog, raising :class:`CatalogError` listing every error if any file is wrong."""
-    catalog, errors = load_catalog_collecting(root, illustration_parser)
+    catalog, errors = load_catalog_collecting(root, illustration_parser, moves_from_pose)
     if errors:
         raise CatalogError(errors)
     return catalog
@@ -484,3 +512,25 @@ def _attach_illustrations(root: Path, exercises: dict[str, Exercise], parser: Il
     for slug in sorted(set(files) - set(exercises)):
         errors.append(ContentError(files[slug][0], "(file name)", f"no exercise {slug!r} to illustrate"))
     return attached
+
+
+def _with_pose_moves(exercise: Exercise, moves_from_pose: MovesFromPose,
+                     errors: list[ContentError]) -> Exercise:
+    """``exercise`` with the movement tags its figure shows added to the hand-written ones.
+
+    A hand-written tag that the figure already shows is refused: it must come from the pose, so
+    that changing the picture changes the safety warnings with it.
+    """
+    from dataclasses import replace
+
+    if exercise.illustration is None:
+        return exercise
+    shown = moves_from_pose(exercise.illustration)
+    for move in exercise.moves:
+        if move in shown:
+            errors.append(ContentError(
+                f"exercises/{exercise.slug}.toml", "moves",
+                f"{move!r} is computed from the pose in illustrations/{exercise.slug}.toml; "
+                "remove it here"))
+    moves = tuple(move for move in MOVES if move in exercise.moves or move in shown)
+    return replace(exercise, moves=moves)

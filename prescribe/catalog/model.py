@@ -46,17 +46,20 @@ CATEGORIES: dict[str, str] = {
 # Categories whose dose is a hold, not repetitions.
 HOLD_CATEGORIES = frozenset({"stretch", "isometric"})
 
+# Movement tags for safety rules. Most are computed from each exercise's figure
+# (prescribe.illustration.movement.COMPUTED_MOVES); the rest are written by hand.
 MOVES: dict[str, str] = {
     "deep-hip-flexion": "Deep hip bending (past a right angle)",
+    "hip-extension": "Leg moving behind the body",
     "hip-adduction": "Leg crossing the midline",
     "hip-internal-rotation": "Thigh turning inward",
+    "hip-external-rotation": "Thigh turning outward",
     "flexion-rotation": "Hip bent and turned together",
+    "loaded-knee-bend": "Bending the knee while standing on it",
     "side-lying": "Lying on one side",
     "hip-flexor-stretch": "Stretch of the front of the hip",
     "single-leg-load": "Whole weight on one leg",
     "kneeling": "Weight on the knees",
-    "hip-extension": "Hip moved back past straight",
-    "hip-external-rotation": "Thigh turning outward",
 }
 
 

@@ -51,10 +51,16 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     ``side`` of its backrest; ``side = "behind"`` draws it seen from its front, standing behind
     the body: sitting sideways on a chair, or a chair beside the body), ``wall`` and
     ``counter`` (``at`` a point, ``side = "left" | "right" | "behind"``), ``step`` (under a foot;
-    ``height``), ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
+    ``height``), ``rail`` (a stair rail ``at`` a hand, seen end on, for the front view),
+    ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
     ``band`` / ``belt`` / ``weight`` (``around`` one or two parts, ``at`` a fraction along them),
     ``belt`` / ``towel`` held ``from`` a hand ``to`` a foot, a folded ``towel`` ``at`` a point, and
     ``bike``. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
+
+Movement tags
+    :mod:`.movement` measures on the posed body which safety-rule movements each figure shows
+    (the hip bent past a right angle, a leg across the body, a knee bent while standing on it,
+    ...); the catalog adds them to each exercise's hand-written tags.
 
 File format
     ::

@@ -18,6 +18,7 @@ PROP_TYPES: dict[str, str] = {
     "wall": "a wall touching a body point",
     "counter": "a counter or table top under a hand",
     "step": "a step under one foot",
+    "rail": "a stair rail under a hand, seen end on: a post with the rail on top",
     "pillow": "a pillow under a body part (the head by default)",
     "ball": "a ball centred on a body point",
     "band": "an exercise band looped around one or two limbs",
@@ -37,6 +38,7 @@ PROP_OPTIONS: dict[str, dict[str, str]] = {
     "wall": {"at": "point", "side": "side", "panel": "panel"},
     "counter": {"at": "point", "side": "side", "panel": "panel"},
     "step": {"at": "part", "height": "number", "panel": "panel"},
+    "rail": {"at": "point", "panel": "panel"},
     "pillow": {"at": "part", "panel": "panel"},
     "ball": {"at": "point", "radius": "number", "panel": "panel"},
     "band": {"around": "parts", "at": "fraction"},
@@ -45,7 +47,8 @@ PROP_OPTIONS: dict[str, dict[str, str]] = {
     "weight": {"around": "parts", "at": "fraction"},
     "bike": {},
 }
-REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",), "band": ("around",)}
+REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",), "band": ("around",),
+                                                "rail": ("at",)}
 
 SIDE_WORDS = ("left", "right", "behind")  # where furniture stands: picture left/right or behind
 POSE_KEYS = ("ground", "solve", "fixed", "flat", "lift")

@@ -1,4 +1,4 @@
-"""Props (floor, mat, chair, wall, counter, step, pillow, ball, band, belt, towel, weight, bike)
+"""Props (floor, mat, chair, wall, counter, step, rail, pillow, ball, band, belt, towel, weight, bike)
 as simple shapes fitted to the posed body.
 
 Furniture is fitted once to the start pose and stays put in both panels; things strapped to the
@@ -123,6 +123,12 @@ def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
             sign = 1 if hx >= pts["pelvis"][0] else -1
             x0, x1 = hx - sign * 8, hx + sign * 40
         return [box(x0, 0, x1, top)]
+    if kind == "rail":
+        # a stair rail running away from the viewer: its post, and the rail seen end on, under the hand
+        hx, hy = pts[prop.get("at")]
+        top = hy - 5.5
+        return [line((hx, 0), (hx, top), width=4),
+                Shape("circle", ((hx, top),), "#c4c4c4", PROP_LINE, 1.6, radius=5.0)]
     if kind == "pillow":
         part = start.part(prop.get("at", "head"))
         cx = sum(x for x, _ in part.points) / len(part.points)

@@ -118,7 +118,8 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
 
 # -- posing and placing --------------------------------------------------------------------------
 
-def _surface(illustration: Illustration) -> float:
+def surface_height(illustration: Illustration) -> float:
+    """Height of what the body rests on: the top of the mat, or the floor."""
     has_mat = any(p.type == "mat" for p in illustration.props)
     return MAT_THICKNESS if has_mat and illustration.view != "top" else 0.0
 
@@ -177,15 +178,25 @@ def _place(figure: Figure, pose: Pose, view: str, surface: float,
     return figure.moved(-px, (surface + pose.lift - figure.lowest(pose.ground)) * figure.rise)
 
 
-def _build_panels(illustration: Illustration) -> list[_Panel]:
+def posed_panels(illustration: Illustration) -> tuple[list[dict[str, float]], list[Figure]]:
+    """Each panel's angles (with ``solve`` applied) and its figure, placed as it is drawn.
+
+    What the picture shows: the movement tags (:mod:`.movement`) are measured on these.
+    """
     view, elevation = illustration.view, illustration.elevation
-    surface = _surface(illustration)
-    poses = illustration.poses
-    solved = [_solved(p, view, elevation, illustration.turn) for p in poses]
+    surface = surface_height(illustration)
+    solved = [_solved(p, view, elevation, illustration.turn) for p in illustration.poses]
     figures: list[Figure] = []
-    for pose, angles in zip(poses, solved):
+    for pose, angles in zip(illustration.poses, solved):
         fig = pose_figure(angles, view, pose.flat, elevation, illustration.turn)
         figures.append(_place(fig, pose, view, surface, figures[0] if figures else None))
+    return solved, figures
+
+
+def _build_panels(illustration: Illustration) -> list[_Panel]:
+    view, elevation = illustration.view, illustration.elevation
+    surface = surface_height(illustration)
+    solved, figures = posed_panels(illustration)
     extent = _union([_figure_bounds(f) for f in figures])
     back = [s for prop in illustration.props if prop.type not in FRONT_PROPS
             for s in fixed_shapes(prop, figures, view, elevation, surface, extent)]

@@ -202,6 +202,24 @@ def _limb_frames(chest: Mat3, pelvis: Mat3, angles: dict[str, float], side: str)
     return {"thigh": thigh, "shin": shin, "foot": foot, "upper_arm": upper, "forearm": fore}
 
 
+def body_frames(angles: dict[str, float]) -> dict[str, Mat3]:
+    """Orientation in the world of the chest (``trunk``), the ``pelvis`` and every limb segment.
+
+    Each frame maps the segment's own axes (x forward, y up along the body, z towards the near
+    side) to world axes; limb segments are named like the parts (``near_thigh``). Missing angles
+    are 0. This is the posed 3-D body that :func:`pose_figure` draws, so anything measured on
+    these frames (the true angle between pelvis and thigh) is what the picture shows.
+    """
+    root = _mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0)))
+    pelvis = _mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
+                  _rot("x", -angles.get("spine_side", 0.0)))
+    frames: dict[str, Mat3] = {"trunk": root, "pelvis": pelvis}
+    for side in SIDES:
+        for limb, frame in _limb_frames(root, pelvis, angles, side).items():
+            frames[f"{side}_{limb}"] = frame
+    return frames
+
+
 def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] = (),
                 elevation: float = 0.0, turn: float = 0.0) -> Figure:
     """Pose the body with ``angles`` (missing joints are 0) and project it for ``view``.
@@ -210,9 +228,8 @@ def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] 
     ``flat_feet`` ("near" or "far") gets the ankle angle that keeps its sole level with the floor.
     ``elevation`` and ``turn`` move the camera (see :func:`_project`).
     """
-    root = _mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0)))
-    pelvis = _mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
-                  _rot("x", -angles.get("spine_side", 0.0)))
+    frames = body_frames(angles)
+    root, pelvis = frames["trunk"], frames["pelvis"]
     points3: dict[str, Vec3] = {"pelvis": (0.0, 0.0, 0.0)}
     points3["waist"] = _apply(pelvis, (0.0, PELVIS_HEIGHT, 0.0))
     points3["chest"] = _add(points3["waist"], _apply(root, (0.0, CHEST_HEIGHT, 0.0)))
@@ -223,7 +240,7 @@ def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] 
     segments: list[tuple[str, Vec3, Vec3, str]] = []
     for side in SIDES:
         sign = 1.0 if side == "near" else -1.0
-        limb = _limb_frames(root, pelvis, angles, side)
+        limb = {name: frames[f"{side}_{name}"] for name in ("thigh", "shin", "foot", "upper_arm", "forearm")}
         if side in flat_feet:
             limb["foot"] = _flat_foot(limb["shin"])
         hip = _apply(pelvis, (0.0, 0.0, sign * HIP_HALF_WIDTH))
