@@ -96,6 +96,7 @@ def test_every_card_states_the_tailored_dose_and_side_and_no_other(data):
             assert card.side_line == "Switch legs each time."
         elif item.side == "both":
             assert "each leg" in " ".join(card.dose_lines) or "each side" in " ".join(card.dose_lines)
+            assert card.side_line == fill(exercise.to_switch)  # how to change legs, where it is not obvious
 
     how_often = " ".join(view.how_often)
     named: dict[str, str] = {}  # exercise name -> the frequency its line gives

@@ -75,6 +75,8 @@ def test_marching_takes_turns_whatever_the_affected_side(catalog):
     ("clamshell", "right", "Lie on your left side. Lift your right knee."),
     ("side-plank", "left", "Lie on your left side. Prop yourself up on your left elbow."),
     ("clamshell", "both", ""),
+    ("seated-hip-flexor-stretch", "both", "To change sides, turn and sit facing the other way."),
+    ("seated-hip-flexor-stretch", "left", "Slide your left leg back. Keep your right foot in front."),
     ("bridge", "", ""),
 ])
 def test_the_side_line_names_the_leg_that_works_and_the_leg_that_stands(catalog, slug, side, expected):

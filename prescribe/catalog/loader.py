@@ -227,6 +227,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
     alternating = f.boolean("alternating", required=False)
     one_side = f.text("one_side", required=per_side, max_len=160)
     stands_on = f.choice("stands_on", STANDS_ON) if "stands_on" in data else ""
+    to_switch = f.text("to_switch", required=False, max_len=140)
     moves = f.choices("moves", MOVES, required=False)
     steps = f.texts("steps", min_items=3, max_items=6, max_len=140)
     tips = f.texts("tips", min_items=1, max_items=2, max_len=160)
@@ -248,6 +249,8 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         f.error("easier" if easier == slug else "harder", "cannot name the exercise itself")
     if one_side and not per_side:
         f.error("one_side", "only an exercise done per side says which leg does what")
+    if to_switch and not per_side:
+        f.error("to_switch", "only an exercise done per side changes legs")
     if one_side and not {"side"} <= markup.placeholders(one_side):
         f.error("one_side", "must name the working leg as {side}")
     if (position == "standing" and per_side) != bool(stands_on):
@@ -261,7 +264,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         slug=slug, name=name, aliases=aliases, purpose=purpose, position=position,
         equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
         tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
-        alternating=alternating, one_side=one_side, stands_on=stands_on,
+        alternating=alternating, one_side=one_side, stands_on=stands_on, to_switch=to_switch,
     )
 
 

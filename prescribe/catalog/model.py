@@ -111,6 +111,9 @@ class Exercise:
     # Standing per-side exercises: the leg that carries the body, "side" (the working leg),
     # "other" or "both". After surgery no exercise may stand on the operated leg alone.
     stands_on: str = ""
+    # Per-side exercises done with each leg: how to change to the other leg, when it is not obvious
+    # ("To change sides, turn and sit facing the other way."); printed only when both legs are done.
+    to_switch: str = ""
     illustration: Any = None  # prescribe.illustration.Illustration once drawn
 
     @property
@@ -134,7 +137,8 @@ class Exercise:
         """Every text of this exercise that a patient reads, as written in the file, with its field."""
         return [("purpose", self.purpose), *_listed("steps", self.steps), *_listed("tips", self.tips),
                 ("stop_if", f"Stop if {self.stop_if}"),
-                *((("one_side", self.one_side),) if self.one_side else ())]
+                *((("one_side", self.one_side),) if self.one_side else ()),
+                *((("to_switch", self.to_switch),) if self.to_switch else ())]
 
     def patient_texts(self) -> list[str]:
         """Every sentence of this exercise that a patient reads."""
@@ -163,6 +167,7 @@ class Exercise:
             "alternating": self.alternating,
             "one_side": self.one_side,
             "stands_on": self.stands_on,
+            "to_switch": self.to_switch,
             "moves": list(self.moves),
             "steps": list(self.steps),
             "tips": list(self.tips),

@@ -86,14 +86,14 @@ def side_line(exercise: Exercise, side: str) -> str:
     """Which leg does what: "Stand on your left leg. Lift your right leg out to the side."
 
     ``side`` is the program row's side: one leg (``left``/``right``, the leg that works), ``both``
-    or ``alternate``. Empty for both sides (the dose already says "with each leg" or "on each
-    side") and for exercises not done per side.
+    or ``alternate``. For both sides, the dose already says "with each leg" or "on each side": the
+    line only says how to change legs where that is not obvious. Empty for exercises not done per side.
     """
     if not exercise.per_side or not side:
         return ""
     if side in OPPOSITE:
         return fill(exercise.one_side, {"side": side, "other": OPPOSITE[side]})
-    return ALTERNATE_LINE if side == "alternate" else ""
+    return ALTERNATE_LINE if side == "alternate" else fill(exercise.to_switch)
 
 
 def dose_values(dose: Dose) -> dict[str, str | None]:
