@@ -158,3 +158,42 @@ def test_a_builder_left_open_past_the_idle_limit_keeps_its_changes(browser, live
     assert "Do this 4 times." in left
     assert page.locator("[data-signed-out]").is_hidden()
     context.close()
+
+
+def test_after_a_hip_replacement_rows_follow_the_operated_side_and_the_handout_names_the_legs(
+        browser, live_server, default_therapist, catalog, tmp_path):
+    """Sides change with the affected side at once, a side set by hand stays, and the PDF says
+    which leg stands and which moves; the page fits a phone's width."""
+    program = [entry.exercise for entry in catalog.diagnoses["hip-replacement-early"].program]
+    abduction, march, slide = (program.index(slug) for slug in ("standing-hip-abduction", "standing-march",
+                                                                 "leg-slide-out"))
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1366, "height": 900})
+    sign_in(page, live_server, default_therapist)
+    page.goto(live_server + "/build/hip-replacement-early")
+    def side(index: int):
+        return page.get_by_label("Side", exact=True).and_(page.locator(f"#exercises-{index}-side"))
+
+    side(slide).select_option("left")  # set by hand: keeps its choice
+    page.get_by_label("Affected side").select_option("right")
+    assert side(abduction).input_value() == "right"
+    assert side(march).input_value() == "right"  # no taking turns on the new hip
+    assert side(slide).input_value() == "left"
+    page.screenshot(path=str(tmp_path / "builder-1366.png"), full_page=False)
+
+    page.get_by_role("button", name="Download PDF").click()  # approach and weight not chosen yet
+    page.get_by_text("Choose the surgical approach the surgeon used.").wait_for(timeout=10_000)
+    assert page.get_by_label("Affected side").input_value() == "right"  # nothing lost
+    page.get_by_label("Surgical approach").select_option("posterior")
+    page.get_by_label("Weight on the operated leg").select_option("as-tolerated")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download PDF").click()
+    target = tmp_path / "handout.pdf"
+    download_info.value.save_as(target)
+    text = " ".join(" ".join(pair) for pair in column_texts(target.read_bytes()))
+    assert "Stand on your left leg. Lift your right leg out to the side." in " ".join(text.split())
+    assert "as much weight on your right leg as feels OK" in " ".join(text.split())
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/build/hip-replacement-early")
+    page.screenshot(path=str(tmp_path / "builder-390.png"), full_page=False)
+    page.close()
