@@ -89,3 +89,37 @@ def test_check_content_command_exits_non_zero_on_errors(tmp_path, app):
     result = app.test_cli_runner().invoke(args=["check-content"])
     assert result.exit_code == 1
     assert "exercises/squat.toml" in result.output
+
+
+def test_check_content_refuses_a_count_not_taken_from_the_dose(tmp_path):
+    root = _copy_content(tmp_path)
+    bridge = root / "exercises" / "bridge.toml"
+    text = bridge.read_text()
+    assert "[Hold for {hold}. ]" in text
+    bridge.write_text(text.replace("[Hold for {hold}. ]", "Hold for 3 seconds. "))
+    hip_pain = root / "diagnoses" / "hip-pain.toml"
+    hip_pain.write_text(hip_pain.read_text().replace("every {=30 minutes}", "every 30 minutes", 1))
+    errors = {(e.file, e.field): e.message for e in check_content(root)}
+    step = next(field for (file, field) in errors if file == "exercises/bridge.toml")
+    assert step.startswith("steps[") and "'3 seconds'" in errors[("exercises/bridge.toml", step)]
+    assert any(file == "diagnoses/hip-pain.toml" and "'every 30 minutes'" in message
+               for (file, _), message in errors.items())
+
+
+def test_check_content_refuses_a_hold_the_dose_may_not_have(tmp_path):
+    root = _copy_content(tmp_path)
+    bridge = root / "exercises" / "bridge.toml"
+    bridge.write_text(bridge.read_text().replace("[Hold for {hold}. ]", "Hold for {hold}. "))
+    _, errors = load_catalog_collecting(root)
+    assert any(e.file == "exercises/bridge.toml" and e.field.startswith("steps[") and "{hold}" in e.message
+               for e in errors)
+
+
+def test_markup_fills_the_dose_and_drops_what_it_lacks():
+    from prescribe.catalog.markup import fill, unmarked_counts
+
+    assert fill("Lift.[ Hold for {hold}.] Lower.", {"hold": "7 seconds"}) == "Lift. Hold for 7 seconds. Lower."
+    assert fill("Lift.[ Hold for {hold}.] Lower.", {"hold": None}) == "Lift. Lower."
+    assert fill("Get up every {=30 minutes}.") == "Get up every 30 minutes."
+    assert unmarked_counts("Hold for 3 seconds, twice a day, 4 days a week.") == ["3 seconds", "twice a", "4 days"]
+    assert unmarked_counts("Lift your foot about {=5 cm}. Rest for {=2 or 3 days}.") == []
