@@ -171,7 +171,7 @@ def test_add_user_survives_anything_typed(admin_client):
 def test_control_characters_are_refused_wherever_text_is_stored(client, admin_client):
     """NUL cannot be stored in PostgreSQL text, nor printed: a field error, never a 500."""
     form = builder_form(client, "hip-pain")
-    for name in ("patient_name", "therapist_name", "exercises-0-note", "own_red_flags"):
+    for name in ("patient_name", "therapist_name", "exercises-0-note", "own_red_flags_today"):
         response = client.post("/build/", data={**form, name: "Ann\x00Example", "action": "download"})
         assert response.status_code == 422, name
         assert "invisible control characters" in response.get_data(as_text=True)

@@ -15,14 +15,16 @@ from .model import (
     Dose,
     Exercise,
     HandoutText,
+    PainGuide,
     ProgramEntry,
+    RED_FLAG_TIERS,
     SafetyRule,
 )
 from .readability import MAX_GRADE, assess
 
 __all__ = [
     "CATEGORIES", "EQUIPMENT", "MOVES", "POSITIONS", "Catalog", "CatalogError", "ContentError",
-    "Diagnosis", "Dose", "Exercise", "HandoutText", "ProgramEntry", "SafetyRule", "check_content",
+    "Diagnosis", "Dose", "Exercise", "HandoutText", "PainGuide", "ProgramEntry", "RED_FLAG_TIERS", "SafetyRule", "check_content",
     "load_catalog", "load_default_catalog", "default_content_root",
 ]
 

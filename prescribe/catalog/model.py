@@ -180,6 +180,27 @@ class IcdCode:
 
 
 @dataclass(frozen=True)
+class PainGuide:
+    """How much pain is OK during exercise: three traffic lights and the highest score that is OK.
+
+    ``ok_up_to`` is the highest pain score (out of 10) the guide allows during exercise; any
+    "N or less out of 10" in the same diagnosis's advice must say the same number.
+    """
+
+    green: str
+    amber: str
+    red: str
+    ok_up_to: int
+
+    def patient_texts(self) -> list[str]:
+        return [self.green, self.amber, self.red]
+
+
+# The three urgency tiers of warning signs, most urgent first (each a field of Diagnosis).
+RED_FLAG_TIERS = ("red_flags_emergency", "red_flags_today", "red_flags_next_visit")
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     slug: str
     name: str
@@ -194,8 +215,21 @@ class Diagnosis:
     activity_modifications: tuple[str, ...]
     sitting_advice: tuple[str, ...]
     sleep_advice: tuple[str, ...]
-    red_flags: tuple[str, ...]
+    red_flags_emergency: tuple[str, ...]  # each completes "Call 911 now if"
+    red_flags_today: tuple[str, ...]  # each completes "Call us today if"
+    red_flags_next_visit: tuple[str, ...]  # each completes "Tell us at your next visit if"
     avoid: tuple[SafetyRule, ...] = field(default=())
+    # Overrides of handout.toml's pain guide, progress and flare lines (None / empty: the defaults).
+    pain_guide: PainGuide | None = None
+    progress: tuple[str, ...] = ()
+    flare: tuple[str, ...] = ()
+    # For the therapist in the builder, never printed: what to rule out first (e.g. in teenagers).
+    therapist_cautions: tuple[str, ...] = ()
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Every warning sign, most urgent tier first."""
+        return (*self.red_flags_emergency, *self.red_flags_today, *self.red_flags_next_visit)
 
     def patient_texts(self) -> list[str]:
         """Every sentence of this diagnosis that a patient reads."""
@@ -208,6 +242,9 @@ class Diagnosis:
             *self.sleep_advice,
             *self.red_flags,
             *(rule.patient_text for rule in self.avoid),
+            *(self.pain_guide.patient_texts() if self.pain_guide else ()),
+            *self.progress,
+            *self.flare,
         ]
 
     def matches(self, query: str) -> bool:
@@ -230,11 +267,18 @@ class Diagnosis:
             "activity_modifications": list(self.activity_modifications),
             "sitting_advice": list(self.sitting_advice),
             "sleep_advice": list(self.sleep_advice),
-            "red_flags": list(self.red_flags),
+            **{tier: list(getattr(self, tier)) for tier in RED_FLAG_TIERS},
             "avoid": [
                 {"move": r.move, "patient_text": r.patient_text, "reason": r.reason}
                 for r in self.avoid
             ],
+            "pain_guide": None if self.pain_guide is None else {
+                "green": self.pain_guide.green, "amber": self.pain_guide.amber,
+                "red": self.pain_guide.red, "ok_up_to": self.pain_guide.ok_up_to,
+            },
+            "progress": list(self.progress),
+            "flare": list(self.flare),
+            "therapist_cautions": list(self.therapist_cautions),
         }
 
 
@@ -277,6 +321,19 @@ class Catalog:
     def sorted_diagnoses(self) -> list[Diagnosis]:
         return sorted(self.diagnoses.values(), key=lambda d: d.name)
 
+    def pain_guide_for(self, diagnosis: Diagnosis) -> PainGuide:
+        """The diagnosis's own pain guide, else the one every handout prints."""
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.pain_guide or self.handout_text.pain_guide
+
+    def progress_for(self, diagnosis: Diagnosis) -> tuple[str, ...]:
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.progress or self.handout_text.progress
+
+    def flare_for(self, diagnosis: Diagnosis) -> tuple[str, ...]:
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.flare or self.handout_text.flare
+
     def broken_rules(self, diagnosis: Diagnosis, exercise: Exercise) -> list[SafetyRule]:
         """The safety rules of ``diagnosis`` that ``exercise`` breaks."""
         return [rule for rule in diagnosis.avoid if rule.move in exercise.moves]
@@ -294,14 +351,30 @@ class HandoutText:
 
     intro: tuple[str, ...]
     pain_guide_title: str
-    pain_green: str
-    pain_amber: str
-    pain_red: str
+    pain_guide: PainGuide  # the default; a diagnosis may have its own
+    pain_notes: tuple[str, ...]  # under every guide: what "settled" means, high everyday pain
+    progress_title: str
+    progress: tuple[str, ...]
+    flare_title: str
+    flare: tuple[str, ...]
+    red_flags_title: str
+    # Headings of the warning-sign tiers; the emergency one holds "{number}" (the clinic's).
+    red_flags_emergency_heading: str
+    red_flags_today_heading: str
+    red_flags_next_visit_heading: str
     log_title: str
     log_instructions: tuple[str, ...]
-    emergency: str
+    emergency: str  # holds "{number}"
     disclaimer: str
 
+    def emergency_heading(self, number: str) -> str:
+        return self.red_flags_emergency_heading.replace("{number}", number)
+
+    def emergency_line(self, number: str) -> str:
+        return self.emergency.replace("{number}", number)
+
     def patient_texts(self) -> list[str]:
-        return [*self.intro, self.pain_green, self.pain_amber, self.pain_red,
-                *self.log_instructions, self.emergency, self.disclaimer]
+        return [*self.intro, *self.pain_guide.patient_texts(), *self.pain_notes, *self.progress,
+                *self.flare, self.emergency_heading("911"), self.red_flags_today_heading,
+                self.red_flags_next_visit_heading, *self.log_instructions,
+                self.emergency_line("911"), self.disclaimer]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from prescribe.catalog import Catalog, HandoutText
+from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.programs import Program, dose_in_words
 
 from .log_grid import log_grids
@@ -30,6 +30,7 @@ class Branding:
     accent_colour: str = "#1d6fb8"
     logo_png: bytes | None = None
     footer_line: str = ""
+    emergency_number: str = "911"  # printed in "Call 911 now if"; 999, 112, 000 ... per clinic
 
     @property
     def logo_data_uri(self) -> str | None:
@@ -58,6 +59,16 @@ class ExerciseCard:
 
 
 @dataclass(frozen=True)
+class RedFlagTier:
+    """One urgency tier of warning signs, as printed: a heading that each line completes."""
+
+    kind: str  # "emergency" | "today" | "next-visit": the print style
+    heading: str
+    lines: tuple[str, ...]
+    call: str = ""  # whom to call, printed right under the heading ("" when nothing to add)
+
+
+@dataclass(frozen=True)
 class HandoutView:
     title: str
     lang: str
@@ -78,7 +89,12 @@ class HandoutView:
     sitting_advice: tuple[str, ...]
     sleep_advice: tuple[str, ...]
     avoid: tuple[str, ...]
-    red_flags: tuple[str, ...]
+    red_flag_tiers: tuple[RedFlagTier, ...]
+    emergency_line: str  # "In any other emergency, call 911."
+    pain_guide: PainGuide
+    pain_notes: tuple[str, ...]
+    progress: tuple[str, ...]
+    flare: tuple[str, ...]
     log_rows: tuple[str, ...]
     log_days: int
     log_grids: tuple[str, ...]
@@ -88,6 +104,11 @@ class HandoutView:
     @property
     def page_size(self) -> str:
         return "A4" if self.paper == "a4" else "Letter"
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Every printed warning sign, most urgent first."""
+        return tuple(line for tier in self.red_flag_tiers for line in tier.lines)
 
 
 def format_date(value: date) -> str:
@@ -158,13 +179,34 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         sitting_advice=_included(program.sitting_advice),
         sleep_advice=_included(program.sleep_advice),
         avoid=tuple(p.text for p in program.precautions if p.included),
-        red_flags=_included(program.red_flags),
+        red_flag_tiers=red_flag_tiers(program, catalog.handout_text, branding),
+        emergency_line=catalog.handout_text.emergency_line(branding.emergency_number),
+        pain_guide=catalog.pain_guide_for(diagnosis),
+        pain_notes=catalog.handout_text.pain_notes,
+        progress=catalog.progress_for(diagnosis),
+        flare=catalog.flare_for(diagnosis),
         log_rows=log_rows,
         log_days=LOG_DAYS,
         log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
         patient_reference=program.patient_reference,
         changes=program.changes,
     )
+
+
+def red_flag_tiers(program: Program, text: HandoutText, branding: Branding) -> tuple[RedFlagTier, ...]:
+    """The ticked warning signs by urgency, emergencies first; a tier with no line is left out.
+
+    The emergency heading names the clinic's emergency number, and "call us today" prints the
+    clinic's phone right there, so nobody has to look for it when it matters.
+    """
+    today_call = f"{branding.name}: {branding.phone}" if branding.phone else ""
+    tiers = (
+        RedFlagTier("emergency", text.emergency_heading(branding.emergency_number),
+                    _included(program.red_flags_emergency)),
+        RedFlagTier("today", text.red_flags_today_heading, _included(program.red_flags_today), today_call),
+        RedFlagTier("next-visit", text.red_flags_next_visit_heading, _included(program.red_flags_next_visit)),
+    )
+    return tuple(tier for tier in tiers if tier.lines)
 
 
 def _included(lines) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from .model import (
     AFFECTED_SIDES,
     MAX_EXERCISES,
     PAPER_SIZES,
+    RED_FLAG_SECTIONS,
     SIDES,
     AdviceLine,
     Precaution,
@@ -16,7 +17,7 @@ from .changes import describe_changes
 from .wording import dose_in_words, dose_summary, duration, frequency_in_words
 
 __all__ = [
-    "ADVICE_SECTIONS", "AFFECTED_SIDES", "MAX_EXERCISES", "PAPER_SIZES", "SIDES", "AdviceLine",
+    "ADVICE_SECTIONS", "AFFECTED_SIDES", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
 ]
