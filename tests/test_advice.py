@@ -45,6 +45,7 @@ def test_warning_signs_print_by_urgency_with_the_clinic_numbers(catalog):
     assert any("chest pain" in line for line in emergency.lines)
     assert today.heading == "Call us today if"
     assert today.call == "Harbour Physio: 555 0188"
+    assert today.note == "If we are closed, call your doctor."
     assert any("38 °C (100.4 °F)" in line for line in today.lines)
     assert next_visit.heading == "Tell us at your next visit if"
     assert next_visit.call == ""
@@ -178,3 +179,17 @@ def test_the_pdf_prints_the_emergency_tier_first_with_the_clinic_number(app, cat
                                         "Tell us at your next visit if")]
     assert positions == sorted(positions)
     assert "Call 911" not in text
+
+
+def test_the_therapist_s_own_lines_print_in_their_tier(client):
+    from .conftest import builder_form
+
+    form = builder_form(client, "hip-pain")
+    form.update({"own_red_flags_emergency": "you faint and do not wake up quickly",
+                 "own_red_flags_next_visit": "your other hip starts to hurt", "action": "download"})
+    response = client.post("/build/", data=form)
+    assert response.status_code == 200
+    text = " ".join(" ".join(page.split()) for page in page_texts(response.data))
+    order = [text.index(s) for s in ("Call 911 now if", "you faint and do not wake up quickly", "Call us today if",
+                                     "Tell us at your next visit if", "your other hip starts to hurt")]
+    assert order == sorted(order)

@@ -401,6 +401,7 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
         red_flags_title=f.text("red_flags_title", max_len=60),
         red_flags_emergency_heading=f.text("red_flags_emergency_heading", max_len=60),
         red_flags_today_heading=f.text("red_flags_today_heading", max_len=60),
+        red_flags_today_note=f.text("red_flags_today_note", max_len=120),
         red_flags_next_visit_heading=f.text("red_flags_next_visit_heading", max_len=60),
         log_title=f.text("log_title", max_len=60),
         log_instructions=f.texts("log_instructions", min_items=1, max_items=4),

@@ -361,6 +361,7 @@ class HandoutText:
     # Headings of the warning-sign tiers; the emergency one holds "{number}" (the clinic's).
     red_flags_emergency_heading: str
     red_flags_today_heading: str
+    red_flags_today_note: str  # under the clinic's phone: whom to call when the clinic is closed
     red_flags_next_visit_heading: str
     log_title: str
     log_instructions: tuple[str, ...]
@@ -376,5 +377,5 @@ class HandoutText:
     def patient_texts(self) -> list[str]:
         return [*self.intro, *self.pain_guide.patient_texts(), *self.pain_notes, *self.progress,
                 *self.flare, self.emergency_heading("911"), self.red_flags_today_heading,
-                self.red_flags_next_visit_heading, *self.log_instructions,
+                self.red_flags_today_note, self.red_flags_next_visit_heading, *self.log_instructions,
                 self.emergency_line("911"), self.disclaimer]

@@ -66,6 +66,7 @@ class RedFlagTier:
     heading: str
     lines: tuple[str, ...]
     call: str = ""  # whom to call, printed right under the heading ("" when nothing to add)
+    note: str = ""  # e.g. whom to call when the clinic is closed
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,8 @@ def red_flag_tiers(program: Program, text: HandoutText, branding: Branding) -> t
     tiers = (
         RedFlagTier("emergency", text.emergency_heading(branding.emergency_number),
                     _included(program.red_flags_emergency)),
-        RedFlagTier("today", text.red_flags_today_heading, _included(program.red_flags_today), today_call),
+        RedFlagTier("today", text.red_flags_today_heading, _included(program.red_flags_today), today_call,
+                    text.red_flags_today_note),
         RedFlagTier("next-visit", text.red_flags_next_visit_heading, _included(program.red_flags_next_visit)),
     )
     return tuple(tier for tier in tiers if tier.lines)
