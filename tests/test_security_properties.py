@@ -122,7 +122,8 @@ def test_sign_in_survives_anything_typed(app, anonymous):
 def test_clinic_settings_survive_anything_typed(app, admin_client, default_admin):
     page = admin_client.get("/clinic/settings").get_data(as_text=True)
     base = form_fields(page)
-    fields = ["name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper", "remove_logo"]
+    fields = ["name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper", "remove_logo",
+              "emergency_number"]
 
     @settings(SETTINGS, max_examples=50)
     @given(changes=st.dictionaries(st.sampled_from(fields), TYPED, min_size=1, max_size=5))
