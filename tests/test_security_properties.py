@@ -58,11 +58,11 @@ def assert_errors_beside_fields(html: str) -> None:
 
 
 def _value_shown(fields: dict, name: str, is_textarea: bool):
+    """What the page shows in a field. ``form_fields`` already drops the one line break a browser
+    drops after <textarea>; dropping another would lose a typed leading line break ("\r\n")."""
     value = fields.get(name)
     if isinstance(value, list):
         value = value[0]
-    if value is not None and is_textarea and value.startswith("\r\n"):
-        value = value[2:]
     return value
 
 
