@@ -23,6 +23,7 @@ DEMO_CLINIC = {
     "website": "riverside-pt.example",
     "accent_colour": "#1d6fb8",
     "default_paper": "letter",
+    "emergency_number": "911",
 }
 CLINIC_SETTINGS_FILE = "clinic.toml"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -57,7 +58,8 @@ def branding_for(clinic: Clinic) -> Branding:
     """The clinic as a handout shows it."""
     return Branding(name=clinic.name, address=clinic.address, phone=clinic.phone,
                     website=clinic.website, accent_colour=clinic.accent_colour,
-                    logo_png=clinic.logo_png, footer_line=clinic.footer_line or "")
+                    logo_png=clinic.logo_png, footer_line=clinic.footer_line or "",
+                    emergency_number=clinic.emergency_number or "911")
 
 
 def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:

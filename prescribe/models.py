@@ -42,6 +42,8 @@ class Clinic(Base):
     require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Zero-PHI: patient names are printed but never stored (not in patients, handouts or versions).
     zero_phi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Printed in "Call 911 now if" on every handout: 911, 999, 112, 000 ... (2 to 6 digits).
+    emergency_number: Mapped[str] = mapped_column(String(6), default="911", server_default="911")
 
     handouts: Mapped[list[Handout]] = relationship(back_populates="clinic")
     users: Mapped[list[User]] = relationship(back_populates="clinic", order_by="User.email")

@@ -248,7 +248,7 @@ def test_init_db_upgrades_a_database_from_before_accounts_and_keeps_its_handouts
     with app.app_context():
         db = get_session()
         columns = {row[1] for row in db.execute(text("PRAGMA table_info(clinic)"))}
-        assert {"footer_line", "require_mfa"} <= columns
+        assert {"footer_line", "require_mfa", "emergency_number"} <= columns
         demo = db.scalar(select(User))
         assert (demo.clinic_id, demo.role) == (1, "admin")
         demo_id = demo.id

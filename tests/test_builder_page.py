@@ -79,8 +79,8 @@ def test_a_minutes_exercise_shows_only_minutes_and_keeps_the_other_dose_inputs_h
 
 def test_rows_from_data_mark_a_ticked_line_and_leave_an_unticked_one_empty(catalog):
     data = {"exercises": [], "precautions": [],
-            "red_flags": [{"text": "Fever", "included": True}, {"text": "Numb <leg>", "included": False}]}
-    lines = rows_from_data(data, catalog).advice["red_flags"]
+            "red_flags_today": [{"text": "Fever", "included": True}, {"text": "Numb <leg>", "included": False}]}
+    lines = rows_from_data(data, catalog).advice["red_flags_today"]
     assert [(line.text.value, line.included.checked) for line in lines] == [("Fever", True), ("Numb <leg>", False)]
 
 
@@ -90,7 +90,7 @@ def _every_form(app):
     data = {"patient_name": awkward, "therapist_name": awkward, "handout_date": date(2026, 11, 22),
             "affected_side": "left", "paper": "a4", "include_log": True, "email": awkward, "name": awkward,
             "display_name": awkward, "reference": "R-1", "accent_colour": "#1d6fb8", "role": "admin",
-            "own_red_flags": "one\n<two>", "diagnosis": "hip-impingement", "catalog_query": awkward}
+            "own_red_flags_today": "one\n<two>", "diagnosis": "hip-impingement", "catalog_query": awkward}
     classes = [forms.BuilderForm, forms.ClinicForm, forms.PatientForm, auth_forms.LoginForm, auth_forms.CodeForm,
                auth_forms.ChangePasswordForm, auth_forms.EnrolForm, auth_forms.RemoveSecondFactorForm,
                auth_forms.AddUserForm, auth_forms.ClinicMfaForm, auth_forms.AuditFilterForm]

@@ -10,7 +10,9 @@ from PIL import Image
 
 from prescribe.clinics import LogoError, process_logo
 
-from .conftest import csrf_token, form_fields
+from prescribe.db import get_session
+
+from .conftest import csrf_token, default_clinic_id, form_fields
 from .pdf_helpers import page_texts
 
 
@@ -107,3 +109,32 @@ def test_settings_post_needs_csrf(client):
     assert csrf_token(client.get("/clinic/settings").get_data(as_text=True))
     del form["csrf_token"]
     assert client.post("/clinic/settings", data=form).status_code == 400
+
+
+def test_the_emergency_number_is_saved_and_printed_in_the_warning_signs(client, app):
+    form = _settings_form(client)
+    assert form["emergency_number"] == "911"
+    response = client.post("/clinic/settings", data={**form, "emergency_number": " 112 "}, follow_redirects=True)
+    assert "Clinic settings saved" in response.get_data(as_text=True)
+    assert _settings_form(client)["emergency_number"] == "112"
+    with app.app_context():
+        from prescribe.clinics import branding_for
+        from prescribe.models import Clinic
+
+        clinic = get_session().get(Clinic, default_clinic_id(app))
+        assert branding_for(clinic).emergency_number == "112"
+    preview = client.post("/build/", data={**form_fields(client.get("/build/hip-pain").get_data(as_text=True)),
+                                           "action": "download"})
+    text = " ".join(page_texts(preview.data))
+    assert "Call 112 now if" in text and "call 112." in text
+
+
+@pytest.mark.parametrize("value", ["", "9", "1234567", "91 1", "999a", "+44"])
+def test_an_emergency_number_that_is_not_2_to_6_digits_is_refused_next_to_the_field(client, value):
+    form = _settings_form(client)
+    response = client.post("/clinic/settings", data={**form, "emergency_number": value})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="emergency_number-error"' in html
+    assert ("2 to 6 digits" in html) or ("Enter the emergency number" in html)
+    assert _settings_form(client)["emergency_number"] == "911"

@@ -36,13 +36,40 @@ def test_default_program_follows_the_diagnosis(catalog):
     program = default_program(diagnosis, catalog, today=date(2026, 11, 21))
     assert [i.exercise for i in program.items] == [e.exercise for e in diagnosis.program]
     assert [i.dose for i in program.items] == [e.dose for e in diagnosis.program]
-    assert all(a.included for a in program.red_flags)
+    for tier in ("red_flags_emergency", "red_flags_today", "red_flags_next_visit"):
+        assert [a.text for a in getattr(program, tier)] == [fill(t) for t in getattr(diagnosis, tier)]
+        assert all(a.included for a in getattr(program, tier))
     assert [a.text for a in program.sitting_advice] == [fill(t) for t in diagnosis.sitting_advice]
     assert {p.move for p in program.precautions} == {r.move for r in diagnosis.avoid}
 
 
 def test_program_round_trips_through_its_stored_form(catalog):
     program = default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21))
+    assert Program.from_dict(program.as_dict()) == program
+
+
+def test_a_program_stored_with_one_warning_list_loads_with_tiers(catalog):
+    """Before the tiers a program stored one "red_flags" list: emergencies stay emergencies, the
+    rest become "call us today", and ticks and the therapist's own lines are kept."""
+    stored = default_program(catalog.diagnoses["hip-pain"], catalog, today=date(2026, 11, 21)).as_dict()
+    for tier in ("red_flags_emergency", "red_flags_today", "red_flags_next_visit"):
+        del stored[tier]
+    stored["red_flags"] = [
+        {"text": "you cannot put weight on your leg", "included": True, "custom": False},
+        {"text": "you cannot control your bladder or bowels. Go to the emergency room right away",
+         "included": True, "custom": False},
+        {"text": "you have pain at night or at rest that does not ease", "included": False, "custom": False},
+        {"text": "you feel dizzy when you stand", "included": True, "custom": True},
+    ]
+    program = Program.from_dict(stored)
+    assert [a.text for a in program.red_flags_emergency] == [
+        "you cannot control your bladder or bowels. Go to the emergency room right away"]
+    assert [(a.text, a.included, a.custom) for a in program.red_flags_today] == [
+        ("you cannot put weight on your leg", True, False),
+        ("you have pain at night or at rest that does not ease", False, False),
+        ("you feel dizzy when you stand", True, True),
+    ]
+    assert program.red_flags_next_visit == ()
     assert Program.from_dict(program.as_dict()) == program
 
 

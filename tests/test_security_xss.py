@@ -22,7 +22,7 @@ PAYLOADS = [
     "javascript:alert(1)",
 ]
 BUILDER_TEXT_FIELDS = ["patient_name", "therapist_name", "exercises-0-note", "exercises-1-note",
-                       "own_activity_modifications", "own_sitting_advice", "own_sleep_advice", "own_red_flags"]
+                       "own_activity_modifications", "own_sitting_advice", "own_sleep_advice", "own_red_flags_emergency", "own_red_flags_today", "own_red_flags_next_visit"]
 
 
 def assert_shown_as_text(html: str, payload: str, where: str) -> None:
@@ -92,7 +92,7 @@ def test_markup_in_every_printed_field_makes_the_pdf_engine_fetch_nothing(admin_
     assert admin_client.post("/clinic/settings", data=settings).status_code == 302
     form = builder_form(admin_client, "hip-pain")
     form.update({"patient_name": f'<img src="{url}/p">', "therapist_name": f'<img src="{url}/t">',
-                 "exercises-0-note": tag[:200], "own_red_flags": tag, "action": "download"})
+                 "exercises-0-note": tag[:200], "own_red_flags_today": tag, "action": "download"})
     response = admin_client.post("/build/", data=form)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert hits == []

@@ -15,7 +15,9 @@ from .model import (
     Dose,
     Exercise,
     HandoutText,
+    PainGuide,
     ProgramEntry,
+    RED_FLAG_TIERS,
     SafetyRule,
 )
 from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, unmarked_counts
@@ -23,7 +25,7 @@ from .readability import MAX_GRADE, assess
 
 __all__ = [
     "CATEGORIES", "EQUIPMENT", "MOVES", "POSITIONS", "Catalog", "CatalogError", "ContentError",
-    "Diagnosis", "Dose", "Exercise", "HandoutText", "ProgramEntry", "SafetyRule", "check_content",
+    "Diagnosis", "Dose", "Exercise", "HandoutText", "PainGuide", "ProgramEntry", "RED_FLAG_TIERS", "SafetyRule", "check_content",
     "load_catalog", "load_default_catalog", "default_content_root",
 ]
 

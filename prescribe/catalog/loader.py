@@ -25,6 +25,7 @@ from .model import (
     Exercise,
     HandoutText,
     IcdCode,
+    PainGuide,
     ProgramEntry,
     SafetyRule,
     Approach,
@@ -196,6 +197,28 @@ class _Fields:
             self.error(key, "is not a known field")
 
 
+PHONE_NUMBER = re.compile(r"\b(?:911|999|112|000|111)\b|\d{3}[-. ]\d{4}")
+
+
+def _read_pain_guide(fields: _Fields, *, required: bool) -> PainGuide | None:
+    """The ``[pain_guide]`` table (in handout.toml: the ``pain_*`` keys' table)."""
+    if not required and "pain_guide" not in fields.data:
+        fields.used.add("pain_guide")
+        return None
+    table = fields.table("pain_guide")
+    if table is None:
+        return None
+    before = len(fields.errors)
+    guide = PainGuide(
+        green=table.text("green", max_len=200),
+        amber=table.text("amber", max_len=200),
+        red=table.text("red", max_len=200),
+        ok_up_to=table.integer("ok_up_to", 0, 10) or 0,
+    )
+    table.reject_unknown()
+    return guide if len(fields.errors) == before else None
+
+
 def _read_dose(fields: _Fields, *, defaults: Dose | None = None) -> Dose | None:
     """Read a dose; with ``defaults`` every field is an optional override."""
     required = defaults is None
@@ -325,12 +348,22 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
         activity_modifications=f.texts("activity_modifications", min_items=1, max_items=12),
         sitting_advice=f.texts("sitting_advice", min_items=1, max_items=10),
         sleep_advice=f.texts("sleep_advice", required=False, max_items=6),
-        red_flags=f.texts("red_flags", min_items=3, max_items=14),
+        red_flags_emergency=f.texts("red_flags_emergency", min_items=1, max_items=8, max_len=160),
+        red_flags_today=f.texts("red_flags_today", min_items=2, max_items=10, max_len=160),
+        red_flags_next_visit=f.texts("red_flags_next_visit", min_items=1, max_items=6, max_len=160),
         avoid=tuple(avoid),
         surgery=f.boolean("surgery", required=False),
         default_approach=f.choice("default_approach", APPROACH_KEYS) if "default_approach" in data else "",
+        pain_guide=_read_pain_guide(f, required=False),
+        progress=f.texts("progress", required=False, max_items=4, max_len=200),
+        flare=f.texts("flare", required=False, max_items=5, max_len=200),
+        therapist_cautions=f.texts("therapist_cautions", required=False, max_items=6, max_len=400),
     )
     f.reject_unknown()
+    for tier in ("red_flags_emergency", "red_flags_today", "red_flags_next_visit"):
+        for index, line in enumerate(getattr(diagnosis, tier)):
+            if PHONE_NUMBER.search(line):
+                f.error(f"{tier}[{index}]", "names a phone number: the heading above the list says whom to call")
     for index, entry in enumerate(diagnosis.program):
         broken = [r.move for r in diagnosis.avoid if r.move in exercises[entry.exercise].moves]
         if broken:
@@ -456,15 +489,26 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
     text = HandoutText(
         intro=f.texts("intro", min_items=1, max_items=4),
         pain_guide_title=f.text("pain_guide_title", max_len=60),
-        pain_green=f.text("pain_green", max_len=160),
-        pain_amber=f.text("pain_amber", max_len=160),
-        pain_red=f.text("pain_red", max_len=160),
+        pain_guide=_read_pain_guide(f, required=True),  # type: ignore[arg-type]
+        pain_notes=f.texts("pain_notes", min_items=1, max_items=3, max_len=200),
+        progress_title=f.text("progress_title", max_len=60),
+        progress=f.texts("progress", min_items=1, max_items=4, max_len=200),
+        flare_title=f.text("flare_title", max_len=60),
+        flare=f.texts("flare", min_items=1, max_items=5, max_len=200),
+        red_flags_title=f.text("red_flags_title", max_len=60),
+        red_flags_emergency_heading=f.text("red_flags_emergency_heading", max_len=60),
+        red_flags_today_heading=f.text("red_flags_today_heading", max_len=60),
+        red_flags_today_note=f.text("red_flags_today_note", max_len=120),
+        red_flags_next_visit_heading=f.text("red_flags_next_visit_heading", max_len=60),
         log_title=f.text("log_title", max_len=60),
         log_instructions=f.texts("log_instructions", min_items=1, max_items=4),
         emergency=f.text("emergency", max_len=160),
         disclaimer=f.text("disclaimer", max_len=160),
     )
     f.reject_unknown()
+    for key in ("red_flags_emergency_heading", "emergency"):
+        if getattr(text, key).count("{number}") != 1:
+            f.error(key, "must hold {number} once: the clinic's emergency number goes there")
     return text if len(errors) == before else None
 
 

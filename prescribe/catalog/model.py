@@ -204,6 +204,30 @@ class IcdCode:
 
 
 @dataclass(frozen=True)
+class PainGuide:
+    """How much pain is OK during exercise: three traffic lights and the highest score that is OK.
+
+    ``ok_up_to`` is the highest pain score (out of 10) the guide allows during exercise; any
+    "N or less out of 10" in the same diagnosis's advice must say the same number.
+    """
+
+    green: str
+    amber: str
+    red: str
+    ok_up_to: int
+
+    def patient_fields(self, prefix: str = "") -> list[tuple[str, str]]:
+        return [(f"{prefix}green", self.green), (f"{prefix}amber", self.amber), (f"{prefix}red", self.red)]
+
+    def patient_texts(self) -> list[str]:
+        return [text for _, text in self.patient_fields()]
+
+
+# The three urgency tiers of warning signs, most urgent first (each a field of Diagnosis).
+RED_FLAG_TIERS = ("red_flags_emergency", "red_flags_today", "red_flags_next_visit")
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     slug: str
     name: str
@@ -218,16 +242,29 @@ class Diagnosis:
     activity_modifications: tuple[str, ...]
     sitting_advice: tuple[str, ...]
     sleep_advice: tuple[str, ...]
-    red_flags: tuple[str, ...]
+    red_flags_emergency: tuple[str, ...]  # each completes "Call 911 now if"
+    red_flags_today: tuple[str, ...]  # each completes "Call us today if"
+    red_flags_next_visit: tuple[str, ...]  # each completes "Tell us at your next visit if"
     avoid: tuple[SafetyRule, ...] = field(default=())
     # After joint surgery: the builder asks for the approach, the operated side and the weight
     # the surgeon allows, and prints the approach's rules (Catalog.surgery).
     surgery: bool = False
     default_approach: str = ""
+    # Overrides of handout.toml's pain guide, progress and flare lines (None / empty: the defaults).
+    pain_guide: PainGuide | None = None
+    progress: tuple[str, ...] = ()
+    flare: tuple[str, ...] = ()
+    # For the therapist in the builder, never printed: what to rule out first (e.g. in teenagers).
+    therapist_cautions: tuple[str, ...] = ()
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Every warning sign, most urgent tier first."""
+        return (*self.red_flags_emergency, *self.red_flags_today, *self.red_flags_next_visit)
 
     def patient_fields(self) -> list[tuple[str, str]]:
         """Every text of this diagnosis that a patient reads, with its field: each text field
-        not in :data:`THERAPIST_FIELDS`, and the patient text of each safety rule."""
+        not in :data:`THERAPIST_FIELDS`, the pain guide, and the patient text of each safety rule."""
         found: list[tuple[str, str]] = []
         for name, value in vars(self).items():
             if name in THERAPIST_FIELDS:
@@ -236,6 +273,8 @@ class Diagnosis:
                 found.append((name, value))
             elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
                 found.extend(_listed(name, value))
+        if self.pain_guide:
+            found.extend(self.pain_guide.patient_fields("pain_guide."))
         found.extend((f"avoid[{i}].patient_text", rule.patient_text) for i, rule in enumerate(self.avoid))
         return found
 
@@ -263,11 +302,18 @@ class Diagnosis:
             "activity_modifications": list(self.activity_modifications),
             "sitting_advice": list(self.sitting_advice),
             "sleep_advice": list(self.sleep_advice),
-            "red_flags": list(self.red_flags),
+            **{tier: list(getattr(self, tier)) for tier in RED_FLAG_TIERS},
             "avoid": [
                 {"move": r.move, "patient_text": r.patient_text, "reason": r.reason}
                 for r in self.avoid
             ],
+            "pain_guide": None if self.pain_guide is None else {
+                "green": self.pain_guide.green, "amber": self.pain_guide.amber,
+                "red": self.pain_guide.red, "ok_up_to": self.pain_guide.ok_up_to,
+            },
+            "progress": list(self.progress),
+            "flare": list(self.flare),
+            "therapist_cautions": list(self.therapist_cautions),
         }
 
 
@@ -317,6 +363,19 @@ class Catalog:
     def sorted_diagnoses(self) -> list[Diagnosis]:
         return sorted(self.diagnoses.values(), key=lambda d: d.name)
 
+    def pain_guide_for(self, diagnosis: Diagnosis) -> PainGuide:
+        """The diagnosis's own pain guide, else the one every handout prints."""
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.pain_guide or self.handout_text.pain_guide
+
+    def progress_for(self, diagnosis: Diagnosis) -> tuple[str, ...]:
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.progress or self.handout_text.progress
+
+    def flare_for(self, diagnosis: Diagnosis) -> tuple[str, ...]:
+        assert self.handout_text is not None, "the catalog was loaded without handout.toml"
+        return diagnosis.flare or self.handout_text.flare
+
     def broken_rules(self, diagnosis: Diagnosis, exercise: Exercise) -> list[SafetyRule]:
         """The safety rules of ``diagnosis`` that ``exercise`` breaks."""
         return [rule for rule in diagnosis.avoid if rule.move in exercise.moves]
@@ -334,20 +393,39 @@ class HandoutText:
 
     intro: tuple[str, ...]
     pain_guide_title: str
-    pain_green: str
-    pain_amber: str
-    pain_red: str
+    pain_guide: PainGuide  # the default; a diagnosis may have its own
+    pain_notes: tuple[str, ...]  # under every guide: what "settled" means, high everyday pain
+    progress_title: str
+    progress: tuple[str, ...]
+    flare_title: str
+    flare: tuple[str, ...]
+    red_flags_title: str
+    # Headings of the warning-sign tiers; the emergency one holds "{number}" (the clinic's).
+    red_flags_emergency_heading: str
+    red_flags_today_heading: str
+    red_flags_today_note: str  # under the clinic's phone: whom to call when the clinic is closed
+    red_flags_next_visit_heading: str
     log_title: str
     log_instructions: tuple[str, ...]
-    emergency: str
+    emergency: str  # holds "{number}"
     disclaimer: str
 
+    def emergency_heading(self, number: str) -> str:
+        return self.red_flags_emergency_heading.replace("{number}", number)
+
+    def emergency_line(self, number: str) -> str:
+        return self.emergency.replace("{number}", number)
+
     def patient_fields(self) -> list[tuple[str, str]]:
-        """Every text a patient reads, with its field."""
-        return [*_listed("intro", self.intro), ("pain_green", self.pain_green),
-                ("pain_amber", self.pain_amber), ("pain_red", self.pain_red),
-                *_listed("log_instructions", self.log_instructions), ("emergency", self.emergency),
-                ("disclaimer", self.disclaimer)]
+        """Every text a patient reads, with its field (the clinic's emergency number as 911)."""
+        found: list[tuple[str, str]] = []
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                found.append((name, value.replace("{number}", "911")))
+            elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+                found.extend(_listed(name, value))
+        found.extend(self.pain_guide.patient_fields("pain_guide."))
+        return found
 
     def patient_texts(self) -> list[str]:
         return [text for _, text in self.patient_fields()]

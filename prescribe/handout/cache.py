@@ -22,7 +22,7 @@ def render_key(program: Program, branding: Branding) -> str:
     data = {
         "program": program.as_dict(),
         "branding": [branding.name, branding.address, branding.phone, branding.website,
-                     branding.accent_colour, branding.footer_line,
+                     branding.accent_colour, branding.footer_line, branding.emergency_number,
                      hashlib.sha256(branding.logo_png or b"").hexdigest()],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from prescribe.catalog import Catalog, HandoutText
+from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
 from prescribe.programs import Program, dose_in_words, filled, how_often_lines, side_line
 
@@ -31,6 +31,7 @@ class Branding:
     accent_colour: str = "#1d6fb8"
     logo_png: bytes | None = None
     footer_line: str = ""
+    emergency_number: str = "911"  # printed in "Call 911 now if"; 999, 112, 000 ... per clinic
 
     @property
     def logo_data_uri(self) -> str | None:
@@ -70,6 +71,17 @@ class SurgeryBox:
 
 
 @dataclass(frozen=True)
+class RedFlagTier:
+    """One urgency tier of warning signs, as printed: a heading that each line completes."""
+
+    kind: str  # "emergency" | "today" | "next-visit": the print style
+    heading: str
+    lines: tuple[str, ...]
+    call: str = ""  # whom to call, printed right under the heading ("" when nothing to add)
+    note: str = ""  # e.g. whom to call when the clinic is closed
+
+
+@dataclass(frozen=True)
 class HandoutView:
     title: str
     lang: str
@@ -90,7 +102,12 @@ class HandoutView:
     sitting_advice: tuple[str, ...]
     sleep_advice: tuple[str, ...]
     avoid: tuple[str, ...]
-    red_flags: tuple[str, ...]
+    red_flag_tiers: tuple[RedFlagTier, ...]
+    emergency_line: str  # "In any other emergency, call 911."
+    pain_guide: PainGuide
+    pain_notes: tuple[str, ...]
+    progress: tuple[str, ...]
+    flare: tuple[str, ...]
     log_rows: tuple[str, ...]
     log_days: int
     log_grids: tuple[str, ...]
@@ -102,6 +119,11 @@ class HandoutView:
     @property
     def page_size(self) -> str:
         return "A4" if self.paper == "a4" else "Letter"
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Every printed warning sign, most urgent first."""
+        return tuple(line for tier in self.red_flag_tiers for line in tier.lines)
 
 
 def format_date(value: date) -> str:
@@ -176,7 +198,12 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         sitting_advice=_included(program.sitting_advice),
         sleep_advice=_included(program.sleep_advice),
         avoid=tuple(p.text for p in program.precautions if p.included),
-        red_flags=_included(program.red_flags),
+        red_flag_tiers=red_flag_tiers(program, catalog.handout_text, branding),
+        emergency_line=catalog.handout_text.emergency_line(branding.emergency_number),
+        pain_guide=catalog.pain_guide_for(diagnosis),
+        pain_notes=catalog.handout_text.pain_notes,
+        progress=catalog.progress_for(diagnosis),
+        flare=catalog.flare_for(diagnosis),
         log_rows=log_rows,
         log_days=LOG_DAYS,
         log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
@@ -201,6 +228,23 @@ def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:
         weight_line=fill(weight, {"side": side or "operated"}) if weight else "",
         rules=tuple(rule.patient_text for rule in approach.avoid),
     )
+
+
+def red_flag_tiers(program: Program, text: HandoutText, branding: Branding) -> tuple[RedFlagTier, ...]:
+    """The ticked warning signs by urgency, emergencies first; a tier with no line is left out.
+
+    The emergency heading names the clinic's emergency number, and "call us today" prints the
+    clinic's phone right there, so nobody has to look for it when it matters.
+    """
+    today_call = f"{branding.name}: {branding.phone}" if branding.phone else ""
+    tiers = (
+        RedFlagTier("emergency", text.emergency_heading(branding.emergency_number),
+                    _included(program.red_flags_emergency)),
+        RedFlagTier("today", text.red_flags_today_heading, _included(program.red_flags_today), today_call,
+                    text.red_flags_today_note),
+        RedFlagTier("next-visit", text.red_flags_next_visit_heading, _included(program.red_flags_next_visit)),
+    )
+    return tuple(tier for tier in tiers if tier.lines)
 
 
 def _included(lines) -> tuple[str, ...]:

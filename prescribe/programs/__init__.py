@@ -8,6 +8,7 @@ from .model import (
     MAX_EXERCISES,
     WEIGHT_BEARING,
     PAPER_SIZES,
+    RED_FLAG_SECTIONS,
     SIDES,
     AdviceLine,
     Precaution,
@@ -18,7 +19,8 @@ from .changes import describe_changes
 from .wording import dose_in_words, dose_summary, duration, filled, frequency_in_words, how_often_lines, side_line
 
 __all__ = [
-    "ADVICE_SECTIONS", "AFFECTED_SIDES", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line", "MAX_EXERCISES", "PAPER_SIZES", "SIDES", "AdviceLine",
+    "ADVICE_SECTIONS", "AFFECTED_SIDES", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
+    "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
     "stands_on_operated_leg",

@@ -65,7 +65,10 @@ class Program:
     activity_modifications: tuple[AdviceLine, ...] = ()
     sitting_advice: tuple[AdviceLine, ...] = ()
     sleep_advice: tuple[AdviceLine, ...] = ()
-    red_flags: tuple[AdviceLine, ...] = ()
+    # Warning signs in three tiers, most urgent first (see RED_FLAG_SECTIONS).
+    red_flags_emergency: tuple[AdviceLine, ...] = ()
+    red_flags_today: tuple[AdviceLine, ...] = ()
+    red_flags_next_visit: tuple[AdviceLine, ...] = ()
     precautions: tuple[Precaution, ...] = ()
     patient_name: str = ""
     affected_side: str = ""
@@ -128,7 +131,8 @@ class Program:
                             resistance=i["resistance"], note=i["note"])
                 for i in data["items"]
             ),
-            **{name: tuple(AdviceLine(**a) for a in data.get(name, [])) for name in ADVICE_SECTIONS},
+            **{**{name: tuple(AdviceLine(**a) for a in data.get(name, [])) for name in ADVICE_SECTIONS},
+               **_tiers_from_old_red_flags(data)},
             precautions=tuple(Precaution(**p) for p in data.get("precautions", [])),
             patient_name=data.get("patient_name", ""),
             affected_side=data.get("affected_side", ""),
@@ -145,4 +149,21 @@ class Program:
         )
 
 
-ADVICE_SECTIONS = ("activity_modifications", "sitting_advice", "sleep_advice", "red_flags")
+RED_FLAG_SECTIONS = ("red_flags_emergency", "red_flags_today", "red_flags_next_visit")
+ADVICE_SECTIONS = ("activity_modifications", "sitting_advice", "sleep_advice", *RED_FLAG_SECTIONS)
+
+# Words that mark a line of an old single warning-sign list as an emergency.
+_EMERGENCY_WORDS = ("emergency", "chest pain", "trouble breathing", "bladder or bowels")
+
+
+def _tiers_from_old_red_flags(data: dict[str, Any]) -> dict[str, tuple[AdviceLine, ...]]:
+    """Programs stored before the tiers had one "red_flags" list: its emergencies go first, the
+    rest become "call us today" (the safe middle). A program with the tiers is left as it is."""
+    old = data.get("red_flags")
+    if not old or any(name in data for name in RED_FLAG_SECTIONS):
+        return {}
+    tiers: dict[str, list[AdviceLine]] = {"red_flags_emergency": [], "red_flags_today": []}
+    for line in (AdviceLine(**a) for a in old):
+        urgent = any(word in line.text.lower() for word in _EMERGENCY_WORDS)
+        tiers["red_flags_emergency" if urgent else "red_flags_today"].append(line)
+    return {name: tuple(lines) for name, lines in tiers.items()}

@@ -11,7 +11,8 @@ from .context import admin_required, current_clinic
 from .forms import ClinicForm
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
-BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper")
+BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper",
+                   "emergency_number")
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -186,12 +186,16 @@ class BuilderForm(AppForm):
     activity_modifications = FieldList(FormField(AdviceRowForm), max_entries=30)
     sitting_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
     sleep_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
-    red_flags = FieldList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_emergency = FieldList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_today = FieldList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_next_visit = FieldList(FormField(AdviceRowForm), max_entries=30)
     precautions = FieldList(FormField(PrecautionRowForm), max_entries=20)
     own_activity_modifications = _own_lines("Your own lines (one per line)")
     own_sitting_advice = _own_lines("Your own lines (one per line)")
     own_sleep_advice = _own_lines("Your own lines (one per line)")
-    own_red_flags = _own_lines("Your own lines (one per line)")
+    own_red_flags_emergency = _own_lines("Your own lines (one per line)")
+    own_red_flags_today = _own_lines("Your own lines (one per line)")
+    own_red_flags_next_visit = _own_lines("Your own lines (one per line)")
     catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
 
     def __init__(self, *args, catalog: Catalog, **kwargs):
@@ -431,6 +435,10 @@ class ClinicForm(AppForm):
     accent_colour = ColorField("Accent colour", validators=[
         DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
     default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))
+    emergency_number = StringField("Emergency number", filters=[lambda value: value.strip() if value else value],
+                                   validators=[
+        DataRequired(message="Enter the emergency number patients call, such as 911."),
+        Regexp(r"^[0-9]{2,6}$", message="Use 2 to 6 digits only, such as 911, 999, 112 or 000.")])
     logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
     remove_logo = BooleanField("Remove the current logo")
     zero_phi = BooleanField("Zero-PHI mode: never store patient names")
