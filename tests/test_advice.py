@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from prescribe.catalog.markup import fill
 from prescribe.catalog import RED_FLAG_TIERS, default_content_root, load_catalog_collecting
 from prescribe.handout import Branding, build_handout_view, render_program
 from prescribe.handout.html import render_handout_html
@@ -41,7 +42,7 @@ def test_warning_signs_print_by_urgency_with_the_clinic_numbers(catalog):
     assert [tier.kind for tier in view.red_flag_tiers] == ["emergency", "today", "next-visit"]
     emergency, today, next_visit = view.red_flag_tiers
     assert emergency.heading == "Call 999 now if"
-    assert emergency.lines == diagnosis.red_flags_emergency
+    assert emergency.lines == tuple(fill(line) for line in diagnosis.red_flags_emergency)
     assert any("chest pain" in line for line in emergency.lines)
     assert today.heading == "Call us today if"
     assert today.call == "Harbour Physio: 555 0188"
@@ -68,7 +69,7 @@ def test_the_html_prints_the_tiers_in_order_emergency_first(catalog):
                   "tier-next-visit", "Tell us at your next visit if", "In any other emergency, call 999.")]
     assert positions == sorted(positions)
     for line in catalog.diagnoses["hip-impingement"].red_flags:
-        assert line in html
+        assert fill(line) in html
     assert "Call your doctor or us if" not in html
 
 
@@ -106,16 +107,16 @@ def test_a_stored_line_naming_a_phone_number_or_the_old_single_list_is_an_error(
 
 def test_each_diagnosis_prints_its_own_pain_guide(catalog):
     strain = _view(catalog, "hip-flexor-strain")
-    assert strain.pain_guide == catalog.diagnoses["hip-flexor-strain"].pain_guide
+    assert strain.pain_guide.green == fill(catalog.diagnoses["hip-flexor-strain"].pain_guide.green)
     assert strain.pain_guide.ok_up_to == 3
     default = _view(catalog, "hip-pain")
-    assert default.pain_guide == catalog.handout_text.pain_guide
+    assert default.pain_guide.amber == fill(catalog.handout_text.pain_guide.amber)
     html = render_handout_html(strain)
     for text in (strain.pain_guide.green, strain.pain_guide.amber, strain.pain_guide.red, *strain.pain_notes):
         assert text in html
-    assert catalog.handout_text.pain_guide.amber not in html
+    assert fill(catalog.handout_text.pain_guide.amber) not in html
     surgery = render_handout_html(_view(catalog, "hip-replacement-early"))
-    assert catalog.diagnoses["hip-replacement-early"].pain_guide.green in surgery
+    assert fill(catalog.diagnoses["hip-replacement-early"].pain_guide.green) in surgery
 
 
 def test_no_diagnosis_states_a_pain_score_its_guide_does_not_allow(catalog):

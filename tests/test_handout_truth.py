@@ -202,3 +202,26 @@ def test_rows_follow_the_affected_side_until_set_by_hand(client, catalog):
     again = form_fields(client.post("/build/", data=shown).get_data(as_text=True))
     assert again[f"exercises-{by_hand}-side"] == "left"
     assert again[f"exercises-{follows}-side"] == "both"
+
+
+def _texts(value, name: str = ""):
+    """Every text in a view model, with where it is (pictures and the log's drawing left out)."""
+    if isinstance(value, str):
+        if not name.endswith(("uri", "grids", "png")):
+            yield name, value
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{name}[{index}]")
+    elif hasattr(value, "__dataclass_fields__"):
+        for field in value.__dataclass_fields__:
+            yield from _texts(getattr(value, field), f"{name}.{field}")
+
+
+@pytest.mark.parametrize("slug", sorted(catalog().diagnoses))
+def test_no_content_markup_reaches_the_patient(slug):
+    cat = catalog()
+    program = replace(default_program(cat.diagnoses[slug], cat), affected_side="left", approach="posterior",
+                      weight_bearing="partial")
+    view = build_handout_view(program, cat, BRANDING)
+    for where, text in _texts(view):
+        assert not re.search(r"\{[=a-z_]*|\[|\]", text), (where, text)

@@ -61,7 +61,9 @@ def fill(text: str, values: Mapping[str, str | None] | None = None) -> str:
         return inner if all(values.get(name) for name in names) else ""
 
     text = _OPTIONAL.sub(optional, text)
-    text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or "", text)
+    # Only our own placeholders: another layer may fill its own (the clinic's {number}).
+    text = _PLACEHOLDER.sub(lambda m: (values.get(m.group(1)) or "") if m.group(1) in PLACEHOLDERS else m.group(0),
+                            text)
     text = _FIXED.sub(lambda m: m.group(1), text)
     return re.sub(r"\s{2,}", " ", text).strip()
 

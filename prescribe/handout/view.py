@@ -7,9 +7,10 @@ the database and every decision (what to print, in which words) is made here, wh
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
+from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
@@ -18,6 +19,7 @@ from prescribe.programs import Program, dose_in_words, filled, how_often_lines, 
 from .log_grid import log_grids
 
 LOG_DAYS = 14
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -187,12 +189,12 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         handout_date=format_date(program.handout_date),
         next_visit=format_date(program.next_visit) if program.next_visit else "",
         condition_name=diagnosis.patient_name,
-        explanation=diagnosis.explanation,
-        goal=diagnosis.goal,
+        explanation=_filled(diagnosis.explanation),
+        goal=fill(diagnosis.goal),
         how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items)],
                                     program.start_gently),
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
-        text=catalog.handout_text,
+        text=_as_printed(catalog.handout_text, branding.emergency_number),
         cards=tuple(cards),
         activity_modifications=_included(program.activity_modifications),
         sitting_advice=_included(program.sitting_advice),
@@ -200,10 +202,10 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         avoid=tuple(p.text for p in program.precautions if p.included),
         red_flag_tiers=red_flag_tiers(program, catalog.handout_text, branding),
         emergency_line=catalog.handout_text.emergency_line(branding.emergency_number),
-        pain_guide=catalog.pain_guide_for(diagnosis),
-        pain_notes=catalog.handout_text.pain_notes,
-        progress=catalog.progress_for(diagnosis),
-        flare=catalog.flare_for(diagnosis),
+        pain_guide=_as_printed(catalog.pain_guide_for(diagnosis)),
+        pain_notes=_filled(catalog.handout_text.pain_notes),
+        progress=_filled(catalog.progress_for(diagnosis)),
+        flare=_filled(catalog.flare_for(diagnosis)),
         log_rows=log_rows,
         log_days=LOG_DAYS,
         log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
@@ -245,6 +247,22 @@ def red_flag_tiers(program: Program, text: HandoutText, branding: Branding) -> t
         RedFlagTier("next-visit", text.red_flags_next_visit_heading, _included(program.red_flags_next_visit)),
     )
     return tuple(tier for tier in tiers if tier.lines)
+
+
+def _filled(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fill(text) for text in texts)
+
+
+def _as_printed(content: T, emergency_number: str = "") -> T:
+    """A copy of a content dataclass with every text as the patient reads it ({=...} unmarked, the
+    clinic's emergency number in place of {number})."""
+    def printed(text: str) -> str:
+        return fill(text).replace("{number}", emergency_number) if emergency_number else fill(text)
+
+    changes = {name: printed(value) if isinstance(value, str) else tuple(printed(v) for v in value)
+               for name, value in vars(content).items()
+               if isinstance(value, str) or (isinstance(value, tuple) and all(isinstance(v, str) for v in value))}
+    return replace(content, **changes)
 
 
 def _included(lines) -> tuple[str, ...]:
