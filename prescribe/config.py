@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
-    "HANDOUT_MAX_PAGES": 16,
+    "HANDOUT_MAX_PAGES": 20,  # a full 20-exercise program with every advice section is 17
     # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
     # X-Forwarded-For and X-Forwarded-Proto. 0 ignores those headers: anyone can send them, and
     # the audit log must record the address that really connected.

@@ -10,6 +10,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 from prescribe.db import get_session
+from prescribe.catalog.markup import fill
 
 from .conftest import builder_form, csrf_token
 
@@ -32,7 +33,7 @@ def test_builder_opens_with_the_default_program(client, catalog):
     for entry in catalog.diagnoses["hip-impingement"].program:
         assert catalog.exercises[entry.exercise].name in html
     for line in catalog.diagnoses["hip-impingement"].red_flags:
-        assert str(escape(line)) in html
+        assert str(escape(fill(line))) in html
 
 
 def test_unknown_diagnosis_is_a_404_page(client):

@@ -11,7 +11,7 @@ __all__ = [
 ]
 
 
-def render_program(program, catalog, branding, *, max_pages: int = 16, identifier: str = "handout",
+def render_program(program, catalog, branding, *, max_pages: int = 20, identifier: str = "handout",
                    cache: "RenderCache | None" = None) -> RenderedPdf:
     """Program -> view model -> HTML -> PDF, the whole path in one call.
 

@@ -84,7 +84,7 @@ def make_fetcher():
     return _fetcher_class()(STATIC_ROOT)
 
 
-def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 16) -> RenderedPdf:
+def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20) -> RenderedPdf:
     """Render handout HTML to a tagged (PDF/UA-1) PDF.
 
     Raises :class:`HandoutTooLong` instead of writing an absurd document.

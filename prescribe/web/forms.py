@@ -117,7 +117,7 @@ class ExerciseRowForm(Form):
     side = SelectField("Side", choices=SIDE_CHOICES, validate_choice=True)
     # The side this row was last given by the affected side; while ``side`` still equals it the row
     # follows the affected side, and once the therapist picks another side it keeps that choice.
-    side_default = HiddenField(validators=[Length(max=10)])
+    side_default = HiddenField()
     resistance = StringField("Band or weight", validators=[
         Length(max=RESISTANCE_MAXLENGTH, message=f"Keep this under {RESISTANCE_MAXLENGTH} characters."), plain_text])
     note = TextAreaField("Note to the patient", validators=[
@@ -214,7 +214,9 @@ class BuilderForm(AppForm):
             exercise = self.catalog.exercise(row.form.exercise.data or "")
             if exercise is None or not exercise.per_side:
                 continue
-            if row.form.side.data == (row.form.side_default.data or None):
+            if row.form.side_default.data not in SIDES:  # nothing, or not a side: the row keeps its side
+                continue
+            if row.form.side.data == row.form.side_default.data:
                 side = default_side(exercise, self.affected_side.data or "", self.after_surgery)
                 row.form.side.data = row.form.side_default.data = side
 
