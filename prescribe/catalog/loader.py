@@ -326,14 +326,7 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
             program.append(ProgramEntry(exercise.slug, dose))
     if not 1 <= len(program) <= 20 and len(errors) == before:
         f.error("program", "must have 1 to 20 exercises")
-    avoid = []
-    for table in f.tables("avoid", required=False):
-        avoid.append(SafetyRule(
-            move=table.choice("move", MOVES),
-            patient_text=table.text("patient_text", max_len=200),
-            reason=table.text("reason", max_len=300),
-        ))
-        table.reject_unknown()
+    avoid = _read_rules(f)
     diagnosis = Diagnosis(
         slug=slug,
         name=f.text("name", max_len=60),
@@ -439,16 +432,32 @@ def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str
                                            f"{diagnosis.default_approach} approach's rule(s): {', '.join(broken)}"))
 
 
+def _read_rules(fields: _Fields) -> tuple[SafetyRule, ...]:
+    """The ``[[avoid]]`` safety rules of a diagnosis or a surgical approach."""
+    rules = []
+    for table in fields.tables("avoid", required=False):
+        rules.append(SafetyRule(move=table.choice("move", MOVES), patient_text=table.text("patient_text", max_len=200),
+                                reason=table.text("reason", max_len=300)))
+        table.reject_unknown()
+    return tuple(rules)
+
+
+def _read_file(root: Path, file: str, errors: list[ContentError]) -> dict[str, Any] | None:
+    """One TOML file at the top of the content folder, or None with the error recorded."""
+    try:
+        return tomllib.loads((root / file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(ContentError(file, "(file)", "is missing"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        errors.append(ContentError(file, "(syntax)", str(exc)))
+    return None
+
+
 def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
     """``surgery.toml``: every approach the builder offers, and every weight-bearing status."""
     file = "surgery.toml"
-    try:
-        data = tomllib.loads((root / file).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        errors.append(ContentError(file, "(file)", "is missing"))
-        return None
-    except tomllib.TOMLDecodeError as exc:
-        errors.append(ContentError(file, "(syntax)", str(exc)))
+    data = _read_file(root, file, errors)
+    if data is None:
         return None
     before = len(errors)
     f = _Fields(data, file, errors)
@@ -458,10 +467,8 @@ def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
         entry = table.table(key) if table else None
         if entry is None:
             continue
-        rules = tuple(SafetyRule(move=r.choice("move", MOVES), patient_text=r.text("patient_text", max_len=200),
-                                 reason=r.text("reason", max_len=300))
-                      for r in entry.tables("avoid", required=False))
-        approaches[key] = Approach(entry.text("label", max_len=60), entry.text("patient_text", max_len=200), rules)
+        approaches[key] = Approach(entry.text("label", max_len=60), entry.text("patient_text", max_len=200),
+                                   _read_rules(entry))
         entry.reject_unknown()
     if table:
         table.reject_unknown()
@@ -474,15 +481,9 @@ def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
 
 
 def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | None:
-    path = root / "handout.toml"
     file = "handout.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        errors.append(ContentError(file, "(file)", "is missing"))
-        return None
-    except tomllib.TOMLDecodeError as exc:
-        errors.append(ContentError(file, "(syntax)", str(exc)))
+    data = _read_file(root, file, errors)
+    if data is None:
         return None
     before = len(errors)
     f = _Fields(data, file, errors)
