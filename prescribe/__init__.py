@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,7 +17,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, catalog, blueprints, commands, error pages."""
     app = Flask(
         __name__,
-        instance_path=str((test_config or {}).get("INSTANCE_PATH") or REPO_ROOT / "instance"),
+        instance_path=str(_instance_path(test_config)),
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
     )
@@ -33,6 +34,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     return app
+
+
+def _instance_path(test_config: Mapping[str, Any] | None) -> Path:
+    """``instance/`` in the repository, or ``PRESCRIBE_INSTANCE_PATH`` (the tests run ``make run`` elsewhere)."""
+    if test_config is not None:
+        return Path(test_config.get("INSTANCE_PATH") or REPO_ROOT / "instance")
+    return Path(os.environ.get("PRESCRIBE_INSTANCE_PATH") or REPO_ROOT / "instance")
 
 
 def _behind_trusted_proxies(app: Flask) -> None:

@@ -2,8 +2,9 @@
 
 The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
 PostgreSQL pass is printed whole when it ends. Then the tests marked ``slow`` (the crash test and
-the load test against real gunicorn workers, tests/test_durability.py) run alone, on SQLite, so
-nothing competes with them for the CPU. The last lines sum everything up, including, in so many
+the load test against real gunicorn workers, tests/test_durability.py; idle and slow-body clients
+against gunicorn behind nginx, tests/test_slow_clients.py; ``make run`` itself, tests/test_make_run.py)
+run alone, on SQLite, so nothing competes with them for the CPU. The last lines sum everything up, including, in so many
 words, whether this machine has PostgreSQL at all.
 
 Without PostgreSQL server binaries the PostgreSQL pass cannot run: that is a failure when
@@ -93,7 +94,7 @@ def main() -> int:
         background.join()
         print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
         sys.stdout.write(postgres.output)
-    slow = Pass("slow: crash + load (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
+    slow = Pass("slow: crash, load, slow clients, make run (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
                                                 f"--basetemp={temp / 'prescribe-tests-slow'}"],
                 {"PRESCRIBE_TEST_DATABASE": "sqlite"})
     print(f"\n{'=' * 30} slow tests, run alone {'=' * 30}", flush=True)
