@@ -431,10 +431,19 @@ def test_next_returns_to_the_page_that_asked_for_sign_in(app, default_therapist)
 
 # --- B2-B6: sessions --------------------------------------------------------------------------
 
-def _age_session(app, user_id: int, **ages: timedelta):
+def _age_session(app, user_id: int, client=None, **ages: timedelta):
+    """Move the session's times back, as if that long had passed (and the cookie's last request too)."""
     now = utcnow()
     values = {column: now - age for column, age in ages.items()}
     db_run(app, lambda db: db.execute(update(UserSession).where(UserSession.user_id == user_id).values(**values)))
+    if client is not None and "last_seen" in ages:
+        from datetime import timezone
+
+        from prescribe.web.guard import SEEN_KEY
+
+        with client.session_transaction() as cookie:
+            if SEEN_KEY in cookie:
+                cookie[SEEN_KEY] = (now - ages["last_seen"]).replace(tzinfo=timezone.utc).timestamp()
 
 
 def test_sign_in_gets_a_new_session_id_and_the_old_cookie_stays_anonymous(app, default_therapist):
@@ -485,13 +494,61 @@ def test_logout_is_post_only_and_on_every_signed_in_page(client):
 
 def test_idle_sessions_end_after_15_minutes_on_the_server(app, client, default_therapist):
     """B2: a request after 14 idle minutes passes; after 16 it goes to sign-in, with a reason."""
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=14))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=14))
     assert client.get("/").status_code == 200
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=16))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=16))
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
     assert "without activity" in client.get("/auth/login").get_data(as_text=True)
     assert db_run(app, lambda db: db.scalars(select(UserSession)).all()) == []
+
+
+def test_the_idle_limit_holds_to_the_second_without_a_write_per_request(app, client, default_therapist, monkeypatch):
+    """Issue 22: idleness counts from the last request, not from the last ``last_seen`` write (every 30 s)."""
+    from sqlalchemy import event
+
+    import prescribe.web.guard as guard
+
+    start = db_run(app, lambda db: db.scalar(select(UserSession.last_seen)))
+    clock = {"now": start}
+    monkeypatch.setattr(guard, "utcnow", lambda: clock["now"])
+    writes = []
+    event.listen(app.extensions["db_engine"], "before_cursor_execute",
+                 lambda *args: writes.append(args[2]) if args[2].lstrip().upper().startswith("UPDATE USER_SESSION")
+                 else None)
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    def request_at(moment):
+        clock["now"] = moment
+        return client.get("/")
+
+    for seconds in (1, 10, 20, 29):  # four requests within 30 s: no write of last_seen
+        assert request_at(start + timedelta(seconds=seconds)).status_code == 200
+    assert writes == [] and db_run(app, lambda db: db.scalar(select(UserSession.last_seen))) == start
+    last = start + timedelta(seconds=29)
+    # 14:59 after the last request (15:28 after last_seen): still signed in, and last_seen written once.
+    assert request_at(last + idle - timedelta(seconds=1)).status_code == 200
+    assert len(writes) == 1
+    last = last + idle - timedelta(seconds=1)
+    assert request_at(last + idle - timedelta(seconds=1)).status_code == 200  # the limit restarts at each request
+    last = last + idle - timedelta(seconds=1)
+    ended = request_at(last + idle + timedelta(seconds=1))  # 15:01 after the last request: ended
+    assert ended.status_code == 302 and ended.headers["Location"] == "/auth/login"
+    assert "without activity" in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_a_cookie_cannot_stretch_the_idle_limit():
+    """The cookie's time counts only when it is later than last_seen and not in the future."""
+    from datetime import datetime
+
+    from prescribe.accounts.sessions import last_activity
+
+    now = datetime(2026, 12, 6, 12, 0, 0)
+    row = UserSession(last_seen=now - timedelta(minutes=10))
+    assert last_activity(row, now - timedelta(minutes=1), now) == now - timedelta(minutes=1)
+    assert last_activity(row, now + timedelta(hours=1), now) == row.last_seen  # from the future: ignored
+    assert last_activity(row, now - timedelta(hours=1), now) == row.last_seen  # older than the row: the row
+    assert last_activity(row, None, now) == row.last_seen
 
 
 def test_a_page_left_open_asks_whether_it_is_still_signed_in_and_takes_the_new_token(app, client,
@@ -505,7 +562,7 @@ def test_a_page_left_open_asks_whether_it_is_still_signed_in_and_takes_the_new_t
     assert "no-store" in answer.headers["Cache-Control"]
     form["csrf_token"] = answer.get_json()["csrf_token"]
     assert client.post("/build/", data={**form, "action": "update"}).status_code == 200
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=16))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=16))
     ended = client.get("/auth/still-signed-in")
     assert ended.status_code == 302 and ended.headers["Location"].startswith("/auth/login")
     sign_in(app, client, default_therapist)  # again, in another tab: a new session and CSRF token
