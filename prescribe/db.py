@@ -8,7 +8,9 @@ so a worker that wants to write waits its turn instead of failing with "database
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 import weakref
 from enum import Enum
 from pathlib import Path
@@ -28,6 +30,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLITE_BUSY_TIMEOUT_MS = 5000
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -161,3 +164,16 @@ def storage_trouble(error: BaseException) -> StorageTrouble | None:
         return next((kind for prefix, kind in _SQLITE_TROUBLE.items()
                      if name == prefix or name.startswith(prefix + "_")), None)
     return _POSTGRES_TROUBLE.get(getattr(original, "sqlstate", None) or "")
+
+
+STORAGE_LOG_EVERY = 60.0  # seconds between two log lines about the same storage trouble, per process
+_last_logged: dict[StorageTrouble, float] = {}
+
+
+def note_storage_trouble(trouble: StorageTrouble) -> None:
+    """One log line for a refused write, repeated at most once a minute while the trouble lasts."""
+    now = time.monotonic()
+    if now - _last_logged.get(trouble, -STORAGE_LOG_EVERY) >= STORAGE_LOG_EVERY:
+        _last_logged[trouble] = now
+        log.error("Storage trouble: %s. Writes are refused with a 503 until it is fixed; nothing half-saved "
+                  "(logged at most once a minute)", trouble.value)

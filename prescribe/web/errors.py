@@ -9,13 +9,12 @@ line (at most once a minute per cause and worker), never a traceback per request
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import Flask, Response, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
-from prescribe.db import StorageTrouble, get_session, storage_trouble
+from prescribe.db import StorageTrouble, get_session, note_storage_trouble, storage_trouble
 
 from .headers import HSTS, SECURITY_HEADERS
 from .requests import UnreadableForm
@@ -36,8 +35,6 @@ EXPIRED = ("This form has expired", "Forms stop working after sign-in, sign-out 
 UNREADABLE = ("This form could not be read", "Your browser sent text this server cannot read (it was not "
                "UTF-8). Nothing was saved. Please go back, retype any unusual characters and send it again.")
 STORAGE_TITLE = "Nothing was saved"
-STORAGE_LOG_EVERY = 60.0  # seconds between two log lines about the same storage trouble, per worker
-_last_logged: dict[StorageTrouble, float] = {}
 
 
 def error_page(code: int, title: str, message: str) -> Response:
@@ -58,15 +55,6 @@ def error_page(code: int, title: str, message: str) -> Response:
 def storage_message(trouble: StorageTrouble) -> str:
     return (f"Nothing was saved: {trouble.value}. Your work is still on this page; try again in a few "
             "minutes, and tell whoever looks after the server if it keeps happening.")
-
-
-def note_storage_trouble(trouble: StorageTrouble) -> None:
-    """One log line for a storage failure, repeated at most once a minute while it lasts."""
-    now = time.monotonic()
-    if now - _last_logged.get(trouble, -STORAGE_LOG_EVERY) >= STORAGE_LOG_EVERY:
-        _last_logged[trouble] = now
-        log.error("Storage trouble: %s; writes are refused with a 503 until it is fixed (logged at most "
-                  "once a minute)", trouble.value)
 
 
 def rollback_quietly() -> None:
