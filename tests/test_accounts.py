@@ -181,12 +181,19 @@ def test_create_user_refuses_bad_input_with_a_clear_message(runner, args, stdin,
     assert message in result.output
 
 
-def test_one_account_per_email_whatever_its_case_or_clinic(app, runner, clinics):
-    """A5: unique identity; A@x and a@x are one address, across clinics too."""
-    result = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "bravo",
+def test_one_account_per_email_and_clinic_whatever_its_case(app, runner, clinics):
+    """A5: unique identity within a clinic; A@x and a@x are one address. Another clinic may add it (issue 22)."""
+    result = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "alpha",
                                  "--role", "therapist", "--generate-password"])
     assert result.exit_code != 0
-    assert "already has an account" in result.output
+    assert "already has an account in this clinic" in result.output
+    elsewhere = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "bravo",
+                                    "--role", "therapist", "--generate-password"])
+    assert elsewhere.exit_code == 0, elsewhere.output
+    ambiguous = runner.invoke(args=["reset-user", clinics["A"].admin.email])
+    assert ambiguous.exit_code != 0 and "add --clinic SLUG" in ambiguous.output
+    chosen = runner.invoke(args=["reset-user", clinics["A"].admin.email, "--clinic", "bravo"])
+    assert chosen.exit_code == 0 and "Bravo" in chosen.output
 
 
 def test_init_db_creates_the_demo_login_once_and_make_run_can_print_it(app, runner):
@@ -640,9 +647,10 @@ def test_add_user_ignores_a_smuggled_clinic_and_explains_bad_input(app, admin_cl
     html = bad.get_data(as_text=True)
     assert "Enter an email address like name@clinic.example." in html
     assert 'value="not an email"' in html and 'value="Kept Name"' in html
-    taken = admin_client.post("/admin/users", data={"csrf_token": token, "email": clinics["B"].therapist.email,
+    taken = admin_client.post("/admin/users", data={"csrf_token": token, "email": default_admin.email.upper(),
                                                     "role": "therapist"})
-    assert "already has an account" in taken.get_data(as_text=True)
+    assert taken.status_code == 422
+    assert "already has an account in this clinic" in taken.get_data(as_text=True)
 
 
 def test_disabling_a_user_signs_them_out_at_once_and_enabling_lets_them_back(app, admin_client, default_therapist,

@@ -34,6 +34,8 @@ class LoginForm(AppForm):
     password = PasswordField("Password", validators=[
         InputRequired(message="Enter your password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+    # Shown only when the address and password open accounts in several clinics (choices set then).
+    clinic = SelectField("Clinic", choices=[], validate_choice=False)
 
 
 class CodeForm(AppForm):
