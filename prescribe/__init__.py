@@ -22,9 +22,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     from .config import load_config
-    from .web.requests import AppRequest
 
-    app.request_class = AppRequest
     load_config(app, test_config)
     _behind_trusted_proxies(app)
     _only_our_host_names(app)
@@ -72,8 +70,10 @@ def register_extensions(app: Flask) -> None:
     from .web.context import install_clinic_scope
     from .web.guard import register_guard
     from .web.headers import register_security_headers
+    from .web.requests import register_request_checks
 
     init_db_engine(app)
+    register_request_checks(app)  # the request class, and a 400 for an unreadable address, first of all
     # The guard runs before the CSRF check, so an anonymous request of any method goes to sign-in.
     register_guard(app)
     csrf.init_app(app)

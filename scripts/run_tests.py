@@ -28,6 +28,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.databases import find_postgres_binaries  # noqa: E402
 
+# Figure lines the tests print (tests/figures.py) that the summary repeats: what the robustness tier ran.
+FIGURES = re.compile(r"^(fuzz|slow clients|storage)\b.*:")
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
 
 
@@ -109,6 +111,10 @@ def main() -> int:
         print(f"{'PostgreSQL':<30} {'NOT RUN':<7} this machine has no PostgreSQL server binaries (initdb, pg_ctl "
               "on the PATH or in /usr/lib/postgresql/*/bin): install the postgresql package."
               + (" Required here (PRESCRIBE_REQUIRE_POSTGRES=1)." if require_postgres else ""))
+    for test_pass in passes:
+        for line in test_pass.output.splitlines():
+            if FIGURES.match(line):
+                print(f"  {test_pass.name}: {line.strip()}")
     passed = sum(p.count("passed") for p in passes)
     failed = sum(p.count("failed") + p.count("error") for p in passes)
     skipped = sum(p.count("skipped") for p in passes)

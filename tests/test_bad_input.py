@@ -7,7 +7,6 @@ are checked before Flask sees them; error pages cannot fail; odd form bodies get
 from __future__ import annotations
 
 import logging
-import re
 
 import pytest
 
@@ -130,18 +129,32 @@ def test_a_form_body_that_is_not_utf8_says_so(client, caplog):
     assert not _problem_log(caplog)
 
 
+def test_an_address_whose_query_is_not_utf8_says_so(app, client, caplog):
+    client.get("/")
+    for path in ("/admin/audit", "/patients/", "/", "/no/such/page"):
+        for who in (client, None):
+            response = raw_request(app, "localhost", who, path=path, query=b"before=\xff\xfe")
+            assert response.status_code in (400, 404), path
+            if response.status_code == 400:
+                assert "This address could not be read" in response.get_data(as_text=True)
+            assert_secure_headers(response, path)
+    assert raw_request(app, "localhost", client, path="/patients/", query=b"q=%ff").status_code == 200  # encoded: fine
+    assert not _problem_log(caplog)
+
+
 BAD_HOSTS = ["a" * 64 + ".example", "a..b", ".", "..", "-a.example", "a-.example", "exa mple", "example.com:99999",
              "ex\u00e4mple.com", "xn--", "[::1", "127.0.0.1:", "a" * 300, "evil.example", "localhost.evil.example",
              "localhost:80@evil.example", "\x00", "localhost\r\nX: y"]
 
 
-def raw_request(app, host: str, client=None, path: str = "/", method: str = "GET"):
+def raw_request(app, host: str, client=None, path: str = "/", method: str = "GET", query: bytes = b""):
     """A request straight into the WSGI app (the test client itself cannot parse some of these hosts)."""
     from werkzeug.test import EnvironBuilder, run_wsgi_app
     from werkzeug.wrappers import Response
 
     environ = EnvironBuilder(path=path, method=method).get_environ()
     environ["HTTP_HOST"] = host
+    environ["QUERY_STRING"] = query.decode("latin-1")
     if client is not None:
         cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
         environ["HTTP_COOKIE"] = f"{cookie.key}={cookie.value}"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from prescribe.db import StorageTrouble, get_session, note_storage_trouble, storage_trouble
 
 from .headers import HSTS, SECURITY_HEADERS
-from .requests import UnreadableForm
+from .requests import UnreadableAddress, UnreadableForm
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ EXPIRED = ("This form has expired", "Forms stop working after sign-in, sign-out 
                                     "Please go back, reload the page and try again.")
 UNREADABLE = ("This form could not be read", "Your browser sent text this server cannot read (it was not "
                "UTF-8). Nothing was saved. Please go back, retype any unusual characters and send it again.")
+UNREADABLE_ADDRESS = ("This address could not be read", "The address holds characters this server cannot read. "
+                      "Please go back and follow the link again.")
 STORAGE_TITLE = "Nothing was saved"
 
 
@@ -72,6 +74,7 @@ def register_error_handlers(app: Flask) -> None:
         app.register_error_handler(code, page(code, title, message))
     app.register_error_handler(CSRFError, page(400, *EXPIRED))
     app.register_error_handler(UnreadableForm, page(400, *UNREADABLE))
+    app.register_error_handler(UnreadableAddress, page(400, *UNREADABLE_ADDRESS))
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError):
