@@ -95,7 +95,8 @@ def _load_user() -> Ended | None:
     if row is None:
         session.clear()
         return ended
-    session[SEEN_KEY] = round(now.replace(tzinfo=timezone.utc).timestamp(), 3)
+    if request.endpoint != "static":  # a page's request counts; its CSS and script carry no new cookie
+        session[SEEN_KEY] = round(now.replace(tzinfo=timezone.utc).timestamp(), 3)
     bind_request_to(row)
     return None
 
