@@ -239,4 +239,5 @@ def test_no_request_to_any_route_gives_a_500_or_a_traceback(app, fuzz_setup, cap
     assert seen["requests"] >= 10_000 or REQUESTS < 10_000
     assert seen["errors"] == [], seen["errors"][:5]
     assert tracebacks == [], tracebacks[:3]
-    assert len(seen["rules"]) == len({rule.rule for rule, _ in setup["rules"]})  # every route was tried
+    if REQUESTS >= 10_000:  # a shorter run by hand (PRESCRIBE_FUZZ_REQUESTS) may miss a route
+        assert len(seen["rules"]) == len({rule.rule for rule, _ in setup["rules"]})  # every route was tried
