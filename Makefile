@@ -8,6 +8,8 @@ PORT ?= 5000
 # Debian packages: WeasyPrint's Pango stack, and HarfBuzz subsetting (about 1.8x faster PDFs).
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
+# `make run` serves with gunicorn, the production server (one sync worker per core, on loopback only;
+# PRESCRIBE_WORKERS=N for another number). A server reachable by others goes behind nginx: README.
 .PHONY: run test check-content system-deps clean-venv bench
 
 $(VENV)/.installed: requirements.txt
@@ -38,7 +40,7 @@ run: system-deps $(VENV)/.installed
 	@$(FLASK) demo-login
 	@echo "  Stop it with Ctrl+C."
 	@echo ""
-	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@PRESCRIBE_BIND=127.0.0.1:$(PORT) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite on SQLite and on PostgreSQL (a server the tests start from the machine's binaries),
 # then the crash and load tests alone, with a summary at the end; scripts/run_tests.py says what runs where.

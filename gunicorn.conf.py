@@ -3,6 +3,9 @@
 PDF rendering is CPU-bound and WeasyPrint's font configuration is not thread-safe, so we scale
 with processes (one per core), not threads. Each worker renders one small document before it
 takes traffic, so no patient waits for WeasyPrint's imports and font set-up (about 2 s).
+
+Sync workers are held by a client that connects and sends nothing, until ``timeout``: anything
+beyond loopback goes through nginx (deploy/nginx.conf), which buffers whole requests and answers.
 """
 
 import multiprocessing

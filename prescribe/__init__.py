@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, render_template
+from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, catalog, blueprints, commands, error pages."""
     app = Flask(
         __name__,
-        instance_path=str((test_config or {}).get("INSTANCE_PATH") or REPO_ROOT / "instance"),
+        instance_path=str(_instance_path(test_config)),
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
     )
@@ -24,12 +25,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, test_config)
     _behind_trusted_proxies(app)
+    _only_our_host_names(app)
     register_extensions(app)
     register_catalog(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
     return app
+
+
+def _instance_path(test_config: Mapping[str, Any] | None) -> Path:
+    """``instance/`` in the repository, or ``PRESCRIBE_INSTANCE_PATH`` (the tests run ``make run`` elsewhere)."""
+    if test_config is not None:
+        return Path(test_config.get("INSTANCE_PATH") or REPO_ROOT / "instance")
+    return Path(os.environ.get("PRESCRIBE_INSTANCE_PATH") or REPO_ROOT / "instance")
 
 
 def _behind_trusted_proxies(app: Flask) -> None:
@@ -45,6 +54,15 @@ def _behind_trusted_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
+def _only_our_host_names(app: Flask) -> None:
+    """Answer only to ``ALLOWED_HOSTS``: any other or malformed ``Host`` is a plain 400 (web/hosts.py)."""
+    from .web.headers import HSTS
+    from .web.hosts import HostCheck
+
+    app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],
+                             hsts=HSTS if app.config["SESSION_COOKIE_SECURE"] else None)
+
+
 def register_extensions(app: Flask) -> None:
     """Database, sign-in guard, CSRF, clinic scoping of queries and security headers."""
     from .db import init_db_engine
@@ -52,8 +70,10 @@ def register_extensions(app: Flask) -> None:
     from .web.context import install_clinic_scope
     from .web.guard import register_guard
     from .web.headers import register_security_headers
+    from .web.requests import register_request_checks
 
     init_db_engine(app)
+    register_request_checks(app)  # the request class, and a 400 for an unreadable address, first of all
     # The guard runs before the CSRF check, so an anonymous request of any method goes to sign-in.
     register_guard(app)
     csrf.init_app(app)
@@ -94,7 +114,8 @@ def register_blueprints(app: Flask) -> None:
         patients,
         program_templates,
     )
-    from .web.context import IdConverter, register_template_helpers
+    from .web.context import register_template_helpers
+    from .web.numbers import IdConverter
 
     app.url_map.converters["int"] = IdConverter
     for module in (auth, account, admin, home, builder, handouts, patients, program_templates, clinic,
@@ -111,26 +132,6 @@ def register_cli(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
-        def handler(_error):
-            return render_template("error.html", code=code, title=title, message=message), code
-        return handler
+    from .web.errors import register_error_handlers as register
 
-    from flask_wtf.csrf import CSRFError
-
-    app.register_error_handler(400, page(400, "Something was wrong with that request",
-                                         "Please go back, reload the page and try again."))
-    app.register_error_handler(CSRFError, page(400, "This form has expired",
-                                               "Forms stop working after sign-in, sign-out or a long pause. "
-                                               "Please go back, reload the page and try again."))
-    app.register_error_handler(403, page(403, "Not allowed",
-                                         "Your account cannot open this page. Ask your clinic admin."))
-    app.register_error_handler(404, page(404, "Page not found",
-                                         "That page does not exist or is no longer available."))
-    app.register_error_handler(405, page(405, "Not allowed", "That action is not available here."))
-    app.register_error_handler(413, page(413, "File too large",
-                                         "The file you sent is too large. Please use a smaller one."))
-    app.register_error_handler(429, page(429, "Too many requests",
-                                         "Please wait a few minutes and try again."))
-    app.register_error_handler(500, page(500, "Something went wrong on our side",
-                                         "Your work was not lost. Please go back and try again."))
+    register(app)

@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 from .accounts.demo import ensure_demo_login, read_demo_login
 from .accounts import passwords
 from .accounts.users import (AccountError, clinic_by_slug, create_clinic, create_user, reset_password,
-                             reset_second_factor, user_by_email)
+                             reset_second_factor, users_by_email)
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
 from . import audit
@@ -184,7 +184,8 @@ def create_user_command(email: str, clinic_slug: str, role: str, name: str, gene
 @with_appcontext
 @click.argument("email")
 @click.option("--second-factor", is_flag=True, help="Also remove their authenticator app (a lost phone).")
-def reset_user_command(email: str, second_factor: bool) -> None:
+@click.option("--clinic", "clinic_slug", default="", help="The clinic's slug, when EMAIL has accounts in several.")
+def reset_user_command(email: str, second_factor: bool, clinic_slug: str) -> None:
     """Give EMAIL a generated password, for someone no clinic admin can reset (the only admin).
 
     Printed once; they choose their own at sign-in. Their sessions end and a sign-in lock lifts.
@@ -192,9 +193,14 @@ def reset_user_command(email: str, second_factor: bool) -> None:
     """
     _prepare_database()
     session = get_session()
-    user = user_by_email(session, email)
-    if user is None:
-        raise click.ClickException(f"No account has the email address {email!r}.")
+    users = [user for user in users_by_email(session, email) if not clinic_slug or user.clinic.slug == clinic_slug]
+    if not users:
+        raise click.ClickException(f"No account has the email address {email!r}"
+                                   f"{f' in the clinic {clinic_slug!r}' if clinic_slug else ''}.")
+    if len(users) > 1:
+        raise click.ClickException(f"{email!r} has accounts in several clinics ("
+                                   f"{', '.join(user.clinic.slug for user in users)}): add --clinic SLUG.")
+    user = users[0]
     password = reset_password(session, user)
     actions = ["password_reset"]
     if second_factor:

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     # X-Forwarded-For and X-Forwarded-Proto. 0 ignores those headers: anyone can send them, and
     # the audit log must record the address that really connected.
     "TRUSTED_PROXIES": 0,
+    # The host names the app answers to (a list, or "a.example,b.example" from the environment; a
+    # leading dot allows every subdomain). Any other Host header gets a plain 400. Default: loopback.
+    "ALLOWED_HOSTS": None,
 }
 
 SECRET_KEY_FILE = "secret_key"
@@ -67,6 +70,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     _session_cookie(app)
     _ensure_secret_key(app)
     _trusted_proxies(app)
+    _allowed_hosts(app)
 
 
 def database_url(url: str) -> str:
@@ -98,6 +102,17 @@ def _trusted_proxies(app: Flask) -> None:
     if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 5:
         raise ConfigError(f"TRUSTED_PROXIES must be a whole number from 0 to 5 (the proxies in front "
                           f"of the app), not {hops!r}.")
+
+
+def _allowed_hosts(app: Flask) -> None:
+    from .web.hosts import host_name, trusted_hosts
+
+    hosts = trusted_hosts(app.config["ALLOWED_HOSTS"])
+    bad = [host for host in hosts if host_name(host.lstrip(".")) is None and ":" not in host]
+    if not hosts or bad:
+        raise ConfigError(f"ALLOWED_HOSTS must list this server's host names (like clinic.example), not "
+                          f"{app.config['ALLOWED_HOSTS']!r}.")
+    app.config["ALLOWED_HOSTS"] = hosts
 
 
 def _ensure_secret_key(app: Flask) -> None:

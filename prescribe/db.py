@@ -8,8 +8,11 @@ so a worker that wants to write waits its turn instead of failing with "database
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 import weakref
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLITE_BUSY_TIMEOUT_MS = 5000
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -135,3 +139,41 @@ def create_tables(app: Flask) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     upgrade(engine_for(app))
+
+
+class StorageTrouble(Enum):
+    """Why the database cannot keep a write: what the 503 page and the one log line say."""
+
+    FULL = "the server's disk is full"
+    READ_ONLY = "the database is read-only"
+    WRITE_FAILED = "the server could not write to its disk"
+
+
+_SQLITE_TROUBLE = {"SQLITE_FULL": StorageTrouble.FULL, "SQLITE_READONLY": StorageTrouble.READ_ONLY,
+                   "SQLITE_IOERR": StorageTrouble.WRITE_FAILED, "SQLITE_CANTOPEN": StorageTrouble.WRITE_FAILED}
+# PostgreSQL SQLSTATEs: disk_full, read_only_sql_transaction (a read-only replica or setting), io_error.
+_POSTGRES_TROUBLE = {"53100": StorageTrouble.FULL, "25006": StorageTrouble.READ_ONLY,
+                     "58030": StorageTrouble.WRITE_FAILED}
+
+
+def storage_trouble(error: BaseException) -> StorageTrouble | None:
+    """The storage condition behind a database error (disk full, read-only), or None for any other error."""
+    original = getattr(error, "orig", error)
+    name = getattr(original, "sqlite_errorname", None)
+    if isinstance(name, str):
+        return next((kind for prefix, kind in _SQLITE_TROUBLE.items()
+                     if name == prefix or name.startswith(prefix + "_")), None)
+    return _POSTGRES_TROUBLE.get(getattr(original, "sqlstate", None) or "")
+
+
+STORAGE_LOG_EVERY = 60.0  # seconds between two log lines about the same storage trouble, per process
+_last_logged: dict[StorageTrouble, float] = {}
+
+
+def note_storage_trouble(trouble: StorageTrouble) -> None:
+    """One log line for a refused write, repeated at most once a minute while the trouble lasts."""
+    now = time.monotonic()
+    if now - _last_logged.get(trouble, -STORAGE_LOG_EVERY) >= STORAGE_LOG_EVERY:
+        _last_logged[trouble] = now
+        log.error("Storage trouble: %s. Writes are refused with a 503 until it is fixed; nothing half-saved "
+                  "(logged at most once a minute)", trouble.value)

@@ -50,14 +50,17 @@ class Clinic(Base):
 
 
 class User(Base):
-    """A person who signs in: one account per person, in exactly one clinic."""
+    """An account in exactly one clinic. One person (one address) may hold an account in each of
+    several clinics (a therapist who works at two) and picks the clinic at sign-in."""
 
     __tablename__ = "user_account"
+    # Unique per clinic only: a clinic admin adding an address learns nothing about other clinics.
+    __table_args__ = (UniqueConstraint("clinic_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
-    # Stored normalised (NFKC, case-folded), so one address cannot hold two accounts.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored normalised (NFKC, case-folded), so one address cannot hold two accounts in one clinic.
+    email: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(80), default="")
     role: Mapped[str] = mapped_column(String(20), default="therapist")
     password_hash: Mapped[str] = mapped_column(String(200))

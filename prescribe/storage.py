@@ -14,9 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .audit import ALL_CLINICS
+from .db import note_storage_trouble, storage_trouble
 from .handout import RenderCache, RenderedPdf
 from .models import Clinic, Handout, HandoutVersion, Patient, RenderedPreview, utcnow
 from .programs import Program
@@ -142,8 +144,15 @@ def rendered_once(session: Session, clinic: Clinic, key: str, render: Callable[[
     if rendered is None:
         rendered = render()
         if share and not clinic.zero_phi:
-            _keep_preview(session, clinic, key, rendered)
-            session.commit()
+            try:
+                _keep_preview(session, clinic, key, rendered)
+                session.commit()
+            except DBAPIError as error:  # sharing is an optimisation: a full disk still shows the preview
+                trouble = storage_trouble(error)
+                if trouble is None:
+                    raise
+                session.rollback()
+                note_storage_trouble(trouble)
     memory.put(key, rendered)
     return rendered
 

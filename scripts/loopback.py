@@ -228,3 +228,74 @@ class Browser:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def find_nginx() -> Path | None:
+    """The machine's nginx binary (Debian puts it in /usr/sbin, often not on a user's PATH)."""
+    import shutil
+
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
+                                           if Path(p).exists()), None)
+    return Path(found) if found else None
+
+
+class Nginx:
+    """nginx on a free loopback port in front of ``upstream_port``, with deploy/prescribe-proxy.conf:
+    the same timeouts, body limits and buffering as the production site (deploy/nginx.conf)."""
+
+    def __init__(self, binary: Path, upstream_port: int, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.dir = workdir / "nginx"
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        self.error_log = self.dir / "error.log"
+        temp = "\n".join(f"    {kind}_temp_path {self.dir / sub};" for kind, sub in
+                         (("client_body", "body"), ("proxy", "proxy"), ("fastcgi", "fastcgi"),
+                          ("uwsgi", "uwsgi"), ("scgi", "scgi")))
+        config = self.dir / "nginx.conf"
+        config.write_text(f"""
+{"user root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+daemon off;
+pid {self.dir / "nginx.pid"};
+error_log {self.error_log} warn;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+{temp}
+    upstream prescribe_app {{ server 127.0.0.1:{upstream_port}; }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        server_name _;
+        include {REPO / "deploy" / "prescribe-proxy.conf"};
+    }}
+}}
+""")
+        with open(self.dir / "stderr.log", "wb") as stderr:  # the child keeps its own copy
+            self.process = subprocess.Popen([str(binary), "-p", str(self.dir), "-c", str(config), "-e",
+                                             str(self.error_log)], stdout=subprocess.DEVNULL, stderr=stderr,
+                                            start_new_session=True)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"nginx did not start: {self.log_text()[-2000:]}") from None
+                time.sleep(0.1)
+
+    def log_text(self) -> str:
+        return "".join(path.read_text(errors="replace") for path in (self.dir / "stderr.log", self.error_log)
+                       if path.exists())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: nginx's own "stop"
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)

@@ -2,8 +2,9 @@
 
 The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
 PostgreSQL pass is printed whole when it ends. Then the tests marked ``slow`` (the crash test and
-the load test against real gunicorn workers, tests/test_durability.py) run alone, on SQLite, so
-nothing competes with them for the CPU. The last lines sum everything up, including, in so many
+the load test against real gunicorn workers, tests/test_durability.py; idle and slow-body clients
+against gunicorn behind nginx, tests/test_slow_clients.py; ``make run`` itself, tests/test_make_run.py)
+run alone, on SQLite, so nothing competes with them for the CPU. The last lines sum everything up, including, in so many
 words, whether this machine has PostgreSQL at all.
 
 Without PostgreSQL server binaries the PostgreSQL pass cannot run: that is a failure when
@@ -27,6 +28,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.databases import find_postgres_binaries  # noqa: E402
 
+# Figure lines the tests print (tests/figures.py) that the summary repeats: what the robustness tier ran.
+FIGURES = re.compile(r"^(fuzz|slow clients|storage)\b.*:")
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
 
 
@@ -93,7 +96,7 @@ def main() -> int:
         background.join()
         print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
         sys.stdout.write(postgres.output)
-    slow = Pass("slow: crash + load (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
+    slow = Pass("slow: crash, load, slow clients, make run (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
                                                 f"--basetemp={temp / 'prescribe-tests-slow'}"],
                 {"PRESCRIBE_TEST_DATABASE": "sqlite"})
     print(f"\n{'=' * 30} slow tests, run alone {'=' * 30}", flush=True)
@@ -108,6 +111,10 @@ def main() -> int:
         print(f"{'PostgreSQL':<30} {'NOT RUN':<7} this machine has no PostgreSQL server binaries (initdb, pg_ctl "
               "on the PATH or in /usr/lib/postgresql/*/bin): install the postgresql package."
               + (" Required here (PRESCRIBE_REQUIRE_POSTGRES=1)." if require_postgres else ""))
+    for test_pass in passes:
+        for line in test_pass.output.splitlines():
+            if FIGURES.match(line):
+                print(f"  {test_pass.name}: {line.strip()}")
     passed = sum(p.count("passed") for p in passes)
     failed = sum(p.count("failed") + p.count("error") for p in passes)
     skipped = sum(p.count("skipped") for p in passes)

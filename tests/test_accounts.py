@@ -181,12 +181,19 @@ def test_create_user_refuses_bad_input_with_a_clear_message(runner, args, stdin,
     assert message in result.output
 
 
-def test_one_account_per_email_whatever_its_case_or_clinic(app, runner, clinics):
-    """A5: unique identity; A@x and a@x are one address, across clinics too."""
-    result = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "bravo",
+def test_one_account_per_email_and_clinic_whatever_its_case(app, runner, clinics):
+    """A5: unique identity within a clinic; A@x and a@x are one address. Another clinic may add it (issue 22)."""
+    result = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "alpha",
                                  "--role", "therapist", "--generate-password"])
     assert result.exit_code != 0
-    assert "already has an account" in result.output
+    assert "already has an account in this clinic" in result.output
+    elsewhere = runner.invoke(args=["create-user", clinics["A"].admin.email.upper(), "--clinic", "bravo",
+                                    "--role", "therapist", "--generate-password"])
+    assert elsewhere.exit_code == 0, elsewhere.output
+    ambiguous = runner.invoke(args=["reset-user", clinics["A"].admin.email])
+    assert ambiguous.exit_code != 0 and "add --clinic SLUG" in ambiguous.output
+    chosen = runner.invoke(args=["reset-user", clinics["A"].admin.email, "--clinic", "bravo"])
+    assert chosen.exit_code == 0 and "Bravo" in chosen.output
 
 
 def test_init_db_creates_the_demo_login_once_and_make_run_can_print_it(app, runner):
@@ -431,10 +438,19 @@ def test_next_returns_to_the_page_that_asked_for_sign_in(app, default_therapist)
 
 # --- B2-B6: sessions --------------------------------------------------------------------------
 
-def _age_session(app, user_id: int, **ages: timedelta):
+def _age_session(app, user_id: int, client=None, **ages: timedelta):
+    """Move the session's times back, as if that long had passed (and the cookie's last request too)."""
     now = utcnow()
     values = {column: now - age for column, age in ages.items()}
     db_run(app, lambda db: db.execute(update(UserSession).where(UserSession.user_id == user_id).values(**values)))
+    if client is not None and "last_seen" in ages:
+        from datetime import timezone
+
+        from prescribe.web.guard import SEEN_KEY
+
+        with client.session_transaction() as cookie:
+            if SEEN_KEY in cookie:
+                cookie[SEEN_KEY] = (now - ages["last_seen"]).replace(tzinfo=timezone.utc).timestamp()
 
 
 def test_sign_in_gets_a_new_session_id_and_the_old_cookie_stays_anonymous(app, default_therapist):
@@ -485,13 +501,64 @@ def test_logout_is_post_only_and_on_every_signed_in_page(client):
 
 def test_idle_sessions_end_after_15_minutes_on_the_server(app, client, default_therapist):
     """B2: a request after 14 idle minutes passes; after 16 it goes to sign-in, with a reason."""
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=14))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=14))
     assert client.get("/").status_code == 200
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=16))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=16))
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
     assert "without activity" in client.get("/auth/login").get_data(as_text=True)
     assert db_run(app, lambda db: db.scalars(select(UserSession)).all()) == []
+
+
+def test_the_idle_limit_holds_to_the_second_without_a_write_per_request(app, client, default_therapist, monkeypatch):
+    """Issue 22: idleness counts from the last request, not from the last ``last_seen`` write (every 30 s)."""
+    from sqlalchemy import event
+
+    import prescribe.web.guard as guard
+
+    start = db_run(app, lambda db: db.scalar(select(UserSession.last_seen)))
+    clock = {"now": start}
+    monkeypatch.setattr(guard, "utcnow", lambda: clock["now"])
+    writes = []
+    event.listen(app.extensions["db_engine"], "before_cursor_execute",
+                 lambda *args: writes.append(args[2]) if args[2].lstrip().upper().startswith("UPDATE USER_SESSION")
+                 else None)
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    def request_at(moment):
+        clock["now"] = moment
+        return client.get("/")
+
+    for seconds in (1, 10, 20, 29):  # four requests within 30 s: no write of last_seen
+        assert request_at(start + timedelta(seconds=seconds)).status_code == 200
+    assert writes == [] and db_run(app, lambda db: db.scalar(select(UserSession.last_seen))) == start
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers  # files carry no new cookie
+    last = start + timedelta(seconds=29)
+    # 14:59 after the last request (15:28 after last_seen): still signed in, and last_seen written once.
+    assert request_at(last + idle - timedelta(seconds=1)).status_code == 200
+    assert len(writes) == 1
+    last = last + idle - timedelta(seconds=1)
+    assert request_at(last + idle - timedelta(seconds=1)).status_code == 200  # the limit restarts at each request
+    last = last + idle - timedelta(seconds=1)
+    ended = request_at(last + idle + timedelta(seconds=1))  # 15:01 after the last request: ended
+    assert ended.status_code == 302 and ended.headers["Location"] == "/auth/login"
+    assert "without activity" in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_a_cookie_cannot_stretch_the_idle_limit():
+    """The cookie's time counts only when it is later than last_seen and not in the future."""
+    from datetime import datetime
+
+    from prescribe.accounts.sessions import last_activity
+
+    now = datetime(2026, 12, 6, 12, 0, 0)
+    row = UserSession(last_seen=now - timedelta(minutes=10))
+    assert last_activity(row, now - timedelta(minutes=1), now) == now - timedelta(minutes=1)
+    assert last_activity(row, now + timedelta(hours=1), now) == row.last_seen  # from the future: ignored
+    assert last_activity(row, now - timedelta(hours=1), now) == row.last_seen  # older than the row: the row
+    assert last_activity(row, None, now) == row.last_seen
 
 
 def test_a_page_left_open_asks_whether_it_is_still_signed_in_and_takes_the_new_token(app, client,
@@ -505,7 +572,7 @@ def test_a_page_left_open_asks_whether_it_is_still_signed_in_and_takes_the_new_t
     assert "no-store" in answer.headers["Cache-Control"]
     form["csrf_token"] = answer.get_json()["csrf_token"]
     assert client.post("/build/", data={**form, "action": "update"}).status_code == 200
-    _age_session(app, default_therapist.id, last_seen=timedelta(minutes=16))
+    _age_session(app, default_therapist.id, client, last_seen=timedelta(minutes=16))
     ended = client.get("/auth/still-signed-in")
     assert ended.status_code == 302 and ended.headers["Location"].startswith("/auth/login")
     sign_in(app, client, default_therapist)  # again, in another tab: a new session and CSRF token
@@ -583,9 +650,10 @@ def test_add_user_ignores_a_smuggled_clinic_and_explains_bad_input(app, admin_cl
     html = bad.get_data(as_text=True)
     assert "Enter an email address like name@clinic.example." in html
     assert 'value="not an email"' in html and 'value="Kept Name"' in html
-    taken = admin_client.post("/admin/users", data={"csrf_token": token, "email": clinics["B"].therapist.email,
+    taken = admin_client.post("/admin/users", data={"csrf_token": token, "email": default_admin.email.upper(),
                                                     "role": "therapist"})
-    assert "already has an account" in taken.get_data(as_text=True)
+    assert taken.status_code == 422
+    assert "already has an account in this clinic" in taken.get_data(as_text=True)
 
 
 def test_disabling_a_user_signs_them_out_at_once_and_enabling_lets_them_back(app, admin_client, default_therapist,

@@ -119,14 +119,12 @@ def test_builder_works_without_javascript_for_adding_and_removing(browser, live_
 
 
 def test_a_builder_left_open_past_the_idle_limit_keeps_its_changes(browser, live_server, app, default_therapist,
-                                                                   tmp_path):
+                                                                   tmp_path, monkeypatch):
     """Signed out while the page sat idle: Download keeps the page, and works after signing in again."""
     from datetime import timedelta
 
-    from sqlalchemy import update
-
-    from prescribe.db import get_session
-    from prescribe.models import UserSession, utcnow
+    import prescribe.web.guard as guard
+    from prescribe.models import utcnow
 
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
@@ -137,15 +135,14 @@ def test_a_builder_left_open_past_the_idle_limit_keeps_its_changes(browser, live
     page.locator("[data-preview-status]").get_by_text("Handout up to date.").wait_for(timeout=30_000)
     page.locator("li.row").first.get_by_label("Sets").fill("4")
     page.get_by_label("Patient name as printed").fill("Ann Example")
-    with app.app_context():  # 16 minutes without a request: the server ends the session
-        db = get_session()
-        db.execute(update(UserSession).values(last_seen=utcnow() - timedelta(minutes=16)))
-        db.commit()
+    # 16 minutes without a request: the server's clock moves on, and it ends the session.
+    monkeypatch.setattr(guard, "utcnow", lambda: utcnow() + timedelta(minutes=16))
 
     page.get_by_role("button", name="Download PDF").click()
     page.locator("[data-signed-out]").wait_for(state="visible", timeout=10_000)
     assert downloads == [] and page.url.endswith("/build/hip-impingement")
     assert page.locator("li.row").first.get_by_label("Sets").input_value() == "4"
+    monkeypatch.undo()  # back to the real clock for the new sign-in
 
     other_tab = context.new_page()
     sign_in(other_tab, live_server, default_therapist)

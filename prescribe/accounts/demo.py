@@ -32,7 +32,7 @@ def ensure_demo_login(session: Session, clinic: Clinic, instance: Path) -> tuple
     Does nothing when the demo clinic already has other users: someone set the clinic up.
     """
     path = demo_login_path(instance)
-    demo = session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    demo = session.scalar(select(User).where(User.email == DEMO_EMAIL, User.clinic_id == clinic.id))
     if demo is None:
         if session.scalar(select(User.id).where(User.clinic_id == clinic.id)) is not None:
             return None

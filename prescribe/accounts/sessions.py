@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from prescribe.models import User, UserSession
 
-TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often: fewer writes
+# last_seen is written at most this often: fewer writes. The idle limit still holds to the second,
+# because each request also hands back its time in the signed cookie (``seen``, see load_session).
+TOUCH_EVERY = timedelta(seconds=30)
 
 # Every request runs this lookup: built once (with the user and their clinic, which every request
 # needs next for the sign-in gates and the clinic scope), so only the token's digest changes.
@@ -53,9 +55,26 @@ def start_session(session: Session, user: User, now: datetime, *, mfa_pending: b
     return token
 
 
-def load_session(session: Session, token: str, now: datetime,
-                 policy: SessionPolicy) -> tuple[UserSession | None, Ended | None]:
-    """The live session for ``token``, or None and the reason it ended (expired rows are deleted)."""
+def last_activity(row: UserSession, seen: datetime | None, now: datetime) -> datetime:
+    """When the session was last used: ``last_seen`` (written at most every TOUCH_EVERY), or the
+    time of the latest request, ``seen``, which the signed cookie carries back, when that is later.
+
+    Only the server writes ``seen`` and only at a request, so a client can present an older one
+    (its session then ends sooner), never a later one; one from the future or from before the
+    session began is ignored.
+    """
+    if seen is not None and row.last_seen < seen <= now:
+        return seen
+    return row.last_seen
+
+
+def load_session(session: Session, token: str, now: datetime, policy: SessionPolicy,
+                 seen: datetime | None = None) -> tuple[UserSession | None, Ended | None]:
+    """The live session for ``token``, or None and the reason it ended (expired rows are deleted).
+
+    ``seen`` is the time of this browser's previous request (from the signed cookie): idleness is
+    counted from it, so the session ends exactly at the idle limit, not up to TOUCH_EVERY early.
+    """
     row = session.scalar(_SESSION_BY_DIGEST, {"digest": _digest(token)})
     if row is None:
         return None, Ended.UNKNOWN
@@ -64,7 +83,7 @@ def load_session(session: Session, token: str, now: datetime,
         reason = Ended.DISABLED
     elif now - row.created_at > policy.absolute:
         reason = Ended.ABSOLUTE
-    elif now - row.last_seen > policy.idle:
+    elif now - last_activity(row, seen, now) > policy.idle:
         reason = Ended.IDLE
     if reason is not None:
         session.delete(row)

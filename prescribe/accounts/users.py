@@ -36,6 +36,7 @@ class SignIn(Enum):
     OK = "ok"
     NEEDS_CODE = "needs_code"  # password right; the second factor is next
     REFUSED = "refused"  # unknown address, wrong password or disabled: one answer for all
+    CHOOSE_CLINIC = "choose_clinic"  # the password opens accounts in several clinics: which one?
     LOCKED = "locked"  # this account, after too many failures
     ADDRESS_LOCKED = "address_locked"  # every account, from this client address
 
@@ -44,6 +45,8 @@ class SignIn(Enum):
 class SignInResult:
     outcome: SignIn
     user: User | None = None
+    # CHOOSE_CLINIC: the clinics whose account this address and password open (the person's own).
+    clinics: tuple[Clinic, ...] = ()
 
 
 def normalise_email(email: str) -> str:
@@ -97,15 +100,20 @@ def create_user(session: Session, clinic: Clinic, email: str, password: str, *, 
         with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        # Addresses are unique across clinics; the check is the database's, so it holds
-        # even when this request can only see its own clinic's users.
-        raise AccountError("That email address already has an account.", field="email") from None
+        # Unique per clinic (the database's check). Another clinic's account with this address
+        # is no obstacle and is never mentioned: that would tell this clinic it exists.
+        raise AccountError("That email address already has an account in this clinic.", field="email") from None
     return user
 
 
 def authenticate(session: Session, email: str, password: str, now: datetime,
-                 limits: throttle.SignInLimits, client_address: str) -> SignInResult:
+                 limits: throttle.SignInLimits, client_address: str, clinic_id: int | None = None) -> SignInResult:
     """Check an email and password, counting failures per account and per client address.
+
+    One address may hold accounts in several clinics, each with its own password. The password is
+    checked against each; when it opens more than one and ``clinic_id`` does not pick one of them,
+    the answer is CHOOSE_CLINIC with those clinics (the person's own: they just proved it). The
+    failure counts are per address, whichever clinics' accounts it holds.
 
     A right password clears the account's count but not the address's: whoever holds one
     account could otherwise sign in to it between guesses at others. Caller commits either way.
@@ -121,14 +129,19 @@ def authenticate(session: Session, email: str, password: str, now: datetime,
         return SignInResult(SignIn.ADDRESS_LOCKED)
     if throttle.is_locked(session, account, now):
         return SignInResult(SignIn.LOCKED)
-    user = session.scalar(select(User).where(User.email == email)) if email else None
-    session.commit()  # the user stays loaded (no expiry on commit); the writes below are short
-    if user is None:
+    users = users_by_email(session, email)
+    for user in users:
+        user.clinic  # noqa: B018 - loaded now, with the reads, not after the commit
+    session.commit()  # the users stay loaded (no expiry on commit); the writes below are short
+    if not users:
         passwords.spend_verify_time(password)
-        ok = False
-    else:
-        ok = passwords.verify_password(user.password_hash, password) and user.active
-    if not ok:
+    opened = [user for user in users if passwords.verify_password(user.password_hash, password) and user.active]
+    if clinic_id is not None and any(user.clinic_id == clinic_id for user in opened):
+        opened = [user for user in opened if user.clinic_id == clinic_id]
+    if len(opened) > 1:
+        return SignInResult(SignIn.CHOOSE_CLINIC, clinics=tuple(user.clinic for user in opened))
+    user = opened[0] if opened else None
+    if user is None:
         account_locked = throttle.record_failure(session, account, now, limits.account)
         address_locked = throttle.record_failure(session, address, now, limits.address)
         if address_locked:
@@ -249,10 +262,13 @@ def set_clinic_mfa_requirement(acting: User, required: bool) -> None:
     acting.clinic.require_mfa = required
 
 
-def user_by_email(session: Session, email: str) -> User | None:
-    """The account with this address (any clinic), or None: for attributing a failed sign-in."""
+def users_by_email(session: Session, email: str) -> list[User]:
+    """The accounts with this address, one per clinic at most (for signing in, and for attributing
+    a failed sign-in to each of them)."""
     email = normalise_email(email)
-    return session.scalar(select(User).where(User.email == email)) if valid_email(email) else None
+    if not valid_email(email):
+        return []
+    return list(session.scalars(select(User).where(User.email == email).order_by(User.clinic_id)))
 
 
 def clinic_users(session: Session, clinic: Clinic) -> list[User]:

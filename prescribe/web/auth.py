@@ -13,12 +13,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_wtf.csrf import generate_csrf
 
 from prescribe.accounts import sessions as user_sessions
-from prescribe.accounts.users import SignIn, authenticate, check_second_factor, user_by_email
+from prescribe.accounts.users import SignIn, authenticate, check_second_factor, users_by_email
 from prescribe.db import get_session
 from prescribe.models import User, utcnow
 
 from .auth_forms import CodeForm, LoginForm
-from .context import client_address, record_audit
+from .context import client_address, parse_id, record_audit
 from .guard import SESSION_TOKEN_KEY, public, safe_next, sign_in_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -29,6 +29,8 @@ LOCKED = ("Too many attempts to sign in to this account. For its safety, signing
           "for 15 minutes. Please try again later or ask your clinic admin.")
 ADDRESS_LOCKED = ("Too many failed attempts to sign in from this network. For safety, signing in from "
                   "here is paused for 15 minutes. Please try again later.")
+CHOOSE_CLINIC = ("Your address has an account in more than one clinic. Choose the clinic to sign in to "
+                 "and enter your password again.")
 REFUSALS = {SignIn.REFUSED: (REFUSED, 422), SignIn.LOCKED: (LOCKED, 429),
             SignIn.ADDRESS_LOCKED: (ADDRESS_LOCKED, 429)}
 
@@ -54,11 +56,19 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
-    result = authenticate(db, form.email.data, form.password.data, utcnow(), sign_in_limits(), client_address())
+    result = authenticate(db, form.email.data, form.password.data, utcnow(), sign_in_limits(), client_address(),
+                          clinic_id=parse_id(form.clinic.data))
+    if result.outcome is SignIn.CHOOSE_CLINIC:
+        db.commit()
+        form.clinic.choices = [("", "Choose your clinic")] + [(str(c.id), c.name) for c in result.clinics]
+        form.clinic.errors = [CHOOSE_CLINIC]
+        return render_template("auth/login.html", form=form), 200
     refusal = REFUSALS.get(result.outcome)
     if refusal:
-        # Attributed to the account when the address has one; the typed address is never logged.
-        record_audit("sign_in_failed", detail=result.outcome.value, user=user_by_email(db, form.email.data))
+        # Attributed to each account the address has (one per clinic, each clinic's log sees its
+        # own); the typed address is never logged.
+        for user in users_by_email(db, form.email.data) or [None]:
+            record_audit("sign_in_failed", detail=result.outcome.value, user=user)
     elif result.outcome is SignIn.OK:
         record_audit("sign_in", "user", result.user.id, user=result.user)
     db.commit()  # failures are counted (and logged) even though the sign-in is refused

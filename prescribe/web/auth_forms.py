@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from prescribe.audit import ACTIONS, AuditFilter
 
@@ -14,6 +14,7 @@ from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
 from prescribe.models import ROLES
 
 from .forms import AppForm, choices, plain_text
+from .numbers import MAX_ID, WholeNumberField, parse_id
 
 # Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
 # input is refused before hashing, so it cannot make the server hash megabytes.
@@ -33,6 +34,8 @@ class LoginForm(AppForm):
     password = PasswordField("Password", validators=[
         InputRequired(message="Enter your password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+    # Shown only when the address and password open accounts in several clinics (choices set then).
+    clinic = SelectField("Clinic", choices=[], validate_choice=False)
 
 
 class CodeForm(AppForm):
@@ -102,8 +105,10 @@ class AuditFilterForm(AppForm):
 
     action = SelectField("What", choices=choices({"": "Anything", **ACTIONS}), default="")
     user = SelectField("Who", choices=choices({"": "Anyone"}), default="")
-    patient = IntegerField("Patient no.", validators=[Optional(), NumberRange(1, 2**31 - 1)])
-    handout = IntegerField("Handout no.", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    patient = WholeNumberField("Patient no.", validators=[Optional()], low=1, high=MAX_ID,
+                               message="Enter a patient number (digits only, as on the patient's page).")
+    handout = WholeNumberField("Handout no.", validators=[Optional()], low=1, high=MAX_ID,
+                               message="Enter a handout number (digits only, as on the handout's page).")
     since = DateField("From (UTC)", validators=[Optional()])
     until = DateField("To (UTC)", validators=[Optional()])
     before = HiddenField()
@@ -114,16 +119,15 @@ class AuditFilterForm(AppForm):
 
     def to_filter(self) -> AuditFilter:
         """The filter these (validated) fields describe."""
-        before = self.before.data or ""
         return AuditFilter(
             action=self.action.data or "",
-            user_id=int(self.user.data) if self.user.data else None,
+            user_id=parse_id(self.user.data),
             object_type="handout" if self.handout.data else "",
             object_id=self.handout.data,
             patient_id=self.patient.data,
             since=datetime.combine(self.since.data, time()) if self.since.data else None,
             until=datetime.combine(self.until.data, time()) + timedelta(days=1) if self.until.data else None,
-            before_id=int(before) if before.isdigit() and len(before) <= 10 else None,
+            before_id=parse_id(self.before.data),
         )
 
 

@@ -9,10 +9,11 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
 from markupsafe import Markup
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from prescribe.clinics import branding_for
-from prescribe.db import get_session
+from prescribe.db import get_session, note_storage_trouble, storage_trouble
 from prescribe.handout import HandoutTooLong, RenderedPdf, render_key, render_program
 from prescribe.patients import get_patient, patient_for_print
 from prescribe.program_templates import TemplateError, get_template, program_from_template, save_template
@@ -36,6 +37,7 @@ from prescribe.storage import (
 
 from .builder_page import INPUT_LIMITS, ROW_LISTS, BuilderRows, fresh_page_key, rows_from_data, rows_from_form
 from .context import catalog, current_clinic, parse_id, record_audit
+from .errors import rollback_quietly, storage_message
 from .fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
 from .rows import apply_row_action, parse_action, row_from_item
@@ -49,16 +51,17 @@ def _linked_patient(form: BuilderForm):
     return get_patient(get_session(), current_clinic(), patient_id) if patient_id else None
 
 
-def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None):
+def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None,
+                    storage_problem: str = ""):
     """The builder page: the form's own fields, and its rows (from the posted form unless given)."""
-    body = _form_body(form, rows or rows_from_form(form), search_results)
+    body = _form_body(form, rows or rows_from_form(form), search_results, storage_problem)
     return _builder_page(form.diagnosis.data, body), status
 
 
-def _form_body(form: BuilderForm, rows: BuilderRows, search_results=None) -> Markup:
+def _form_body(form: BuilderForm, rows: BuilderRows, search_results=None, storage_problem: str = "") -> Markup:
     """The builder form's inputs, sections and buttons (all of the form but its CSRF token)."""
     return Markup(render_template(
-        "builder/_form.html", form=form, rows=rows, limits=INPUT_LIMITS,
+        "builder/_form.html", form=form, rows=rows, limits=INPUT_LIMITS, storage_problem=storage_problem,
         diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
         max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
         accent=current_clinic().accent_colour,
@@ -142,8 +145,22 @@ def submit():
     if action.kind == "update":
         return _render_builder(form)
     if action.kind == "template":
-        return _save_template(form)
-    return _print(form, as_attachment=action.kind == "download")
+        return _kept_if_storage_fails(form, lambda: _save_template(form))
+    return _kept_if_storage_fails(form, lambda: _print(form, as_attachment=action.kind == "download"))
+
+
+def _kept_if_storage_fails(form: BuilderForm, save):
+    """``save()``; when the disk is full or the database read-only, the builder again, as typed, with a 503
+    that says nothing was saved (a Download then keeps no version, so pressing it again later is safe)."""
+    try:
+        return save()
+    except DBAPIError as error:
+        trouble = storage_trouble(error)
+        if trouble is None:
+            raise
+        rollback_quietly()
+        note_storage_trouble(trouble)
+        return _render_builder(form, 503, storage_problem=storage_message(trouble))
 
 
 def _save_template(form: BuilderForm):

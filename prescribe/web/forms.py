@@ -15,7 +15,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -26,7 +25,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     StopValidation,
@@ -52,6 +50,7 @@ from prescribe.programs import (
     ProgramItem,
 )
 
+from .numbers import WholeNumberField, parse_whole
 from .widgets import FastRenderMeta
 
 OWN_LINES_MAX = 8
@@ -95,12 +94,10 @@ def choices(options: dict[str, str]) -> list[SelectChoice]:
 SIDE_CHOICES = choices({"": "—", **SIDES})
 
 
-def _range(name: str, label: str, unit: str = "") -> IntegerField:
+def _range(name: str, label: str, unit: str = "") -> WholeNumberField:
     low, high = DOSE_LIMITS[name]
-    return IntegerField(label, validators=[
-        Optional(),
-        NumberRange(low, high, message=f"Enter a number from {low} to {high}{unit}."),
-    ])
+    return WholeNumberField(label, validators=[Optional()], low=low, high=high,
+                            message=f"Enter a number from {low} to {high}{unit}.")
 
 
 class ExerciseRowForm(Form):
@@ -133,6 +130,19 @@ class PrecautionRowForm(Form):
     move = HiddenField(validators=[Length(max=40), plain_text])
     text = HiddenField(validators=[Length(max=LINE_MAX), plain_text])
     included = BooleanField()
+
+
+class RowList(FieldList):
+    """Repeating rows whose index in a field name (``exercises-2-sets``) is read by the app's parser:
+    WTForms' own reading accepts ``exercises-²-sets`` as a row and then fails on ``int("²")``."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = parse_whole(key[offset:].split(self._field_separator, 1)[0], max_digits=3)
+                if index is not None:
+                    yield index
 
 
 def _own_lines(label: str) -> TextAreaField:
@@ -182,14 +192,14 @@ class BuilderForm(AppForm):
     template_name = StringField("Template name", validators=[
         Length(max=80, message="Keep the name under 80 characters."), plain_text])
     template_scope = SelectField("Template for", choices=choices(TEMPLATE_SCOPES), default="personal")
-    exercises = FieldList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
-    activity_modifications = FieldList(FormField(AdviceRowForm), max_entries=30)
-    sitting_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
-    sleep_advice = FieldList(FormField(AdviceRowForm), max_entries=30)
-    red_flags_emergency = FieldList(FormField(AdviceRowForm), max_entries=30)
-    red_flags_today = FieldList(FormField(AdviceRowForm), max_entries=30)
-    red_flags_next_visit = FieldList(FormField(AdviceRowForm), max_entries=30)
-    precautions = FieldList(FormField(PrecautionRowForm), max_entries=20)
+    exercises = RowList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
+    activity_modifications = RowList(FormField(AdviceRowForm), max_entries=30)
+    sitting_advice = RowList(FormField(AdviceRowForm), max_entries=30)
+    sleep_advice = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_emergency = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_today = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_next_visit = RowList(FormField(AdviceRowForm), max_entries=30)
+    precautions = RowList(FormField(PrecautionRowForm), max_entries=20)
     own_activity_modifications = _own_lines("Your own lines (one per line)")
     own_sitting_advice = _own_lines("Your own lines (one per line)")
     own_sleep_advice = _own_lines("Your own lines (one per line)")

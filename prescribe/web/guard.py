@@ -7,19 +7,21 @@ signs anyone in (idle 15 minutes, 12 hours at most, ended by sign-out, password 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from sqlalchemy.exc import DBAPIError
 
 from prescribe.accounts.sessions import Ended, SessionPolicy, load_session
 from prescribe.accounts.throttle import SignInLimits, ThrottlePolicy
-from prescribe.db import get_session
+from prescribe.db import get_session, storage_trouble
 from prescribe.models import utcnow
 
 from .context import bind_request_to
 
 SESSION_TOKEN_KEY = "sid"
+SEEN_KEY = "seen"  # the time of the latest request, for the idle limit (accounts.sessions.last_activity)
 ALWAYS_OPEN = {"static"}
 
 
@@ -66,16 +68,35 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _seen() -> datetime | None:
+    """The time of this browser's previous request, as the signed cookie carries it."""
+    value = session.get(SEEN_KEY)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _load_user() -> Ended | None:
     token = session.get(SESSION_TOKEN_KEY)
     if not token or not isinstance(token, str):
         return None
     db = get_session()
-    row, ended = load_session(db, token, utcnow(), session_policy())
-    db.commit()  # last_seen moved on, or the expired row deleted
+    now = utcnow()
+    row, ended = load_session(db, token, now, session_policy(), seen=_seen())
+    try:
+        db.commit()  # last_seen moved on (at most every 30 s), or the expired row deleted
+    except DBAPIError as error:
+        if storage_trouble(error) is None:
+            raise
+        db.rollback()  # a full or read-only disk: reading still works, the touch waits for it
     if row is None:
         session.clear()
         return ended
+    if request.endpoint != "static":  # a page's request counts; its CSS and script carry no new cookie
+        session[SEEN_KEY] = round(now.replace(tzinfo=timezone.utc).timestamp(), 3)
     bind_request_to(row)
     return None
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d+)-(?P<field>[a-z_]+)$")
+from .numbers import parse_whole
+
+ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>[0-9]{1,3})-(?P<field>[a-z_]+)$")
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Action:
 
     @property
     def index(self) -> int | None:
-        return int(self.argument) if self.argument.isdigit() else None
+        return parse_whole(self.argument, max_digits=3)
 
 
 ACTIONS = {"update", "preview", "download", "template", "search", "add", "remove", "up", "down"}
