@@ -36,9 +36,13 @@ def _per_week(days: int) -> str:
     return "every day" if days == 7 else f"{days} day a week" if days == 1 else f"{days} days a week"
 
 
+def _frequency(times_per_day: int, days_per_week: int) -> str:
+    return f"{_times(times_per_day)} a day, {_per_week(days_per_week)}"
+
+
 def frequency_phrase(dose: Dose) -> str:
     """"twice a day, every day" / "once a day, 3 days a week"."""
-    return f"{_times(dose.times_per_day)} a day, {_per_week(dose.days_per_week)}"
+    return _frequency(dose.times_per_day, dose.days_per_week)
 
 
 def frequency_in_words(dose: Dose, start_gently: bool = False) -> str:
@@ -121,8 +125,7 @@ def how_often_lines(rows: Sequence[tuple[str, Dose]], start_gently: bool = False
     groups: dict[tuple[int, int], list[str]] = {}
     for name, dose in rows:
         groups.setdefault((dose.times_per_day, dose.days_per_week), []).append(name)
-    phrases = {key: f"{_times(key[0])} a day, {_per_week(key[1])}" + (", with a day off in between" if key[1] in (2, 3) else "")
-               for key in groups}
+    phrases = {key: _frequency(*key) + (", with a day off in between" if key[1] in (2, 3) else "") for key in groups}
     if len(groups) == 1:
         lines = [f"Do all your exercises {next(iter(phrases.values()))}."]
     else:
