@@ -30,7 +30,7 @@ def catalog():
 
 
 BRANDING = Branding(name="Riverside Physical Therapy", phone="555-0142")
-COUNT = re.compile(r"\b(\d+) (second|minute|time|day)s?\b")
+COUNT = re.compile(r"\b(\d+) (second|minute|time|day|step)s?\b")
 
 
 def _dose(data, kind: str) -> Dose:
@@ -48,7 +48,7 @@ def _dose(data, kind: str) -> Dose:
 def _allowed_counts(dose: Dose, fixed: list[str]) -> set[tuple[str, str]]:
     """Every (number, unit) the card may state: the dose's own, and the content's fixed numbers."""
     words = [duration(dose.hold_seconds or 0), duration(dose.rest_seconds)] if dose.minutes is None else []
-    words += [f"{dose.minutes} minutes" if dose.minutes else "", f"{dose.reps} times" if dose.reps else "",
+    words += [f"{dose.minutes} minutes" if dose.minutes else "", f"{dose.reps} times {dose.reps} steps" if dose.reps else "",
               f"{dose.sets} times", f"{dose.times_per_day} times", f"{dose.days_per_week} days", *fixed]
     return {(n, unit) for text in words for n, unit in COUNT.findall(text)}
 

@@ -36,7 +36,7 @@ _NUMBER_WORDS = (
     "forty|fifty|sixty|ninety|hundred|half an?|a couple of"
 )
 _NUMBER = rf"(?:\d+(?:[.,]\d+)?|{_NUMBER_WORDS})"
-_UNITS = r"(?:second|sec|minute|min|hour|hr|day|week|month|time|rep|repetition|set|session|breath)s?"
+_UNITS = r"(?:second|sec|minute|min|hour|hr|day|week|month|time|rep|repetition|set|session|breath|step|lap|round)s?"
 # "30 minutes", "2 or 3 days", "10-15 reps", "5 more seconds", "twice a day", "once a week".
 _COUNT = re.compile(
     rf"\b{_NUMBER}(?:\s*(?:-|–|to|or|and)\s*{_NUMBER})?\s+(?:(?:more|full|short|whole|extra)\s+)?{_UNITS}\b"
