@@ -1,6 +1,6 @@
 """What the benchmark renders: the 6-exercise handout, and the builder form that prints it.
 
-The handout is the hip-impingement default program (7 exercises) without the squat, with the
+The handout is the hip-impingement default program (7 exercises) without the step-up, with the
 log page (the default). It is defined twice on purpose, once as builder form fields (the whole
 HTTP path) and once as a :class:`~prescribe.programs.Program` (the in-process memory run); both
 come from the same two constants.
@@ -19,7 +19,7 @@ BENCH_DIR = REPO_ROOT / "bench"
 NAIVE_HTML = BENCH_DIR / "naive_handout.html"
 
 DIAGNOSIS = "hip-impingement"
-DROPPED_EXERCISE = "squat"
+DROPPED_EXERCISE = "step-up"  # took the squat's place in 2026-12 (the squat bends the hip past 90°)
 BUILDER_PATH = f"/build/{DIAGNOSIS}"
 
 FormFields = list[tuple[str, str]]
