@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from markupsafe import escape
@@ -138,3 +139,30 @@ def test_an_emergency_number_that_is_not_2_to_6_digits_is_refused_next_to_the_fi
     assert 'id="emergency_number-error"' in html
     assert ("2 to 6 digits" in html) or ("Enter the emergency number" in html)
     assert _settings_form(client)["emergency_number"] == "911"
+
+
+def test_an_accent_too_light_for_white_paper_is_refused_with_the_nearest_shade_that_passes(client):
+    from prescribe.colour import contrast_ratio
+
+    form = _settings_form(client)
+    form.update(name="Sunny Side PT", accent_colour="#ffcc00")
+    response = client.post("/clinic/settings", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "too light for arrows and text on white paper: 1.5 to 1" in html
+    suggestion = re.search(r'id="accent_suggestion" value="(#[0-9a-f]{6})"', html).group(1)
+    assert contrast_ratio(suggestion) >= 4.5 and contrast_ratio(suggestion) < 5  # the nearest, not black
+    assert f"The nearest shade that passes is {suggestion}." in html
+    assert 'value="Sunny Side PT"' in html  # nothing typed is lost
+    form.update(accent_colour=suggestion)
+    saved = client.post("/clinic/settings", data=form, follow_redirects=True)
+    assert "Clinic settings saved" in saved.get_data(as_text=True)
+
+
+def test_contrast_follows_wcag():
+    from prescribe.colour import contrast_ratio, nearest_passing_shade
+
+    assert round(contrast_ratio("#000000"), 1) == 21.0
+    assert round(contrast_ratio("#767676"), 2) == 4.54  # the lightest grey that passes on white
+    assert contrast_ratio("#777777") < 4.5 and nearest_passing_shade("#777777") == "#767676"
+    assert nearest_passing_shade("#1d6fb8") == "#1d6fb8"  # the default passes as it is

@@ -32,6 +32,7 @@ from wtforms.validators import (
 )
 
 from prescribe.catalog import Catalog, Dose
+from prescribe.colour import MIN_CONTRAST, contrast_ratio, nearest_passing_shade
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
@@ -454,6 +455,19 @@ class ClinicForm(AppForm):
     logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
     remove_logo = BooleanField("Remove the current logo")
     zero_phi = BooleanField("Zero-PHI mode: never store patient names")
+
+    # The nearest shade that passes when the accent colour is too light (shown as a preview).
+    accent_suggestion: str = ""
+
+    def validate_accent_colour(self, field: ColorField) -> None:
+        if field.errors or not re.fullmatch(r"#[0-9a-fA-F]{6}", field.data or ""):
+            return  # the format's own message says what is wrong
+        ratio = contrast_ratio(field.data)
+        if ratio < MIN_CONTRAST:
+            self.accent_suggestion = nearest_passing_shade(field.data.lower())
+            raise ValidationError(
+                f"This colour is too light for arrows and text on white paper: {ratio:.1f} to 1, and "
+                f"{MIN_CONTRAST:g} to 1 is needed. The nearest shade that passes is {self.accent_suggestion}.")
 
     def validate_website(self, field: StringField) -> None:
         if field.data and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", field.data, re.I):
