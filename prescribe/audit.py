@@ -53,6 +53,7 @@ ACTIONS = {
     "password_reset": "Reset a user's password",
     "second_factor_reset": "Removed a user's authenticator app",
     "second_factor_rule": "Changed the clinic's second-factor rule",
+    "clinic_settings": "Changed the clinic's settings",
     "password_change": "Changed their password",
     "second_factor_on": "Turned on their second factor",
     "second_factor_off": "Turned off their second factor",

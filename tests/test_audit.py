@@ -13,7 +13,7 @@ from prescribe.db import create_database_engine, get_session
 from prescribe.models import AuditEvent
 from sqlalchemy.orm import Session
 
-from .conftest import CANARY, TEST_PASSWORD, builder_form, csrf_token, page_csrf_token
+from .conftest import CANARY, TEST_PASSWORD, builder_form, csrf_token, form_fields, page_csrf_token
 
 
 def _events(app) -> list[AuditEvent]:
@@ -287,3 +287,32 @@ def test_own_password_and_second_factor_changes_are_logged(app, client, default_
     actions = [(e.action, e.user_id, e.object_id) for e in _events(app)]
     assert actions[-2:] == [("password_change", default_therapist.id, default_therapist.id),
                             ("second_factor_on", default_therapist.id, default_therapist.id)]
+
+
+def test_a_render_ahead_while_editing_sends_nothing_and_is_not_logged_as_a_preview(app, client):
+    """builder.js renders the handout ahead so Preview and Download are instant; only a Preview the
+    therapist asked for is a preview in the audit log."""
+    _download(client)  # handout 1
+    before = len(_events(app))
+    form = {**builder_form(client, "hip-pain"), "handout_id": "1", "action": "preview"}
+    ahead = client.post("/build/", data={**form, "background": "1"})
+    assert ahead.status_code == 204 and ahead.data == b""
+    assert _events(app)[before:] == []
+    shown = client.post("/build/", data=form)
+    assert shown.mimetype == "application/pdf"
+    assert [e.action for e in _events(app)[before:]] == ["handout_preview"]
+
+
+def test_clinic_settings_changes_are_logged_with_what_changed(app, admin_client):
+    page = admin_client.get("/clinic/settings").get_data(as_text=True)
+    form = form_fields(page)
+    before = len(_events(app))
+    admin_client.post("/clinic/settings", data=form)  # saved as it was: nothing changed, nothing logged
+    assert _events(app)[before:] == []
+    form.update(phone="555 0100", emergency_number="999")
+    admin_client.post("/clinic/settings", data=form)
+    new = _events(app)[before:]
+    assert [(e.action, e.object_type) for e in new] == [("clinic_settings", "clinic")]
+    assert new[0].detail == "changed: phone, emergency number"
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Changed the clinic&#39;s settings" in page or "Changed the clinic's settings" in page

@@ -146,7 +146,11 @@ def submit():
         return _render_builder(form)
     if action.kind == "template":
         return _kept_if_storage_fails(form, lambda: _save_template(form))
-    return _kept_if_storage_fails(form, lambda: _print(form, as_attachment=action.kind == "download"))
+    # The page's script renders ahead while the therapist edits (builder.js): the PDF is kept for
+    # Preview and Download, but not sent, so only an explicit Preview is logged as one.
+    background = action.kind == "preview" and request.form.get("background") == "1"
+    return _kept_if_storage_fails(form, lambda: _print(form, as_attachment=action.kind == "download",
+                                                       background=background))
 
 
 def _kept_if_storage_fails(form: BuilderForm, save):
@@ -215,7 +219,7 @@ def _render(program: Program, *, preview: bool = False) -> RenderedPdf:
         current_app.extensions["render_cache"], share=preview)
 
 
-def _print(form: BuilderForm, *, as_attachment: bool):
+def _print(form: BuilderForm, *, as_attachment: bool, background: bool = False):
     """Preview renders without saving; Download keeps the exact bytes as a handout version.
 
     When progressing a handout, the "What changed since your last visit" box compares with its
@@ -237,6 +241,8 @@ def _print(form: BuilderForm, *, as_attachment: bool):
     try:
         if not as_attachment:
             rendered = _render(program, preview=True)
+            if background:  # the page drawing ahead while the therapist edits: nothing leaves the server
+                return "", 204
             if handout is not None:  # a saved patient's handout, shown again
                 record_audit("handout_preview", "handout", handout.id)
                 session.commit()

@@ -7,12 +7,22 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from prescribe.clinics import LogoError, process_logo
 from prescribe.db import get_session
 
-from .context import admin_required, current_clinic
+from .context import admin_required, current_clinic, record_audit
 from .forms import ClinicForm
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
 BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper",
                    "emergency_number")
+
+
+# What the audit log names when a setting changes (the logo by whether it changed, not its bytes).
+SETTING_LABELS = {"name": "name", "address": "address", "phone": "phone", "website": "website",
+                  "footer_line": "footer line", "accent_colour": "accent colour", "default_paper": "paper size",
+                  "emergency_number": "emergency number", "zero_phi": "zero-PHI mode", "logo_png": "logo"}
+
+
+def _settings_of(clinic) -> dict[str, object]:
+    return {name: getattr(clinic, name) for name in SETTING_LABELS}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -30,6 +40,7 @@ def settings():
             except LogoError as exc:
                 form.logo.errors = [str(exc)]
                 return render_template("clinic/settings.html", form=form, clinic=clinic), 422
+        before = _settings_of(clinic)
         for name in BRANDING_FIELDS:
             setattr(clinic, name, (getattr(form, name).data or "").strip())
         clinic.accent_colour = clinic.accent_colour.lower()
@@ -38,6 +49,9 @@ def settings():
             clinic.logo_png = logo
         elif form.remove_logo.data:
             clinic.logo_png = None
+        changed = [label for name, label in SETTING_LABELS.items() if _settings_of(clinic)[name] != before[name]]
+        if changed:
+            record_audit("clinic_settings", "clinic", clinic.id, detail="changed: " + ", ".join(changed))
         get_session().commit()
         flash("Clinic settings saved. New handouts use them.")
         return redirect(url_for("clinic.settings"))

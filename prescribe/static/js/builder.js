@@ -48,6 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const mine = ++generation;
       const data = new FormData(form);
       data.set("action", "preview");
+      data.set("background", "1");  // render ahead, send nothing back: not a preview anyone saw
       status.textContent = "Updating the handout…";
       try {
         // form.action would be the buttons named "action"; read the attribute itself.
