@@ -279,3 +279,14 @@ def test_the_fragment_store_keeps_only_the_most_recently_used():
         store.get_or_render(key, lambda key=key: f"<p>{key}</p>")
     assert set(store._fragments) == {"a", "c"}
     assert str(store.get_or_render("a", lambda: "<p>new</p>")) == "<p>a</p>"
+
+
+def test_each_row_shows_the_dose_its_diagnosis_filled_in(client, catalog):
+    """handout-review §7: the row said "default 2 x 10 · 5 d/wk" beside 3 x 12, 4 d/wk filled in."""
+    from markupsafe import escape
+
+    from prescribe.programs import dose_summary
+
+    html = client.get("/build/hip-impingement").get_data(as_text=True)
+    for entry in catalog.diagnoses["hip-impingement"].program:
+        assert f"default {escape(dose_summary(entry.dose))}" in html, entry.exercise

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable, Mapping
 
-from prescribe.catalog import Catalog, Exercise, SafetyRule
+from prescribe.catalog import Catalog, Dose, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.programs import ADVICE_SECTIONS, Precaution, dose_summary, safety_warnings
 
@@ -94,6 +94,7 @@ class ExerciseRow:
     exercise: Exercise | None
     inputs: Mapping[str, Input]
     warnings: tuple[str, ...] = ()
+    default_dose: Dose | None = None  # the dose the diagnosis's program fills in, else the exercise's
 
     @property
     def slug(self) -> str:
@@ -123,12 +124,13 @@ class ExerciseRow:
             return None
         if any(field.errors for field in self.inputs.values()):
             return None
-        return ("exercise-row", tuple(self.inputs.values()), self.warnings)
+        return ("exercise-row", tuple(self.inputs.values()), self.warnings, self.default_dose)
 
     @property
     def summary(self) -> str:
-        """The catalog's default dose, shown beside the inputs."""
-        return dose_summary(self.exercise.dose) if self.exercise else ""
+        """The default dose shown beside the inputs: the diagnosis's, or the exercise's own."""
+        dose = self.default_dose or (self.exercise.dose if self.exercise else None)
+        return dose_summary(dose) if dose else ""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def rows_from_form(form: BuilderForm) -> BuilderRows:
         for entry in form.precautions.entries
     )
     return _with_catalog(exercises, advice, own_lines, precautions, form.catalog,
-                         _surgeon_rules(form.catalog, form.diagnosis.data, form.approach.data))
+                         _surgeon_rules(form.catalog, form.diagnosis.data, form.approach.data),
+                         _default_doses(form.catalog, form.diagnosis.data))
 
 
 def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
@@ -207,7 +210,14 @@ def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
         for index, rule in enumerate(data.get("precautions", ()))
     )
     return _with_catalog(exercises, advice, own_lines, precautions, catalog,
-                         _surgeon_rules(catalog, data.get("diagnosis"), data.get("approach")))
+                         _surgeon_rules(catalog, data.get("diagnosis"), data.get("approach")),
+                         _default_doses(catalog, data.get("diagnosis")))
+
+
+def _default_doses(catalog: Catalog, diagnosis_slug: object) -> dict[str, Dose]:
+    """The doses the diagnosis's default program gives its exercises."""
+    diagnosis = catalog.diagnosis(str(diagnosis_slug or ""))
+    return {entry.exercise: entry.dose for entry in diagnosis.program} if diagnosis else {}
 
 
 def _surgeon_rules(catalog: Catalog, diagnosis_slug: object, approach: object) -> tuple[SafetyRule, ...]:
@@ -217,13 +227,15 @@ def _surgeon_rules(catalog: Catalog, diagnosis_slug: object, approach: object) -
 
 def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[AdviceRow, ...]],
                   own_lines: dict[str, Input], precautions: tuple[PrecautionRow, ...],
-                  catalog: Catalog, surgeon_rules: tuple[SafetyRule, ...] = ()) -> BuilderRows:
+                  catalog: Catalog, surgeon_rules: tuple[SafetyRule, ...] = (),
+                  default_doses: Mapping[str, Dose] | None = None) -> BuilderRows:
     """Pair each exercise row with its catalog entry and the safety warnings the ticked rules (and
     the surgical approach's rules) raise."""
     slugs = [inputs["exercise"].value for inputs in exercises]
     rules = [Precaution(rule.move.value, rule.text.value, rule.included.checked) for rule in precautions]
     warnings = safety_warnings(slugs, rules, catalog, surgeon_rules)
-    rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())))
+    rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())),
+                             (default_doses or {}).get(slug))
                  for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
     return BuilderRows(rows, advice, own_lines, precautions)
 
