@@ -50,8 +50,9 @@ def _echoed_fields(html: str) -> set[str]:
 
 def assert_errors_beside_fields(html: str) -> None:
     """Every field marked invalid points at its message, and a form-level alert has field messages."""
-    for target in re.findall(r'aria-describedby="([^"]+-error)"', html):
-        assert f'id="{target}"' in html, f"no message for {target}"
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        for target in described.split():
+            assert f'id="{target}"' in html, f"no element {target} that {described!r} points at"
     if "Please check the fields marked below" in html:
         messages = re.findall(r'<p class="error[" ]', html)
         assert len(messages) > 1, "the page says fields are marked, but none is"  # one is the banner

@@ -19,9 +19,13 @@ if TYPE_CHECKING:
     from .builder_page import Input
 
 
-def _error_attributes(field: Input) -> str:
-    """Tie an invalid input to its message for screen readers."""
-    return f' aria-describedby="{escape(field.id)}-error" aria-invalid="true"' if field.errors else ""
+def _error_attributes(field: Input, counted: bool = False) -> str:
+    """Tie an input to its length counter and, when invalid, to its message for screen readers."""
+    described = [f"{field.id}-count"] if counted else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+    invalid = ' aria-invalid="true"' if field.errors else ""
+    return (f' aria-describedby="{escape(" ".join(described))}"' if described else "") + invalid
 
 
 def hidden_input(field: Input) -> Markup:
@@ -40,13 +44,26 @@ def number_input(field: Input, limits: tuple[int, int], *, hidden: bool = False)
 
 
 def text_input(field: Input, maxlength: int | None = None, *, multiline: bool = False) -> Markup:
-    """A one-line text input, or a textarea (whose leading line break browsers drop)."""
-    length = f' maxlength="{maxlength}"' if maxlength else ""
+    """A one-line text input, or a textarea (whose leading line break browsers drop).
+
+    A length limit is shown, not enforced by the browser (``maxlength`` would drop what is typed
+    past it without a word): :func:`length_counter` says it before typing, the form's message after.
+    """
+    length = f' data-maxlength="{maxlength}"' if maxlength else ""
+    attributes = _error_attributes(field, counted=bool(maxlength))
     if multiline:
-        return Markup(f'<textarea{_error_attributes(field)} id="{escape(field.id)}"{length} '
+        return Markup(f'<textarea{attributes} id="{escape(field.id)}"{length} '
                       f'name="{escape(field.name)}">\r\n{escape(field.value)}</textarea>')
-    return Markup(f'<input{_error_attributes(field)} id="{escape(field.id)}"{length} name="{escape(field.name)}" '
+    return Markup(f'<input{attributes} id="{escape(field.id)}"{length} name="{escape(field.name)}" '
                   f'type="text" value="{escape(field.value)}">')
+
+
+def length_counter(field: Input, maxlength: int | None) -> Markup:
+    """"Up to 200 characters" under a text input (builder.js counts as the therapist types)."""
+    if not maxlength:
+        return Markup("")
+    return Markup(f'<small class="counter" id="{escape(field.id)}-count" data-counter-for="{escape(field.id)}">'
+                  f'Up to {maxlength} characters</small>')
 
 
 def checkbox_input(field: Input) -> Markup:
@@ -88,7 +105,8 @@ def text_field(field: Input, label: str, maxlength: int | None, *, class_: str =
     """A labelled text input or textarea with its error messages."""
     invalid = " has-error" if field.errors else ""
     return Markup(f'<div class="field {escape(class_)}{invalid}">\n<label for="{escape(field.id)}">{escape(label)}</label>\n'
-                  f'{text_input(field, maxlength, multiline=multiline)}\n{_error_messages(field)}</div>')
+                  f'{text_input(field, maxlength, multiline=multiline)}\n{length_counter(field, maxlength)}'
+                  f'{_error_messages(field)}</div>')
 
 
 def advice_lines(lines) -> Markup:

@@ -17,6 +17,22 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // Length limits: "37 of 200 characters" as the therapist types; past the limit the text stays
+  // and the form says so next to the field when it is sent.
+  const count = (input) => {
+    const counter = document.getElementById(`${input.id}-count`);
+    if (!counter) return;
+    const limit = Number(input.dataset.maxlength);
+    const used = input.value.replace(/\r\n/g, "\n").length;
+    counter.textContent = used > limit ? `${used} of ${limit} characters: ${used - limit} too many`
+                                       : `${used} of ${limit} characters`;
+    counter.classList.toggle("over", used > limit);
+  };
+  document.querySelectorAll("[data-maxlength]").forEach((input) => {
+    if (input.value) count(input);
+    input.addEventListener("input", () => count(input));
+  });
+
   // Rows whose side still follows the affected side take its new default at once (the server does
   // the same on every post: prescribe.programs.default_side; a side chosen by hand is kept).
   const affected = document.querySelector("select[name=affected_side]");
