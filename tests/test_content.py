@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+
+import pytest
 from pathlib import Path
 
 from prescribe.catalog import check_content, default_content_root, load_catalog_collecting
@@ -123,3 +125,22 @@ def test_markup_fills_the_dose_and_drops_what_it_lacks():
     assert fill("Get up every {=30 minutes}.") == "Get up every 30 minutes."
     assert unmarked_counts("Hold for 3 seconds, twice a day, 4 days a week.") == ["3 seconds", "twice a", "4 days"]
     assert unmarked_counts("Lift your foot about {=5 cm}. Rest for {=2 or 3 days}.") == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("impingment", "hip-impingement"),  # a typo
+    ("labrum", "hip-labral-tear"),  # the word the doctor used
+    ("M16", "hip-osteoarthritis"),  # the start of an ICD-10-CM code
+    ("m16.11", "hip-osteoarthritis"),
+    ("bursitis", "trochanteric-pain"),
+])
+def test_diagnosis_search_forgives_typos_and_finds_codes(catalog, query, expected):
+    assert catalog.search_diagnoses(query)[0].slug == expected
+
+
+def test_exercise_search_forgives_typos_and_puts_exact_matches_first(catalog):
+    assert catalog.search_exercises("brige")[0].slug in ("bridge", "banded-bridge")
+    assert [e.slug for e in catalog.search_exercises("clamshel")][:2] == ["clamshell", "banded-clamshell"]
+    assert catalog.search_exercises("no such thing at all") == []
+    assert catalog.search_diagnoses("zebra") == []  # no near miss is forced on a word that matches nothing
+    assert [d.slug for d in catalog.search_diagnoses("knee")] == ["it-band-syndrome"]  # felt at the knee

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .search import search
+
 POSITIONS: dict[str, str] = {
     "lying-back": "Lying on your back",
     "lying-side": "Lying on your side",
@@ -144,15 +146,9 @@ class Exercise:
         """Every sentence of this exercise that a patient reads."""
         return [text for _, text in self.patient_fields()]
 
-    def matches(self, query: str) -> bool:
-        """Case-insensitive search over name, aliases, position and equipment."""
-        needle = query.strip().lower()
-        if not needle:
-            return True
-        haystack = " ".join(
-            [self.name, *self.aliases, self.position_label, *self.equipment_labels, self.category]
-        ).lower()
-        return all(word in haystack for word in needle.split())
+    def search_texts(self) -> list[str]:
+        """What a search looks in: name, aliases, position, equipment and category."""
+        return [self.name, *self.aliases, self.position_label, *self.equipment_labels, self.category]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -282,10 +278,9 @@ class Diagnosis:
         """Every sentence of this diagnosis that a patient reads."""
         return [text for _, text in self.patient_fields()]
 
-    def matches(self, query: str) -> bool:
-        needle = query.strip().lower()
-        haystack = f"{self.name} {self.patient_name} {self.summary}".lower()
-        return all(word in haystack for word in needle.split())
+    def search_texts(self) -> list[str]:
+        """What a search looks in (codes are searched apart, by their start)."""
+        return [self.name, self.patient_name, self.summary]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -339,8 +334,9 @@ class Catalog:
         return self.diagnoses.get(slug)
 
     def search_exercises(self, query: str, limit: int = 12) -> list[Exercise]:
-        hits = [e for e in self.exercises.values() if e.matches(query)]
-        return sorted(hits, key=lambda e: e.name)[:limit]
+        """Exercises by name, alias, position, equipment or category, forgiving typos; best first."""
+        by_name = sorted(self.exercises.values(), key=lambda e: e.name)
+        return search(by_name, query, Exercise.search_texts)[:limit]
 
     def filter_exercises(self, *, query: str = "", position: str = "", equipment: str = "",
                          diagnosis: str = "") -> list[Exercise]:
@@ -348,9 +344,10 @@ class Catalog:
         in_program = None
         if diagnosis in self.diagnoses:
             in_program = {entry.exercise for entry in self.diagnoses[diagnosis].program}
+        matching = {e.slug for e in search(self.exercises.values(), query, Exercise.search_texts)}
         return sorted(
             (e for e in self.exercises.values()
-             if e.matches(query)
+             if e.slug in matching
              and (not position or e.position == position)
              and (not equipment or equipment in e.equipment)
              and (in_program is None or e.slug in in_program)),
@@ -358,7 +355,9 @@ class Catalog:
         )
 
     def search_diagnoses(self, query: str) -> list[Diagnosis]:
-        return [d for d in self.sorted_diagnoses() if d.matches(query)]
+        """Diagnoses by name, description or ICD-10-CM code, forgiving typos; best first."""
+        return search(self.sorted_diagnoses(), query, Diagnosis.search_texts,
+                      lambda d: [code.code for code in d.icd10])
 
     def sorted_diagnoses(self) -> list[Diagnosis]:
         return sorted(self.diagnoses.values(), key=lambda d: d.name)
