@@ -501,8 +501,13 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
         red_flags_today_heading=f.text("red_flags_today_heading", max_len=60),
         red_flags_today_note=f.text("red_flags_today_note", max_len=120),
         red_flags_next_visit_heading=f.text("red_flags_next_visit_heading", max_len=60),
+        glance_title=f.text("glance_title", max_len=60),
+        key_title=f.text("key_title", max_len=60),
+        key_lines=f.texts("key_lines", min_items=4, max_items=4, max_len=80),
         log_title=f.text("log_title", max_len=60),
         log_instructions=f.texts("log_instructions", min_items=1, max_items=4),
+        log_date_label=f.text("log_date_label", max_len=20),
+        log_pain_label=f.text("log_pain_label", max_len=30),
         emergency=f.text("emergency", max_len=160),
         disclaimer=f.text("disclaimer", max_len=160),
     )

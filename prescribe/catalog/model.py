@@ -404,8 +404,13 @@ class HandoutText:
     red_flags_today_heading: str
     red_flags_today_note: str  # under the clinic's phone: whom to call when the clinic is closed
     red_flags_next_visit_heading: str
+    glance_title: str  # "Your program at a glance": the table of every exercise on page 1
+    key_title: str  # "How to read the pictures"
+    key_lines: tuple[str, ...]  # start, finish, the coloured part, the arrow
     log_title: str
     log_instructions: tuple[str, ...]
+    log_date_label: str  # the row where the patient writes each day's date
+    log_pain_label: str  # the row for the day's pain score
     emergency: str  # holds "{number}"
     disclaimer: str
 

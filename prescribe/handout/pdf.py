@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from .tagging import finish_tags
+
 STATIC_ROOT = Path(__file__).resolve().parents[1] / "static"
 PRINT_CSS = STATIC_ROOT / "handout" / "print.css"
 PDF_VARIANT = "pdf/ua-1"
@@ -101,7 +103,7 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20) 
         )
         if len(document.pages) > max_pages:
             raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode())
+        pdf = finish_tags(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode()))
         _freeze_long_lived_objects()
     return RenderedPdf(pdf=pdf, page_count=len(document.pages))
 

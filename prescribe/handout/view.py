@@ -7,6 +7,7 @@ the database and every decision (what to print, in which words) is made here, wh
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -14,11 +15,19 @@ from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
-from prescribe.programs import Program, dose_in_words, filled, how_often_lines, side_line
-
-from .log_grid import log_grids
+from prescribe.programs import (Program, amount_in_short, dose_in_words, filled, frequency_phrase, how_often_lines,
+                                side_line)
 
 LOG_DAYS = 14
+# Printed sizes of the exercise pictures (print.css lays the card out around them): a figure beside
+# the steps is this wide; a wide one (someone lying down, two panels) spans the card.
+SIDE_PICTURE_MM = 64.0
+SIDE_PICTURE_MAX_HEIGHT_MM = 42.0
+WIDE_PICTURE_MM = 110.0
+WIDE_PICTURE_MAX_HEIGHT_MM = 34.0
+THUMBNAIL_MM = 22.0
+WIDE_FIGURE_ASPECT = 2.2  # width / height from which a figure spans the card
+_VIEWBOX = re.compile(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
 T = TypeVar("T")
 
 
@@ -47,11 +56,43 @@ class Branding:
 
 
 @dataclass(frozen=True)
+class PanelCaption:
+    """"Start" or "Finish", centred under its panel (offsets in per cent of the picture's width)."""
+
+    text: str
+    left: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An exercise figure as printed: where it goes, its size, and a caption under each panel."""
+
+    uri: str
+    alt: str
+    wide: bool  # spans the card (a figure of someone lying down) rather than the column beside the steps
+    width_mm: float
+    height_mm: float
+    captions: tuple[PanelCaption, ...]
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    """One exercise in "Your program at a glance" and in the log: picture, name, dose in short."""
+
+    number: int
+    name: str
+    thumbnail: Picture | None
+    amount: str
+    how_often: str
+
+
+@dataclass(frozen=True)
 class ExerciseCard:
     number: int
     name: str
     purpose: str
-    illustration_uri: str | None
+    picture: Picture | None
     illustration_alt: str
     dose_lines: tuple[str, ...]
     side_line: str  # which leg does what ("" when the exercise is not done per side)
@@ -110,9 +151,11 @@ class HandoutView:
     pain_notes: tuple[str, ...]
     progress: tuple[str, ...]
     flare: tuple[str, ...]
-    log_rows: tuple[str, ...]
+    glance: tuple[GlanceRow, ...]
+    key_picture: Picture | None  # the example in "How to read the pictures" (None: no figure to show)
+    key_marks: tuple[str, ...]  # per key line, a small drawing beside it ("" for none), as data: URIs
+    include_log: bool
     log_days: int
-    log_grids: tuple[str, ...]
     patient_reference: str = ""
     changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
     surgery: SurgeryBox | None = None  # after joint surgery: the surgeon's rules, first
@@ -148,27 +191,59 @@ def illustration_data_uri(illustration, accent: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def _illustration(exercise, accent: str) -> tuple[str | None, str]:
-    if exercise.illustration is None:
-        return None, f"{exercise.name}: picture not available yet"
-    return illustration_data_uri(exercise.illustration, accent), exercise.illustration.alt
+def panel_geometry(svg: str, panels: int) -> tuple[float, float, float]:
+    """(width / height, one panel's width, the gap between panels), widths as fractions of the
+    figure's: panels are equally wide with a fixed gap between them (prescribe.illustration.render)."""
+    from prescribe.illustration.render import PANEL_GAP
+
+    width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
+    gap = PANEL_GAP / width if panels > 1 else 0.0
+    return width / height, (1 - gap * (panels - 1)) / panels, gap
+
+
+def picture(illustration, accent: str, *, width_mm: float | None = None, captions: bool = True) -> Picture:
+    """The figure as printed, with "Start" and "Finish" under its two panels.
+
+    Wide figures (two panels of someone lying down) span the card, up to a set height; the others
+    sit beside the steps. ``width_mm`` fixes the width instead (a thumbnail, the key's example).
+    """
+    svg = illustration_svg(illustration, accent)
+    aspect, panel, gap = panel_geometry(svg, illustration.panels)
+    wide = width_mm is None and aspect >= WIDE_FIGURE_ASPECT
+    width = width_mm or (min(WIDE_PICTURE_MM, WIDE_PICTURE_MAX_HEIGHT_MM * aspect) if wide
+                         else min(SIDE_PICTURE_MM, SIDE_PICTURE_MAX_HEIGHT_MM * aspect))
+    labels: tuple[PanelCaption, ...] = ()
+    if illustration.panels == 2 and captions:
+        labels = (PanelCaption("Start", 0.0, round(panel * 100, 2)),
+                  PanelCaption("Finish", round((panel + gap) * 100, 2), round(panel * 100, 2)))
+    return Picture(uri=illustration_data_uri(illustration, accent), alt=illustration.alt, wide=wide,
+                   width_mm=round(width, 2), height_mm=round(width / aspect, 2), captions=labels)
+
+
+def _picture(exercise, accent: str, **size) -> Picture | None:
+    return None if exercise.illustration is None else picture(exercise.illustration, accent, **size)
 
 
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
     """Everything the print template shows, in the words it shows them."""
     diagnosis = catalog.diagnoses[program.diagnosis]
     assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
-    cards = []
+    cards, glance = [], []
+    accent = branding.accent_colour
     for number, item in enumerate(program.items, start=1):
         exercise = catalog.exercises[item.exercise]
-        uri, alt = _illustration(exercise, branding.accent_colour)
         side = item.side if exercise.per_side else ""
+        glance.append(GlanceRow(
+            number=number, name=exercise.name, thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
+            amount=amount_in_short(item.dose, side), how_often=frequency_phrase(item.dose).capitalize(),
+        ))
         cards.append(ExerciseCard(
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
-            illustration_uri=uri,
-            illustration_alt=alt,
+            picture=_picture(exercise, accent),
+            illustration_alt=(exercise.illustration.alt if exercise.illustration
+                              else f"{exercise.name}: picture not available yet"),
             dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently)),
             side_line=side_line(exercise, side),
             resistance=item.resistance,
@@ -177,7 +252,6 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             stop_if=filled([exercise.stop_if], item.dose)[0],
             note=item.note,
         ))
-    log_rows = tuple(card.name for card in cards) if program.include_log else ()
     return HandoutView(
         title=f"Home exercise program: {diagnosis.patient_name}",
         lang="en",
@@ -206,13 +280,39 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         pain_notes=_filled(catalog.handout_text.pain_notes),
         progress=_filled(catalog.progress_for(diagnosis)),
         flare=_filled(catalog.flare_for(diagnosis)),
-        log_rows=log_rows,
+        glance=tuple(glance),
+        key_picture=_key_picture(program, catalog, accent),
+        key_marks=key_marks(accent),
+        include_log=program.include_log,
         log_days=LOG_DAYS,
-        log_grids=log_grids(log_rows, LOG_DAYS) if log_rows else (),
         patient_reference=program.patient_reference,
         changes=program.changes,
         surgery=_surgery_box(program, catalog),
     )
+
+
+@lru_cache(maxsize=64)
+def key_marks(accent: str) -> tuple[str, ...]:
+    """Beside the key's lines: a caption box for "Start" and "Finish", a patch of the working colour,
+    and an arrow drawn like the figures' (a background, so not read out twice)."""
+    def uri(body: str) -> str:
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 16">{body}</svg>'
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+    caption = uri('<rect x="1" y="3" width="22" height="10" rx="2" fill="none" stroke="#1a1a1a" stroke-width="1.6"/>')
+    patch = uri(f'<rect x="1" y="2" width="22" height="12" rx="3" fill="{accent}"/>')
+    arrow = uri(f'<path d="M2 8H15" stroke="{accent}" stroke-width="3.2" stroke-linecap="round"/>'
+                f'<path d="M13 2L23 8L13 14Z" fill="{accent}"/>')
+    return (caption, caption, patch, arrow)
+
+
+def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | None:
+    """The example in the key: the program's first two-panel figure (start, finish, arrow)."""
+    for item in program.items:
+        illustration = catalog.exercises[item.exercise].illustration
+        if illustration is not None and illustration.panels == 2:
+            return picture(illustration, accent, width_mm=SIDE_PICTURE_MM * 0.8)
+    return None
 
 
 def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:

@@ -16,9 +16,11 @@ from .model import (
     ProgramItem,
 )
 from .changes import describe_changes
-from .wording import dose_in_words, dose_summary, duration, filled, frequency_in_words, how_often_lines, side_line
+from .wording import (amount_in_short, dose_in_words, dose_summary, duration, filled, frequency_in_words,
+                      frequency_phrase, how_often_lines, side_line)
 
 __all__ = [
+    "amount_in_short", "frequency_phrase",
     "ADVICE_SECTIONS", "AFFECTED_SIDES", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
     "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",

@@ -74,6 +74,20 @@ def amount_in_words(dose: Dose) -> list[str]:
     return lines
 
 
+def amount_in_short(dose: Dose, side: str = "") -> str:
+    """The amount in a few words, for the program at a glance and the log: "3 rounds of 10 with
+    each leg, hold 5 seconds", "Hold 30 seconds, 3 times", "10 minutes"."""
+    each = " with each leg" if side in ("both", "alternate") else ""
+    if dose.minutes is not None:
+        return f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}"
+    if dose.reps is not None:
+        amount = f"{dose.sets} rounds of {dose.reps}" if dose.sets > 1 else _times(dose.reps).capitalize()
+        hold = f", hold {duration(dose.hold_seconds)}" if dose.hold_seconds else ""
+        return f"{amount}{each}{hold}"
+    on_each = " on each side" if side == "both" else ""
+    return f"Hold {duration(dose.hold_seconds or 0)}{on_each}" + (f", {dose.sets} times" if dose.sets > 1 else "")
+
+
 def dose_in_words(dose: Dose, side: str = "", start_gently: bool = False) -> list[str]:
     """The whole dose as short sentences, e.g. for a card's "How much" box (sides: :func:`side_line`)."""
     lines = amount_in_words(dose)
