@@ -48,8 +48,7 @@ def test_pose_file_parses_and_renders(path: Path) -> None:
     assert len(root.get("viewBox", "").split()) == 4
     title = root.find(f"{SVG}title")
     assert title is not None and title.text == illustration.alt
-    panels = [g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]
-    assert len(panels) == illustration.panels
+    assert root.get("data-panels") == str(illustration.panels)
     assert "#c0392b" in svg
     # Compact and cheap to lay out: simple shapes only.
     tags = {el.tag.removeprefix(SVG) for el in root.iter()}
@@ -125,7 +124,7 @@ def test_one_panel_hold() -> None:
     illustration = parse_illustration("bridge", data)
     assert illustration.panels == 1
     root = ET.fromstring(render_svg(illustration))
-    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]) == 1
+    assert root.get("data-panels") == "1"
 
 
 def test_turned_camera_is_validated_and_changes_the_picture() -> None:
@@ -205,28 +204,110 @@ def test_same_paint_is_merged_without_losing_or_reordering_shapes(monkeypatch) -
         assert panel_order(merged, panel) == panel_order(separate, panel)
 
 
-def test_panel_numbers_are_drawn_in_the_handout_typeface() -> None:
-    """Each panel of a movement is numbered with the outline of the bold digit from print.css's font."""
-    from fontTools.pens.recordingPen import RecordingPen
-    from fontTools.ttLib import TTFont
+def test_panels_carry_no_numbers_and_their_layout_is_public() -> None:
+    """The handout captions each panel ("Start", "Finish") itself, centred under the panel."""
+    from prescribe.illustration.render import PANEL_GAP, panel_layout
 
-    from prescribe.illustration.render import NUMBER_FONT
-
-    svg = render_svg(parse_illustration("bridge", copy.deepcopy(BRIDGE)))
+    illustration = parse_illustration("bridge", copy.deepcopy(BRIDGE))
+    svg = render_svg(illustration)
     root = ET.fromstring(svg)
-    panels = [g for g in root.iter(f"{SVG}g") if g.get("class") == "panel"]
-    font = TTFont(NUMBER_FONT)
-    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
-    for number, group in enumerate(panels, start=1):
-        (outline,) = list(group)
-        assert outline.tag == f"{SVG}path" and outline.get("fill") == "#6b6b6b"
-        pen = RecordingPen()
-        glyphs[cmap[ord(str(number))]].draw(pen)
-        # As many closed contours and drawing operations as the font's glyph for this digit.
-        assert outline.get("d").count("Z") == sum(op == "closePath" for op, _ in pen.value)
-        assert len(re.findall(r"[MLQCHVZ]", outline.get("d"))) >= len(pen.value) - 1
-    first, second = (float(g[0].get("d")[1:].split()[0]) for g in panels)
-    assert first < float(root.get("viewBox").split()[2]) / 2 < second  # one number on each panel
+    assert not [g for g in root.iter(f"{SVG}g")]            # no numbered panel groups
+    assert "#6b6b6b" not in svg                              # nor the old number grey
+    layout = panel_layout(svg)
+    assert layout == panel_layout(illustration)
+    width = float(root.get("viewBox").split()[2])
+    assert layout.count == 2
+    assert layout.gap == pytest.approx(PANEL_GAP / width)
+    assert 2 * layout.panel_width + layout.gap == pytest.approx(1.0)
+    # The divider between the panels is in the middle of the gap.
+    (divider,) = [d for d in re.findall(r' d="([^"]*)"', svg) if "V" in d]
+    assert float(divider[1:].split()[0]) / width == pytest.approx(0.5, abs=0.001)
+    assert layout.centres() == pytest.approx((layout.panel_width / 2, 1 - layout.panel_width / 2))
+    hold = parse_illustration("bridge", _broken(lambda d: (d.pop("end"), d.pop("motion"))))
+    assert panel_layout(hold) == (1, 1.0, 0.0)
+
+
+def _arrowheads(svg: str, colour: str) -> list[float]:
+    """Length (tip to the middle of the base, in viewBox units) of every arrowhead in ``svg``."""
+    heads = []
+    for d, paint in re.findall(r'<path d="([^"]*)"([^/]*)/>', svg):
+        if f'fill="{colour}"' not in paint or 'stroke-width="1.5"' not in paint:
+            continue
+        for sub in d.split("M")[1:]:
+            points = [tuple(map(float, p.split())) for p in sub.rstrip("Z").split("L")]
+            if len(points) == 3 and sub.endswith("Z"):
+                (tx, ty), (ax, ay), (bx, by) = points
+                heads.append(((tx - (ax + bx) / 2) ** 2 + (ty - (ay + by) / 2) ** 2) ** 0.5)
+    return heads
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_arrowheads_are_big_enough_on_paper(path: Path) -> None:
+    """At the width the handout prints the figure (side column, or across the card when wide),
+    every arrowhead is at least 4 mm long."""
+    from prescribe.illustration.render import NARROW_PRINT_MM, WIDE_FIGURE_ASPECT, WIDE_PRINT_MM
+
+    illustration = _load(path)
+    svg = render_svg(illustration, accent="#005a9c")
+    _, _, width, height = map(float, ET.fromstring(svg).get("viewBox").split())
+    print_mm = WIDE_PRINT_MM if width / height >= WIDE_FIGURE_ASPECT else NARROW_PRINT_MM
+    heads = _arrowheads(svg, "#005a9c")
+    assert heads or not illustration.arrows, "no arrowhead found"
+    for head in heads:
+        assert head * print_mm / width >= 4.0, f"{head * print_mm / width:.1f} mm"
+
+
+# The default accent, black, dark grey, dark red, dark blue and the lightest grey the clinic
+# settings accept (4.5:1 on white).
+ACCENTS = ["#1d6fb8", "#000000", "#595959", "#8b0000", "#005a9c", "#767676"]
+
+
+def _colours(svg: str) -> set[str]:
+    return {c.lower() for c in re.findall(r'(?:fill|stroke)="(#[0-9a-fA-F]{6})"', svg)}
+
+
+def _is_grey(colour: str) -> bool:
+    return colour[1:3] == colour[3:5] == colour[5:7]
+
+
+@pytest.mark.parametrize("greyscale", [False, True], ids=["colour", "greyscale"])
+@pytest.mark.parametrize("accent", ACCENTS)
+def test_working_parts_stand_out_by_lightness(accent: str, greyscale: bool) -> None:
+    """For any accent the settings accept, the working part differs from the body and from the
+    far-side body by >= 3:1 in luminance (so it reads in greyscale and for colour-blind readers)
+    and the arrows reach 4.5:1 on white; in greyscale the figure has no colour at all."""
+    from prescribe.colour import contrast_ratio
+    from prescribe.illustration.render import figure_colours
+
+    roles = figure_colours(accent, greyscale=greyscale)
+    assert contrast_ratio(roles["working"], roles["body"]) >= 3
+    assert contrast_ratio(roles["working"], roles["far_body"]) >= 3
+    assert contrast_ratio(roles["far_working"], roles["far_body"]) >= 3
+    assert contrast_ratio(roles["far_working"], roles["body"]) >= 3
+    assert contrast_ratio(roles["arrow"]) >= 4.5
+    assert contrast_ratio(roles["outline"], roles["body"]) >= 4.5   # the body's edge
+    assert contrast_ratio(roles["far_outline"], roles["far_body"]) >= 3
+    for path in FILES:
+        illustration = _load(path)
+        svg = render_svg(illustration, accent=accent, greyscale=greyscale)
+        used = _colours(svg)
+        assert roles["working"] in used and roles["body"] in used, path.stem
+        # Every colour in the picture is a figure colour or a grey (floor, props, outlines).
+        assert used <= set(roles.values()) | {c for c in used if _is_grey(c)}, path.stem
+        if greyscale:
+            assert all(_is_grey(c) for c in used), path.stem
+        if illustration.view == "side":
+            far_limbs = any(p.startswith("far_") for p in illustration.highlight)
+            assert (roles["far_working"] in used) >= far_limbs, path.stem
+
+
+def test_greyscale_keeps_the_lightness_of_the_accent() -> None:
+    from prescribe.colour import relative_luminance
+    from prescribe.illustration.render import figure_colours
+
+    grey = figure_colours("#1d6fb8", greyscale=True)["working"]
+    assert _is_grey(grey)
+    assert relative_luminance(grey) == pytest.approx(relative_luminance("#1d6fb8"), abs=0.005)
 
 
 def test_a_rail_stands_under_the_hand_that_holds_it() -> None:

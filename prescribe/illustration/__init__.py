@@ -5,12 +5,22 @@ and names. :func:`parse_illustration` validates one file; :func:`render_svg` dra
 compact inline ``<svg>`` (start and end panels with a motion arrow, or one panel for a hold),
 with the working body parts and the arrows in the clinic's accent colour.
 
+Colours and print size
+    The body is light grey with a dark outline; the working parts (``highlight``) are filled with
+    the accent, so they stand out by lightness (>= 3:1 for any accent that reaches 4.5:1 on white)
+    and still read in greyscale (``render_svg(..., greyscale=True)`` draws no colour at all). In
+    the side view the far arm and leg are white with a grey outline, behind the body; a far working
+    limb is a lighter tint of the accent. Panels carry no numbers: the handout prints "Start" and
+    "Finish" under them, placed with :func:`panel_layout`. A figure prints about 64 mm wide, or
+    170 mm when its viewBox is at least ``WIDE_FIGURE_ASPECT`` times as wide as high (two panels of
+    someone lying down); arrowheads are sized to be at least 4 mm long at that width.
+
 The skeleton
     A pictogram body about 170 units (cm) tall: ``head``, ``trunk`` (the chest), ``pelvis`` and,
     for each side, ``upper_arm``, ``forearm`` (with the hand), ``thigh``, ``shin`` and ``foot``.
     Limbs are ``near_...`` (towards the viewer in the side view; the top side when lying on the
-    side; the picture's right in the front view) or ``far_...`` (drawn in light grey behind the
-    body in the side view). These names are the *parts* used by ``highlight``, ``ground``,
+    side; the picture's right in the front view) or ``far_...`` (drawn white with a grey outline
+    behind the body in the side view). These names are the *parts* used by ``highlight``, ``ground``,
     props and so on. Named *points* for arrows and props: ``head``, ``neck``, ``chest``,
     ``waist``, ``pelvis`` (between the hip joints) and per side ``shoulder``, ``elbow``,
     ``wrist``, ``hand``, ``hip``, ``knee``, ``ankle``, ``heel``, ``toe``.
@@ -100,6 +110,7 @@ File format
 """
 
 from .poses import Arrow, Illustration, Pose, Prop, parse_illustration
-from .render import render_svg
+from .render import WIDE_FIGURE_ASPECT, PanelLayout, figure_colours, panel_layout, render_svg
 
-__all__ = ["Arrow", "Illustration", "Pose", "Prop", "parse_illustration", "render_svg"]
+__all__ = ["WIDE_FIGURE_ASPECT", "Arrow", "Illustration", "PanelLayout", "Pose", "Prop",
+           "figure_colours", "panel_layout", "parse_illustration", "render_svg"]

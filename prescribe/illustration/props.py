@@ -175,8 +175,8 @@ def body_shapes(prop: Prop, figure: Figure) -> list[Shape]:
     if kind == "towel" and prop.get("at"):
         x, y = figure.points[prop.get("at")]
         sign = 1 if prop.get("side", "right") == "right" else -1
-        cx = x + sign * 5
-        return [box(cx - 2.5, y - 9, cx + 2.5, y + 9, "#cfcfcf", "#8a8a8a", 1.6)]
+        cx = x + sign * 6   # white with a dark edge: it must show against a grey wall
+        return [box(cx - 4, y - 13, cx + 4, y + 13, WHITE, STRAP, 2.0)]
     return []
 
 

@@ -5,28 +5,40 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
-from pathlib import Path
+from typing import NamedTuple
 
+from ..colour import contrast_ratio, relative_luminance
 from .poses import Arrow, Illustration, Pose
 from .props import FRONT_PROPS, MAT_THICKNESS, WHITE, Shape, body_shapes, fixed_shapes
 from .skeleton import LIMB_JOINTS, SIDES, Figure, Part, Point, pose_figure
 
-BODY = "#2b2b2b"
-FAR_SIDE_VIEW = "#a6a6a6"   # the far arm and leg in the side view, behind the body
+# Colours. The body is light with a dark outline and the working part is filled with the accent,
+# so the working part stands out by lightness, not by hue alone: it reads in greyscale and for
+# colour-blind readers. Any accent the clinic settings accept (>= 4.5:1 on white, so relative
+# luminance <= 0.183) is >= 3:1 against BODY_FILL (luminance 0.69) and >= 4.5:1 against FAR_FILL.
+# In the side view the far arm and leg are drawn behind the body, white with a lighter outline;
+# a far working limb is the accent lightened as far as it still keeps 4.5:1 on white.
+BODY_FILL = "#d9d9d9"
+OUTLINE = "#2b2b2b"
+FAR_FILL = "#ffffff"
+FAR_OUTLINE = "#8c8c8c"
+OUTLINE_WIDTH = 1.8         # on each side of a body part
+HALO = 2.3                  # white outline that keeps arrows visible over the body
 FLOOR = "#8a8a8a"
-HALO = 2.3                  # white outline that separates overlapping body parts
+DIVIDER = "#c8c8c8"         # the line between the two panels
 DEFAULT_ACCENT = "#1d6fb8"
-PANEL_NUMBER = "#6b6b6b"
-# Panel numbers are drawn as the outlines of the handout's bold typeface (the one print.css uses),
-# not as <text>: the figure then needs no font of its own (a PDF otherwise embeds a fallback font
-# just for these digits) and costs the PDF renderer no text layout.
-NUMBER_FONT = Path(__file__).resolve().parents[1] / "static" / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
-NUMBER_SIZE = 15.0
-NUMBER_BASELINE = 17.0
+MIN_ACCENT_CONTRAST = 4.5   # arrows and working parts against the white paper
 
-# Arrows: big enough to read on a handout printed 5 cm wide.
+# Print size. The handout prints a figure in the card's side column, about NARROW_PRINT_MM wide,
+# or, when its viewBox is at least WIDE_FIGURE_ASPECT times as wide as high (two panels of
+# someone lying down), across the card, about WIDE_PRINT_MM wide. Arrowheads are sized so that
+# they are at least MIN_ARROWHEAD_MM long on paper at that width.
+WIDE_FIGURE_ASPECT = 2.2
+NARROW_PRINT_MM, WIDE_PRINT_MM = 64.0, 170.0
+MIN_ARROWHEAD_MM = 4.0
+
+# Arrows (units): at least this big; bigger where the figure prints small.
 HEAD_LENGTH, HEAD_HALF_WIDTH = 11.0, 7.5
 SHAFT = 4.0
 MIN_MOTION_ARROW = 24.0     # motion arrows shorter than this are stretched at both ends
@@ -51,31 +63,99 @@ class _Panel:
     arrows: tuple[Shape, ...]
 
 
+@dataclass(frozen=True)
+class _Layout:
+    left: float     # picture x of the left edge of the first panel
+    top: float      # picture y of the top edge (y grows upwards)
+    panel_width: float
+    height: float
+    count: int
+
+    @property
+    def width(self) -> float:
+        return self.panel_width * self.count + PANEL_GAP * (self.count - 1)
+
+
+class PanelLayout(NamedTuple):
+    """Where the panels of a figure are, as fractions of the figure's printed width."""
+
+    count: int              # 1 (a hold) or 2 (start and finish)
+    panel_width: float      # width of each panel (all panels are equally wide)
+    gap: float              # the gap between two panels (0 with one panel)
+
+    def centres(self) -> tuple[float, ...]:
+        """The middle of each panel, from the left: where its caption goes."""
+        return tuple(i * (self.panel_width + self.gap) + self.panel_width / 2 for i in range(self.count))
+
+
+def print_width_mm(width: float, height: float) -> float:
+    """How wide the handout prints a figure whose viewBox is ``width`` by ``height``."""
+    return WIDE_PRINT_MM if width / height >= WIDE_FIGURE_ASPECT else NARROW_PRINT_MM
+
+
+def panel_layout(figure: Illustration | str) -> PanelLayout:
+    """The panels of an illustration, or of an SVG drawn by :func:`render_svg`.
+
+    The handout centres a caption ("Start", "Finish") under each panel: panel ``i`` (from 0)
+    spans ``i * (panel_width + gap)`` to that plus ``panel_width`` of the figure's width.
+    """
+    svg = render_svg(figure) if isinstance(figure, Illustration) else figure
+    head = svg[:svg.index(">")]
+    count = int(re.search(r' data-panels="(\d+)"', head).group(1))
+    width = float(re.search(r' viewBox="0 0 ([\d.]+) ', head).group(1))
+    gap = PANEL_GAP / width if count > 1 else 0.0
+    return PanelLayout(count, (1 - gap * (count - 1)) / count, gap)
+
+
+def figure_colours(accent: str = DEFAULT_ACCENT, *, greyscale: bool = False) -> dict[str, str]:
+    """The colours a figure is drawn in: ``working`` (and the far side's ``far_working``),
+    ``body``, ``far_body``, ``outline``, ``far_outline`` and ``arrow``."""
+    if greyscale:
+        accent = _grey(relative_luminance(accent))
+    far_working = accent
+    if contrast_ratio(accent) >= MIN_ACCENT_CONTRAST:
+        low, high = 0.0, 1.0   # the lightest tint of the accent that keeps the bar on white
+        for _ in range(12):
+            middle = (low + high) / 2
+            if contrast_ratio(_mix(accent, WHITE, middle)) >= MIN_ACCENT_CONTRAST:
+                low = middle
+            else:
+                high = middle
+        far_working = _mix(accent, WHITE, low)
+    return {"working": accent, "far_working": far_working, "body": BODY_FILL, "far_body": FAR_FILL,
+            "outline": OUTLINE, "far_outline": FAR_OUTLINE, "arrow": accent}
+
+
 def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
-               title: str | None = None) -> str:
+               title: str | None = None, greyscale: bool = False) -> str:
     """Draw ``illustration`` as an inline ``<svg>`` element (no XML declaration).
 
     The SVG has a ``viewBox`` and no fixed size (it fills the width of its container), a
-    ``<title>`` with ``title`` or the illustration's alt text, and ``role="img"``. The working
-    body parts and the arrows use ``accent`` (``#rrggbb``). The same input always gives the same
-    string.
+    ``<title>`` with ``title`` or the illustration's alt text, ``role="img"`` and
+    ``data-panels`` (1 or 2; :func:`panel_layout` says where they are). Panels carry no numbers or
+    words: the handout captions them. The working body parts and the arrows use ``accent``
+    (``#rrggbb``); with ``greyscale`` they use the grey of the accent's lightness, and the
+    figure has no colour at all. Arrowheads are at least MIN_ARROWHEAD_MM long at the width
+    the handout prints the figure (:func:`print_width_mm`). The same input always gives the
+    same string.
     """
     if not isinstance(accent, str) or not _ACCENT.match(accent):
         raise ValueError(f"accent: must be a colour like #1d6fb8, not {accent!r}")
-    accent = accent.lower()
-    panels = _build_panels(illustration)
-    x0, y0, x1, y1 = _extent(panels)
-    cw, ch = x1 - x0 + 2 * MARGIN, y1 - y0 + 2 * MARGIN
-    pw = max(cw, ch * MIN_ASPECT)
-    ph = max(ch, pw / MAX_ASPECT)
-    left = x0 - MARGIN - (pw - cw) / 2
-    top = y1 + MARGIN + (ph - ch) / 2   # picture y of the top edge (y grows upwards)
-    width = pw * len(panels) + PANEL_GAP * (len(panels) - 1)
+    colours = figure_colours(accent.lower(), greyscale=greyscale)
+    head = HEAD_LENGTH
+    for _ in range(4):   # arrows big enough on paper; bigger arrows may widen the figure a little
+        panels = _build_panels(illustration, head)
+        layout = _layout(panels)
+        needed = MIN_ARROWHEAD_MM * 1.05 * layout.width / print_width_mm(layout.width, layout.height)
+        if not illustration.arrows or needed <= head:
+            break
+        head = math.ceil(needed * 2) / 2
+    pw, ph = layout.panel_width, layout.height
 
     text = title if title is not None else illustration.alt
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(ph)}" '
-        f'role="img" class="exercise-illustration" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(layout.width)} {_n(ph)}" '
+        f'role="img" class="exercise-illustration" data-panels="{len(panels)}" '
         f'stroke-linecap="round" stroke-linejoin="round">',
         f"<title>{escape(text, quote=True)}</title>",
     ]
@@ -86,34 +166,38 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
         shift = index * (pw + PANEL_GAP)
 
         def at(p: Point, shift: float = shift) -> str:
-            return f"{_n(p[0] - left + shift)} {_n(top - p[1])}"
+            return f"{_n(p[0] - layout.left + shift)} {_n(layout.top - p[1])}"
 
         marks: list[_Mark] = []
         if view != "top" and not illustration.elevation:
-            marks.append(_mark(Shape("path", ((left + 2, 0.0), (left + pw - 2, 0.0)),
+            marks.append(_mark(Shape("path", ((layout.left + 2, 0.0), (layout.left + pw - 2, 0.0)),
                                      stroke=FLOOR, width=2.0), at))
         marks.extend(_mark(s, at) for s in panel.shapes_back)
-        marks.extend(_figure_marks(panel.figure, view, highlight, accent, at))
+        marks.extend(_figure_marks(panel.figure, view, highlight, colours, at))
         marks.extend(_mark(s, at) for s in panel.shapes_front)
-        marks.extend(_mark(_recolour(s, accent), at) for s in panel.arrows)
+        marks.extend(_mark(_recolour(s, colours["arrow"]), at) for s in panel.arrows)
         drawn.append(marks)
     if len(panels) == 1:
-        out.append('<g class="panel" data-panel="1">')
         out.extend(_merged(drawn[0]))
-        out.append("</g>")
     else:
         # The panels never overlap (each keeps a margin inside its own width), so their drawings
         # are interleaved, each in its own order, and the same element of both becomes one.
         out.extend(_merged(_interleaved(drawn[0], drawn[1])))
-        for index in range(len(panels)):
-            x = 5 + index * (pw + PANEL_GAP)
-            out.append(f'<g class="panel" data-panel="{index + 1}"><path d="{_number_outline(index + 1, x)}" '
-                       f'fill="{PANEL_NUMBER}"/></g>')
         mid = pw + PANEL_GAP / 2
-        out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="#c8c8c8" '
+        out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="{DIVIDER}" '
                    f'stroke-width="1.2"/>')
     out.append("</svg>")
     return "".join(out)
+
+
+def _layout(panels: list[_Panel]) -> _Layout:
+    """Equal panels, each the drawing plus a margin, neither too tall nor too wide."""
+    x0, y0, x1, y1 = _extent(panels)
+    cw, ch = x1 - x0 + 2 * MARGIN, y1 - y0 + 2 * MARGIN
+    pw = max(cw, ch * MIN_ASPECT)
+    ph = max(ch, pw / MAX_ASPECT)
+    return _Layout(left=x0 - MARGIN - (pw - cw) / 2, top=y1 + MARGIN + (ph - ch) / 2,
+                   panel_width=pw, height=ph, count=len(panels))
 
 
 # -- posing and placing --------------------------------------------------------------------------
@@ -193,7 +277,7 @@ def posed_panels(illustration: Illustration) -> tuple[list[dict[str, float]], li
     return solved, figures
 
 
-def _build_panels(illustration: Illustration) -> list[_Panel]:
+def _build_panels(illustration: Illustration, head: float = HEAD_LENGTH) -> list[_Panel]:
     view, elevation = illustration.view, illustration.elevation
     surface = surface_height(illustration)
     solved, figures = posed_panels(illustration)
@@ -205,7 +289,7 @@ def _build_panels(illustration: Illustration) -> list[_Panel]:
         front = [s for prop in illustration.props if prop.type in FRONT_PROPS
                  for s in body_shapes(prop, fig)]
         arrows = [s for arrow in illustration.arrows if arrow.panel == index + 1
-                  for s in _arrow(arrow, illustration, solved, figures, index, surface)]
+                  for s in _arrow(arrow, illustration, solved, figures, index, surface, head)]
         panels.append(_Panel(fig, tuple(back), tuple(front), tuple(arrows)))
     return panels
 
@@ -213,13 +297,14 @@ def _build_panels(illustration: Illustration) -> list[_Panel]:
 # -- arrows --------------------------------------------------------------------------------------
 
 def _arrow(arrow: Arrow, illustration: Illustration, solved: list[dict[str, float]],
-           figures: list[Figure], index: int, surface: float) -> list[Shape]:
+           figures: list[Figure], index: int, surface: float,
+           head: float = HEAD_LENGTH) -> list[Shape]:
     if arrow.direction is not None:
         x, y = figures[index].points[arrow.point]
         dx, dy = math.cos(math.radians(arrow.direction)), math.sin(math.radians(arrow.direction))
         start = (x + dx * arrow.offset, y + dy * arrow.offset)
         end = (start[0] + dx * arrow.length, start[1] + dy * arrow.length)
-        return _arrow_shapes([start, end], arrow.both)
+        return _arrow_shapes([start, end], arrow.both, head)
     end_pose = illustration.end
     assert end_pose is not None
     view = illustration.view
@@ -245,7 +330,7 @@ def _arrow(arrow: Arrow, illustration: Illustration, solved: list[dict[str, floa
         dist = math.hypot(bx - ax, by - ay) or 1.0
         nx, ny = -(by - ay) / dist, (bx - ax) / dist   # left of the direction of travel
         path = [(x + nx * arrow.offset, y + ny * arrow.offset) for x, y in path]
-    return _arrow_shapes(_lengthen(_trim(path), MIN_MOTION_ARROW), arrow.both)
+    return _arrow_shapes(_lengthen(_trim(path), max(MIN_MOTION_ARROW, 2.2 * head)), arrow.both, head)
 
 
 def _lengthen(path: list[Point], minimum: float) -> list[Point]:
@@ -288,9 +373,11 @@ def _trim(path: list[Point]) -> list[Point]:
     return kept
 
 
-def _arrow_shapes(path: list[Point], both: bool) -> list[Shape]:
-    """A thick line along ``path`` with a filled head at the end (and the start if ``both``)."""
-    head_len, head_half = HEAD_LENGTH, HEAD_HALF_WIDTH
+def _arrow_shapes(path: list[Point], both: bool, head: float = HEAD_LENGTH) -> list[Shape]:
+    """A thick line along ``path`` with a filled head ``head`` long at the end (and the start if
+    ``both``); the head's width and the line grow with it."""
+    scale = head / HEAD_LENGTH
+    head_len, head_half, shaft_width = head, HEAD_HALF_WIDTH * scale, SHAFT * min(scale, 1.4)
     path = list(path)
     heads: list[Shape] = []
     for at_start in ((False, True) if both else (False,)):
@@ -313,8 +400,8 @@ def _arrow_shapes(path: list[Point], both: bool) -> list[Shape]:
         cut = (tip[0] - ux * head_len * 0.7, tip[1] - uy * head_len * 0.7)
         seq = [p for p in seq[:-1] if math.hypot(tip[0] - p[0], tip[1] - p[1]) > head_len * 0.7] + [cut]
         path = seq[::-1] if at_start else seq
-    shaft = Shape("path", tuple(path), stroke="ACCENT", width=SHAFT)
-    halos = [Shape(shaft.kind, shaft.points, "none", WHITE, SHAFT + 2 * HALO),
+    shaft = Shape("path", tuple(path), stroke="ACCENT", width=shaft_width)
+    halos = [Shape(shaft.kind, shaft.points, "none", WHITE, shaft_width + 2 * HALO),
              *(Shape(h.kind, h.points, WHITE, WHITE, h.width + 2 * HALO, True) for h in heads)]
     return [*halos, shaft, *heads]
 
@@ -355,36 +442,16 @@ def _extent(panels: list[_Panel]) -> tuple[float, float, float, float]:
 
 # -- SVG -----------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _number_glyphs():
-    """The bold font's digit outlines and its units per em (read once per process)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(NUMBER_FONT, lazy=True)
-    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
-    return {digit: glyphs[cmap[ord(digit)]] for digit in "0123456789"}, font["head"].unitsPerEm
-
-
-@lru_cache(maxsize=32)
-def _number_outline(number: int, x: float) -> str:
-    """Path data of ``number`` set in the bold typeface, its baseline starting at (x, NUMBER_BASELINE)."""
-    from fontTools.pens.svgPathPen import SVGPathPen
-    from fontTools.pens.transformPen import TransformPen
-
-    glyphs, units_per_em = _number_glyphs()
-    scale = NUMBER_SIZE / units_per_em
-    pen = SVGPathPen(None, ntos=_n)
-    for digit in str(number):
-        glyph = glyphs[digit]
-        glyph.draw(TransformPen(pen, (scale, 0, 0, -scale, x, NUMBER_BASELINE)))
-        x += glyph.width * scale
-    return pen.getCommands()
-
-
 def _n(value: float) -> str:
     """A number with at most one decimal, without a trailing .0 (and never -0)."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def _grey(luminance: float) -> str:
+    """The grey of WCAG relative ``luminance`` (what a greyscale print of a colour looks like)."""
+    channel = luminance * 12.92 if luminance <= 0.0031308 else 1.055 * luminance ** (1 / 2.4) - 0.055
+    return "#" + f"{round(channel * 255):02x}" * 3
 
 
 def _mix(colour: str, toward: str, amount: float) -> str:
@@ -499,8 +566,9 @@ def _interleaved(first: list[_Mark], second: list[_Mark]) -> list[_Mark]:
     return out + first[i:] + second[j:]
 
 
-def _figure_marks(figure: Figure, view: str, highlight: set[str], accent: str, at) -> list[_Mark]:
-    """The body, group by group from the back: each group's white outline, then its fill."""
+def _figure_marks(figure: Figure, view: str, highlight: set[str], colours: dict[str, str],
+                  at) -> list[_Mark]:
+    """The body, group by group from the back: each group's outline, then its fill."""
     groups: dict[str, list[Part]] = {}
     for part in figure.parts:
         groups.setdefault(part.group, []).append(part)
@@ -508,14 +576,12 @@ def _figure_marks(figure: Figure, view: str, highlight: set[str], accent: str, a
     out: list[_Mark] = []
     for name in order:
         parts = groups[name]
-        far = name.startswith("far_") and view == "side"
+        far = "far_" if name.startswith("far_") and view == "side" else ""
         for part in parts:
-            out.append(_part_mark(part, WHITE, 2 * HALO, at))
+            out.append(_part_mark(part, colours[f"{far}outline"], 2 * OUTLINE_WIDTH, at))
         for part in parts:
-            colour = FAR_SIDE_VIEW if far else BODY
-            if part.name in highlight:
-                colour = _mix(accent, WHITE, 0.45) if far else accent
-            out.append(_part_mark(part, colour, 0.0, at))
+            role = "working" if part.name in highlight else "body"
+            out.append(_part_mark(part, colours[f"{far}{role}"], 0.0, at))
     return out
 
 
