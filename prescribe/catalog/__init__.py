@@ -70,6 +70,8 @@ def check_content(root: Path | None = None) -> list[ContentError]:
           for slug, diagnosis in sorted(catalog.diagnoses.items())),
         *((("handout.toml", catalog.handout_text.patient_fields(), frozenset()),) if catalog.handout_text else ()),
         *((("surgery.toml", catalog.surgery.patient_fields(), frozenset({"side"})),) if catalog.surgery else ()),
+        *((f"advice_pictures/{slug}.toml", picture.patient_fields(), frozenset())
+          for slug, picture in sorted(catalog.advice_pictures.items())),
     ]
     for file, fields, allowed in files:
         for field, text in fields:

@@ -14,6 +14,9 @@ from typing import Any, Callable
 
 from . import markup
 from .model import (
+    PICTURE_FIELDS,
+    PICTURE_KINDS,
+    AdvicePicture,
     CATEGORIES,
     EQUIPMENT,
     HOLD_CATEGORIES,
@@ -351,6 +354,7 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
         progress=f.texts("progress", required=False, max_items=4, max_len=200),
         flare=f.texts("flare", required=False, max_items=5, max_len=200),
         therapist_cautions=f.texts("therapist_cautions", required=False, max_items=6, max_len=400),
+        **{name: _picture_slugs(f, name) for name in PICTURE_FIELDS},
     )
     f.reject_unknown()
     for tier in ("red_flags_emergency", "red_flags_today", "red_flags_next_visit"):
@@ -413,7 +417,96 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     surgery = _load_surgery(root, errors)
     if surgery:
         _check_surgery_programs(diagnoses, exercises, surgery, errors)
-    return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery), errors
+    pictures = _load_advice_pictures(root, errors, illustration_parser, moves_from_pose)
+    _check_advice_pictures(diagnoses, surgery, pictures, errors)
+    return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery,
+                   advice_pictures=pictures), errors
+
+
+def _picture_slugs(fields: _Fields, key: str) -> tuple[str, ...]:
+    """A list of advice picture slugs (optional; checked against advice_pictures/ later)."""
+    slugs = fields.texts(key, required=False, max_items=6, max_len=60)
+    for index, slug in enumerate(slugs):
+        if not SLUG_PATTERN.match(slug):
+            fields.error(f"{key}[{index}]", "must be a slug (lower case, digits and hyphens)")
+    return slugs
+
+
+def _load_advice_pictures(root: Path, errors: list[ContentError], parser: IllustrationParser | None,
+                          moves_from_pose: MovesFromPose | None) -> dict[str, AdvicePicture]:
+    """``advice_pictures/<slug>.toml``: a pose file like an exercise's, plus ``kind``, ``caption``
+    and optional hand-written ``moves``. The movements the pose shows are added to ``moves``."""
+    pictures: dict[str, AdvicePicture] = {}
+    folder = root / "advice_pictures"
+    if not folder.is_dir():
+        return pictures
+    for slug, (file, data) in _read_toml_files(folder, errors, root).items():
+        before = len(errors)
+        pose = {k: v for k, v in data.items() if k not in ("kind", "caption", "moves")}
+        f = _Fields({k: data[k] for k in ("kind", "caption", "moves", "alt") if k in data}, file, errors)
+        kind = f.choice("kind", PICTURE_KINDS)
+        caption = f.text("caption", max_len=120)
+        alt = f.text("alt", max_len=300)
+        moves = f.choices("moves", MOVES, required=False)
+        if kind == "avoid" and caption and not caption.startswith("Not this"):
+            f.error("caption", 'an "avoid" picture\'s caption starts with "Not this" (the picture has a cross)')
+        if kind == "do" and caption.lower().startswith("not "):
+            f.error("caption", 'only an "avoid" picture says "Not this"')
+        illustration = None
+        if parser is not None:
+            try:
+                illustration = parser(slug, pose)
+            except ValueError as exc:
+                errors.append(ContentError(file, "(illustration)", str(exc)))
+        if illustration is not None and moves_from_pose is not None:
+            shown = moves_from_pose(illustration)
+            for move in moves:
+                if move in shown:
+                    f.error("moves", f"{move!r} is computed from the pose; remove it here")
+            moves = tuple(move for move in MOVES if move in moves or move in shown)
+        if len(errors) == before:
+            pictures[slug] = AdvicePicture(slug, kind, caption, alt, moves, illustration)
+    return pictures
+
+
+def _check_advice_pictures(diagnoses: dict[str, Diagnosis], surgery: SurgeryText | None,
+                           pictures: dict[str, AdvicePicture], errors: list[ContentError]) -> None:
+    """Every advice picture named exists; an "avoid" picture shows a movement the diagnosis (or the
+    approach) rules out, and a "do" picture shows none that it, or any approach after surgery, rules
+    out; a diagnosis with safety rules prints at least one "avoid" picture."""
+    approaches = surgery.approaches if surgery else {}
+
+    def check(file: str, field: str, slugs: tuple[str, ...], ruled_out: set[str], forbidden: set[str]) -> None:
+        for index, slug in enumerate(slugs):
+            picture = pictures.get(slug)
+            where = f"{field}[{index}]"
+            if picture is None:
+                errors.append(ContentError(file, where, f"no advice picture {slug!r} in advice_pictures/"))
+            elif field.endswith("avoid_pictures") and picture.kind != "avoid":
+                errors.append(ContentError(file, where, f"{slug!r} is a \"do\" picture; avoid_pictures are \"avoid\" ones"))
+            elif picture.kind == "avoid" and not set(picture.moves) & ruled_out:
+                errors.append(ContentError(file, where, f"{slug!r} shows {', '.join(picture.moves) or 'no movement'}: "
+                                           "none of the movements these rules avoid"))
+            elif picture.kind == "do" and set(picture.moves) & forbidden:
+                errors.append(ContentError(file, where, f"{slug!r} shows {', '.join(sorted(set(picture.moves) & forbidden))}, "
+                                           "which these rules avoid"))
+
+    for slug, diagnosis in diagnoses.items():
+        file = f"diagnoses/{slug}.toml"
+        own = {rule.move for rule in diagnosis.avoid}
+        default = approaches.get(diagnosis.default_approach)
+        ruled_out = own | ({rule.move for rule in default.avoid} if default else set())
+        # after surgery the builder may choose any approach: a "do" picture must suit all of them
+        forbidden = own | {rule.move for a in approaches.values() for rule in a.avoid} if diagnosis.surgery else own
+        for field in PICTURE_FIELDS:
+            check(file, field, getattr(diagnosis, field), ruled_out, forbidden)
+        shown = [s for field in PICTURE_FIELDS for s in getattr(diagnosis, field)]
+        if diagnosis.avoid and not any(pictures.get(s) and pictures[s].kind == "avoid" for s in shown):
+            errors.append(ContentError(file, "avoid_pictures", "this diagnosis has safety rules: show at least "
+                                       "one of them in an \"avoid\" picture"))
+    for key, approach in approaches.items():
+        rules = {rule.move for rule in approach.avoid}
+        check("surgery.toml", f"approach.{key}.avoid_pictures", approach.avoid_pictures, rules, rules)
 
 
 def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str, Exercise],
@@ -468,7 +561,7 @@ def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
         if entry is None:
             continue
         approaches[key] = Approach(entry.text("label", max_len=60), entry.text("patient_text", max_len=200),
-                                   _read_rules(entry))
+                                   _read_rules(entry), _picture_slugs(entry, "avoid_pictures"))
         entry.reject_unknown()
     if table:
         table.reject_unknown()

@@ -193,6 +193,35 @@ class SafetyRule:
     reason: str
 
 
+# Advice pictures: "do" shows the advice, "avoid" a position to stay out of (printed with a cross).
+PICTURE_KINDS: dict[str, str] = {"do": "Do this", "avoid": "Not this"}
+
+# The advice blocks a diagnosis can give pictures to (field name -> the block it prints in).
+PICTURE_FIELDS: dict[str, str] = {
+    "moving_pictures": "activity_modifications",
+    "sitting_pictures": "sitting_advice",
+    "sleep_pictures": "sleep_advice",
+    "avoid_pictures": "avoid",
+}
+
+
+@dataclass(frozen=True)
+class AdvicePicture:
+    """A picture for the advice pages (``advice_pictures/<slug>.toml``): a pose drawn by the
+    exercise renderer, with a plain caption, and the movements it shows (computed from the pose
+    plus any written by hand, as for exercises)."""
+
+    slug: str
+    kind: str          # "do" | "avoid"
+    caption: str
+    alt: str
+    moves: tuple[str, ...]
+    illustration: Any = None
+
+    def patient_fields(self) -> list[tuple[str, str]]:
+        return [("caption", self.caption), ("alt", self.alt)]
+
+
 @dataclass(frozen=True)
 class IcdCode:
     code: str
@@ -252,6 +281,11 @@ class Diagnosis:
     flare: tuple[str, ...] = ()
     # For the therapist in the builder, never printed: what to rule out first (e.g. in teenagers).
     therapist_cautions: tuple[str, ...] = ()
+    # Advice pictures (slugs in advice_pictures/) per advice block: see PICTURE_FIELDS.
+    moving_pictures: tuple[str, ...] = ()
+    sitting_pictures: tuple[str, ...] = ()
+    sleep_pictures: tuple[str, ...] = ()
+    avoid_pictures: tuple[str, ...] = ()
 
     @property
     def red_flags(self) -> tuple[str, ...]:
@@ -309,6 +343,7 @@ class Diagnosis:
             "progress": list(self.progress),
             "flare": list(self.flare),
             "therapist_cautions": list(self.therapist_cautions),
+            **{name: list(getattr(self, name)) for name in PICTURE_FIELDS},
         }
 
 
@@ -320,6 +355,7 @@ class Catalog:
     diagnoses: dict[str, Diagnosis]
     handout_text: HandoutText | None = None
     surgery: SurgeryText | None = None
+    advice_pictures: dict[str, AdvicePicture] = field(default_factory=dict)
 
     def rules_for(self, diagnosis: Diagnosis, approach: str) -> tuple[SafetyRule, ...]:
         """The surgical approach's rules for a program after surgery (none for other programs)."""
@@ -441,7 +477,7 @@ def _listed(name: str, texts: tuple[str, ...]) -> list[tuple[str, str]]:
 
 # Diagnosis fields written for the therapist (or names): never printed for the patient.
 THERAPIST_FIELDS = frozenset({"slug", "name", "summary", "evidence_note", "therapist_cautions",
-                              "default_approach"})
+                              "default_approach", *PICTURE_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -451,6 +487,7 @@ class Approach:
     label: str
     patient_text: str
     avoid: tuple[SafetyRule, ...]
+    avoid_pictures: tuple[str, ...] = ()   # slugs in advice_pictures/, printed with its rules
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ WIDE_PICTURE_MM = 110.0
 WIDE_PICTURE_MAX_HEIGHT_MM = 34.0
 THUMBNAIL_MM = 22.0
 WIDE_FIGURE_ASPECT = 2.2  # width / height from which a figure spans the card
-_VIEWBOX = re.compile(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
+_VIEWBOX = re.compile(r'viewBox="-?[0-9.]+ 0 ([0-9.]+) ([0-9.]+)"')
 T = TypeVar("T")
 
 
@@ -104,6 +104,16 @@ class ExerciseCard:
 
 
 @dataclass(frozen=True)
+class AdvicePictureView:
+    """An advice picture as printed: the drawing (with its tick or cross), alt text and caption."""
+
+    uri: str
+    alt: str
+    caption: str
+    kind: str  # "do" | "avoid"
+
+
+@dataclass(frozen=True)
 class SurgeryBox:
     """What the surgeon set, in the patient's words: the operated side, weight and hip rules."""
 
@@ -159,6 +169,12 @@ class HandoutView:
     patient_reference: str = ""
     changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
     surgery: SurgeryBox | None = None  # after joint surgery: the surgeon's rules, first
+    # Advice pictures per block (empty: none), and the heading of the "avoid" block.
+    moving_pictures: tuple[AdvicePictureView, ...] = ()
+    sitting_pictures: tuple[AdvicePictureView, ...] = ()
+    sleep_pictures: tuple[AdvicePictureView, ...] = ()
+    avoid_pictures: tuple[AdvicePictureView, ...] = ()
+    avoid_title: str = "Things to avoid until we say they are OK"
 
 
     @property
@@ -224,6 +240,15 @@ def _picture(exercise, accent: str, **size) -> Picture | None:
     return None if exercise.illustration is None else picture(exercise.illustration, accent, **size)
 
 
+@lru_cache(maxsize=256)
+def advice_picture_uri(illustration, accent: str, kind: str) -> str:
+    """An advice picture with its tick or cross, as a ``data:`` URI (cached like the figures)."""
+    from prescribe.illustration import render_svg
+
+    svg = render_svg(illustration, accent=accent, mark=kind).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
     """Everything the print template shows, in the words it shows them."""
     diagnosis = catalog.diagnoses[program.diagnosis]
@@ -252,6 +277,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             stop_if=filled([exercise.stop_if], item.dose)[0],
             note=item.note,
         ))
+    pictures = advice_pictures(program, catalog, branding.accent_colour)
+    avoid = tuple(p.text for p in program.precautions if p.included)
     return HandoutView(
         title=f"Home exercise program: {diagnosis.patient_name}",
         lang="en",
@@ -273,7 +300,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         activity_modifications=_included(program.activity_modifications),
         sitting_advice=_included(program.sitting_advice),
         sleep_advice=_included(program.sleep_advice),
-        avoid=tuple(p.text for p in program.precautions if p.included),
+        avoid=avoid,
         red_flag_tiers=red_flag_tiers(program, catalog.handout_text, branding),
         emergency_line=catalog.handout_text.emergency_line(branding.emergency_number),
         pain_guide=_as_printed(catalog.pain_guide_for(diagnosis)),
@@ -288,6 +315,9 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         patient_reference=program.patient_reference,
         changes=program.changes,
         surgery=_surgery_box(program, catalog),
+        **pictures,
+        avoid_title=("Things to avoid until we say they are OK" if avoid
+                     else "Do not do these until your surgeon says it is OK"),
     )
 
 
@@ -313,6 +343,40 @@ def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | N
         if illustration is not None and illustration.panels == 2:
             return picture(illustration, accent, width_mm=SIDE_PICTURE_MM * 0.8)
     return None
+
+
+def advice_pictures(program: Program, catalog: Catalog, accent: str) -> dict[str, tuple[AdvicePictureView, ...]]:
+    """The pictures of each advice block that prints.
+
+    A block's pictures print with its lines (none when every line is left out). An "avoid"
+    picture prints only while a movement it shows is among the ticked precautions or the
+    surgical approach's rules; the approach's own "avoid" pictures join the avoid block.
+    """
+    diagnosis = catalog.diagnoses[program.diagnosis]
+    rules = catalog.rules_for(diagnosis, program.approach)
+    avoided = {p.move for p in program.precautions if p.included} | {r.move for r in rules}
+    approach = catalog.surgery.approaches.get(program.approach) if catalog.surgery and diagnosis.surgery else None
+    blocks = {
+        "moving_pictures": (diagnosis.moving_pictures, bool(_included(program.activity_modifications))),
+        "sitting_pictures": (diagnosis.sitting_pictures, bool(_included(program.sitting_advice))),
+        "sleep_pictures": (diagnosis.sleep_pictures, bool(_included(program.sleep_advice))),
+        "avoid_pictures": ((*diagnosis.avoid_pictures, *(approach.avoid_pictures if approach else ())), True),
+    }
+    printed: dict[str, tuple[AdvicePictureView, ...]] = {}
+    seen: set[str] = set()   # a picture prints once, in the first block that has it
+    for field, (slugs, shown) in blocks.items():
+        views = []
+        for slug in slugs if shown else ():
+            picture = catalog.advice_pictures.get(slug)
+            if picture is None or picture.illustration is None or slug in seen:
+                continue
+            if picture.kind == "avoid" and not avoided & set(picture.moves):
+                continue
+            seen.add(slug)
+            views.append(AdvicePictureView(advice_picture_uri(picture.illustration, accent, picture.kind),
+                                           picture.alt, picture.caption, picture.kind))
+        printed[field] = tuple(views)
+    return printed
 
 
 def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:

@@ -65,7 +65,9 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
     ``band`` / ``belt`` / ``weight`` (``around`` one or two parts, ``at`` a fraction along them),
     ``belt`` / ``towel`` held ``from`` a hand ``to`` a foot, a folded ``towel`` ``at`` a point, and
-    ``bike``. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
+    ``bike``. For advice pictures: ``bed`` (the body lies on its mattress), ``reacher`` (a long
+    grabber held ``from`` a hand to the floor), a ``pillow`` ``between`` two points (the knees) and
+    a ``soft`` low chair. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
 
 Movement tags
     :mod:`.movement` measures on the posed body which safety-rule movements each figure shows

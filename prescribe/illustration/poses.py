@@ -26,29 +26,34 @@ PROP_TYPES: dict[str, str] = {
     "towel": "a towel held from a hand to a foot, or folded against a body point",
     "weight": "an ankle weight strapped to a limb",
     "bike": "an exercise bike fitted to the seat, hands and feet",
+    # advice pictures (exercises_db/advice_pictures/)
+    "bed": "a bed under the body: the body lies on its mattress",
+    "reacher": "a long grabber held in a hand, reaching to the floor",
 }
 
-# Which options each prop accepts, with their kinds: "point", "part", "parts", "side",
+# Which options each prop accepts, with their kinds: "point", "points", "part", "parts", "side",
 # "panel", "number", "fraction" or "bool".
 PROP_OPTIONS: dict[str, dict[str, str]] = {
     "floor": {},
     "mat": {},
     "chair": {"at": "point", "backrest": "bool", "height": "number", "hold": "point",
-              "side": "side", "panel": "panel"},
+              "side": "side", "panel": "panel", "soft": "bool"},
     "wall": {"at": "point", "side": "side", "panel": "panel"},
     "counter": {"at": "point", "side": "side", "panel": "panel"},
     "step": {"at": "part", "height": "number", "panel": "panel"},
     "rail": {"at": "point", "panel": "panel"},
-    "pillow": {"at": "part", "panel": "panel"},
+    "pillow": {"at": "part", "between": "points", "panel": "panel"},
     "ball": {"at": "point", "radius": "number", "panel": "panel"},
     "band": {"around": "parts", "at": "fraction"},
     "belt": {"around": "parts", "at": "fraction", "from": "point", "to": "point"},
     "towel": {"from": "point", "to": "point", "at": "point", "side": "side"},
     "weight": {"around": "parts", "at": "fraction"},
     "bike": {},
+    "bed": {},
+    "reacher": {"from": "point"},
 }
 REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",), "band": ("around",),
-                                                "rail": ("at",)}
+                                                "rail": ("at",), "reacher": ("from",)}
 
 SIDE_WORDS = ("left", "right", "behind")  # where furniture stands: picture left/right or behind
 POSE_KEYS = ("ground", "solve", "fixed", "flat", "lift")
@@ -267,6 +272,10 @@ def _prop(raw: Any, path: str) -> Prop:
             _check_name(value, where, POINTS, "point")
         elif kind_of == "part":
             _check_name(value, where, PARTS, "part")
+        elif kind_of == "points":
+            value = _names(value, where, POINTS, "point")
+            if len(value) != 2:
+                raise ValueError(f"{where}: name two points")
         elif kind_of == "parts":
             value = _names(value, where, PARTS, "part")
             if not 1 <= len(value) <= 2:

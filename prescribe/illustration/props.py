@@ -1,5 +1,5 @@
-"""Props (floor, mat, chair, wall, counter, step, rail, pillow, ball, band, belt, towel, weight, bike)
-as simple shapes fitted to the posed body.
+"""Props (floor, mat, chair, wall, counter, step, rail, pillow, ball, band, belt, towel, weight, bike,
+and for advice pictures bed and reacher) as simple shapes fitted to the posed body.
 
 Furniture is fitted once to the start pose and stays put in both panels; things strapped to the
 body (band, belt, towel, weight) follow the body in each panel.
@@ -14,6 +14,7 @@ from .poses import Prop
 from .skeleton import Figure, Point
 
 MAT_THICKNESS = 3.0
+BED_HEIGHT = 42.0           # top of the mattress above the floor
 
 PROP_FILL = "#dedede"
 PROP_LINE = "#8c8c8c"
@@ -129,6 +130,12 @@ def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
         top = hy - 5.5
         return [line((hx, 0), (hx, top), width=4),
                 Shape("circle", ((hx, top),), "#c4c4c4", PROP_LINE, 1.6, radius=5.0)]
+    if kind == "pillow" and prop.get("between"):
+        return [_pillow_between(start, prop.get("between"))]
+    if kind == "bed":
+        return _bed(extent, view, elevation, surface)
+    if kind == "reacher":
+        return _reacher(start, prop.get("from"), view)
     if kind == "pillow":
         part = start.part(prop.get("at", "head"))
         cx = sum(x for x, _ in part.points) / len(part.points)
@@ -194,6 +201,14 @@ def _chair(start: Figure, prop: Prop, view: str) -> list[Shape]:
         seat = prop.get("height") or start.part("pelvis").lowest() - 2.5
         back, front = px + sign * 24, px - sign * 17
         rest_top = seat + 46
+    if prop.get("soft"):   # a low, soft armchair: the body sinks into a thick cushion
+        x0, x1 = min(back, front) - 6, max(back, front) + 6
+        base = seat - 9
+        rest = [line((back + sign * 4, base), (back + sign * 8, seat + 40), width=12)] \
+            if prop.get("backrest", True) else []
+        return [*rest, box(x0, 0, x1, base, PROP_FILL, PROP_LINE, 1.6),
+                Shape("path", ((x0, base), (x1, base), (x1, seat + 1), (x0, seat + 1)),
+                      "#cfcfcf", PROP_LINE, 3.0, True)]
     if view != "side" or prop.get("side") == "behind":
         # seen from its front: the body sits across the seat (sideways on the chair in the side
         # view), the backrest, if any, standing behind the body
@@ -211,6 +226,46 @@ def _chair(start: Figure, prop: Prop, view: str) -> list[Shape]:
     if prop.get("backrest", True):
         shapes.append(line((back + sign * 2, seat), (back + sign * 4, rest_top), width=5))
     return shapes
+
+
+def _pillow_between(start: Figure, points: tuple[str, str]) -> Shape:
+    """A pillow squeezed between two body points (the knees), drawn behind the legs."""
+    (ax, ay), (bx, by) = (start.points[name] for name in points)
+    cx, cy = (ax + bx) / 2, (ay + by) / 2
+    dist = math.hypot(bx - ax, by - ay) or 1.0
+    ux, uy = (bx - ax) / dist, (by - ay) / dist      # across the gap
+    vx, vy = -uy, ux                                 # along the legs
+    half_gap, half_long = dist / 2 + 2.0, 17.0
+    corners = [(cx + ux * a * half_gap + vx * b * half_long, cy + uy * a * half_gap + vy * b * half_long)
+               for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+    return Shape("path", tuple(corners), "#d6d6d6", "#7a7a7a", 3.0, True)
+
+
+def _bed(extent: tuple[float, float, float, float], view: str, elevation: float,
+         surface: float) -> list[Shape]:
+    """A bed as long as the body: a mattress on a frame with two legs (seen from above: the mattress)."""
+    x0, y0, x1, y1 = extent
+    if view == "top":
+        return [box(x0 - 8, y0 - 10, x1 + 8, y1 + 10, "#f2f2f2", "#9a9a9a", 2.0)]
+    if elevation:   # seen from above at an angle: the mattress top, and its front face below it
+        dip = math.sin(math.radians(elevation))
+        top = surface * math.cos(math.radians(elevation))
+        return [box(x0 - 6, top - 16, x1 + 6, top - 6, "#bdbdbd", "#9a9a9a", 1.4),
+                box(x0 - 6, top - 6 - 0 * dip, x1 + 6, top + 44 * dip, "#f2f2f2", "#9a9a9a", 2.0)]
+    return [line((x0 - 2, 0), (x0 - 2, surface - 12), width=5),
+            line((x1 + 2, 0), (x1 + 2, surface - 12), width=5),
+            box(x0 - 6, surface - 14, x1 + 6, surface - 10, "#bdbdbd", "#9a9a9a", 1.4),
+            box(x0 - 6, surface - 10, x1 + 6, surface, "#f2f2f2", "#9a9a9a", 2.0)]
+
+
+def _reacher(start: Figure, hand: str, view: str) -> list[Shape]:
+    """A long grabber from the hand down to the floor in front of the feet, its jaws open."""
+    hx, hy = start.points[hand]
+    toe = max(start.points["near_toe"][0], start.points["far_toe"][0])
+    tip = (max(toe + 14, hx + 10), 3.0)
+    return [line((hx, hy), tip, stroke="#5a5a5a", width=3.0),
+            line((tip[0] - 4, 0.5), tip, (tip[0] + 4, 0.5), stroke="#5a5a5a", width=2.4),
+            line((hx - 1, hy - 6), (hx + 3, hy - 9), stroke="#5a5a5a", width=3.0)]
 
 
 def _bike(start: Figure) -> list[Shape]:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from ..colour import contrast_ratio, relative_luminance
 from .poses import Arrow, Illustration, Pose
-from .props import FRONT_PROPS, MAT_THICKNESS, WHITE, Shape, body_shapes, fixed_shapes
+from .props import BED_HEIGHT, FRONT_PROPS, MAT_THICKNESS, WHITE, Shape, body_shapes, fixed_shapes
 from .skeleton import LIMB_JOINTS, SIDES, Figure, Part, Point, pose_figure
 
 # Colours. The body is light with a dark outline and the working part is filled with the accent,
@@ -48,6 +48,10 @@ PANEL_GAP = 16.0
 MIN_ASPECT, MAX_ASPECT = 0.85, 1.25   # width / height of one panel
 
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+# Advice pictures: a badge left of the picture says "do this" (a tick) or "not this" (a cross).
+# Both are white on a dark disc, so they read in greyscale and by shape alone.
+MARK_COLOURS = {"do": "#1e6b34", "avoid": "#b3141b"}
 
 # The joint a point swings around, for motion arrows.
 _PARENT = {"knee": "hip", "ankle": "knee", "heel": "knee", "toe": "ankle", "elbow": "shoulder",
@@ -127,7 +131,7 @@ def figure_colours(accent: str = DEFAULT_ACCENT, *, greyscale: bool = False) -> 
 
 
 def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
-               title: str | None = None, greyscale: bool = False) -> str:
+               title: str | None = None, greyscale: bool = False, mark: str | None = None) -> str:
     """Draw ``illustration`` as an inline ``<svg>`` element (no XML declaration).
 
     The SVG has a ``viewBox`` and no fixed size (it fills the width of its container), a
@@ -136,9 +140,12 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     words: the handout captions them. The working body parts and the arrows use ``accent``
     (``#rrggbb``); with ``greyscale`` they use the grey of the accent's lightness, and the
     figure has no colour at all. Arrowheads are at least MIN_ARROWHEAD_MM long at the width
-    the handout prints the figure (:func:`print_width_mm`). The same input always gives the
-    same string.
+    the handout prints the figure (:func:`print_width_mm`). ``mark`` (``"do"`` or ``"avoid"``,
+    for advice pictures) adds a tick or a cross badge in a column left of the picture, so it
+    never hides the body. The same input always gives the same string.
     """
+    if mark is not None and mark not in MARK_COLOURS:
+        raise ValueError(f"mark: must be one of {', '.join(MARK_COLOURS)}, not {mark!r}")
     if not isinstance(accent, str) or not _ACCENT.match(accent):
         raise ValueError(f"accent: must be a colour like #1d6fb8, not {accent!r}")
     colours = figure_colours(accent.lower(), greyscale=greyscale)
@@ -153,8 +160,10 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     pw, ph = layout.panel_width, layout.height
 
     text = title if title is not None else illustration.alt
+    badge = 0.1 * max(pw, ph) if mark else 0.0   # the badge's radius
+    column = 2 * badge + 4 if mark else 0.0
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(layout.width)} {_n(ph)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_n(-column)} 0 {_n(layout.width + column)} {_n(ph)}" '
         f'role="img" class="exercise-illustration" data-panels="{len(panels)}" '
         f'stroke-linecap="round" stroke-linejoin="round">',
         f"<title>{escape(text, quote=True)}</title>",
@@ -186,6 +195,8 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
         mid = pw + PANEL_GAP / 2
         out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="{DIVIDER}" '
                    f'stroke-width="1.2"/>')
+    if mark:
+        out.append(_badge(mark, -badge - 2, badge + 2, badge))
     out.append("</svg>")
     return "".join(out)
 
@@ -200,10 +211,26 @@ def _layout(panels: list[_Panel]) -> _Layout:
                    panel_width=pw, height=ph, count=len(panels))
 
 
+def _badge(mark: str, cx: float, cy: float, r: float) -> str:
+    """A dark disc with a white tick ("do") or a white cross ("avoid")."""
+    k, w = r * 0.45, r * 0.26
+    if mark == "avoid":
+        glyph = (f"M{_n(cx - k)} {_n(cy - k)}L{_n(cx + k)} {_n(cy + k)}"
+                 f"M{_n(cx + k)} {_n(cy - k)}L{_n(cx - k)} {_n(cy + k)}")
+    else:
+        glyph = (f"M{_n(cx - k)} {_n(cy + k * 0.05)}L{_n(cx - k * 0.25)} {_n(cy + k * 0.75)}"
+                 f"L{_n(cx + k)} {_n(cy - k * 0.6)}")
+    return (f'<g class="mark" data-mark="{mark}"><circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" '
+            f'fill="{MARK_COLOURS[mark]}"/><path d="{glyph}" fill="none" stroke="{WHITE}" '
+            f'stroke-width="{_n(w)}"/></g>')
+
+
 # -- posing and placing --------------------------------------------------------------------------
 
 def surface_height(illustration: Illustration) -> float:
-    """Height of what the body rests on: the top of the mat, or the floor."""
+    """Height of what the body rests on: the top of the mat or the bed, or the floor."""
+    if any(p.type == "bed" for p in illustration.props) and illustration.view != "top":
+        return BED_HEIGHT
     has_mat = any(p.type == "mat" for p in illustration.props)
     return MAT_THICKNESS if has_mat and illustration.view != "top" else 0.0
 
