@@ -245,12 +245,12 @@ def _arrowheads(svg: str, colour: str) -> list[float]:
 def test_arrowheads_are_big_enough_on_paper(path: Path) -> None:
     """At the width the handout prints the figure (side column, or across the card when wide),
     every arrowhead is at least 4 mm long."""
-    from prescribe.illustration.render import NARROW_PRINT_MM, WIDE_FIGURE_ASPECT, WIDE_PRINT_MM
+    from prescribe.illustration.render import print_width_mm
 
     illustration = _load(path)
     svg = render_svg(illustration, accent="#005a9c")
     _, _, width, height = map(float, ET.fromstring(svg).get("viewBox").split())
-    print_mm = WIDE_PRINT_MM if width / height >= WIDE_FIGURE_ASPECT else NARROW_PRINT_MM
+    print_mm = print_width_mm(width, height)  # the width the handout prints it at
     heads = _arrowheads(svg, "#005a9c")
     assert heads or not illustration.arrows, "no arrowhead found"
     for head in heads:

@@ -19,14 +19,10 @@ from prescribe.programs import (Program, amount_in_short, dose_in_words, filled,
                                 side_line)
 
 LOG_DAYS = 14
-# Printed sizes of the exercise pictures (print.css lays the card out around them): a figure beside
-# the steps is this wide; a wide one (someone lying down, two panels) spans the card.
-SIDE_PICTURE_MM = 64.0
-SIDE_PICTURE_MAX_HEIGHT_MM = 42.0
-WIDE_PICTURE_MM = 110.0
-WIDE_PICTURE_MAX_HEIGHT_MM = 34.0
+# Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
+# (exercise figures: prescribe.illustration.print_width_mm).
 THUMBNAIL_MM = 22.0
-WIDE_FIGURE_ASPECT = 2.2  # width / height from which a figure spans the card
+KEY_PICTURE_MM = 52.0
 _VIEWBOX = re.compile(r'viewBox="-?[0-9.]+ 0 ([0-9.]+) ([0-9.]+)"')
 T = TypeVar("T")
 
@@ -207,33 +203,28 @@ def illustration_data_uri(illustration, accent: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def panel_geometry(svg: str, panels: int) -> tuple[float, float, float]:
-    """(width / height, one panel's width, the gap between panels), widths as fractions of the
-    figure's: panels are equally wide with a fixed gap between them (prescribe.illustration.render)."""
-    from prescribe.illustration.render import PANEL_GAP
-
-    width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
-    gap = PANEL_GAP / width if panels > 1 else 0.0
-    return width / height, (1 - gap * (panels - 1)) / panels, gap
-
-
 def picture(illustration, accent: str, *, width_mm: float | None = None, captions: bool = True) -> Picture:
     """The figure as printed, with "Start" and "Finish" under its two panels.
 
-    Wide figures (two panels of someone lying down) span the card, up to a set height; the others
-    sit beside the steps. ``width_mm`` fixes the width instead (a thumbnail, the key's example).
+    Wide figures (two panels of someone lying down) span the card; the others sit beside the steps
+    (sizes: :func:`prescribe.illustration.print_width_mm`). ``width_mm`` fixes the width instead (a
+    thumbnail, the key's example).
     """
+    from prescribe.illustration.render import WIDE_FIGURE_ASPECT, panel_layout, print_width_mm
+
     svg = illustration_svg(illustration, accent)
-    aspect, panel, gap = panel_geometry(svg, illustration.panels)
+    width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
+    aspect = width / height
     wide = width_mm is None and aspect >= WIDE_FIGURE_ASPECT
-    width = width_mm or (min(WIDE_PICTURE_MM, WIDE_PICTURE_MAX_HEIGHT_MM * aspect) if wide
-                         else min(SIDE_PICTURE_MM, SIDE_PICTURE_MAX_HEIGHT_MM * aspect))
+    printed = width_mm or print_width_mm(width, height)
     labels: tuple[PanelCaption, ...] = ()
-    if illustration.panels == 2 and captions:
-        labels = (PanelCaption("Start", 0.0, round(panel * 100, 2)),
-                  PanelCaption("Finish", round((panel + gap) * 100, 2), round(panel * 100, 2)))
+    layout = panel_layout(svg)
+    if layout.count == 2 and captions:
+        panel = round(layout.panel_width * 100, 2)
+        labels = (PanelCaption("Start", 0.0, panel),
+                  PanelCaption("Finish", round((layout.panel_width + layout.gap) * 100, 2), panel))
     return Picture(uri=illustration_data_uri(illustration, accent), alt=illustration.alt, wide=wide,
-                   width_mm=round(width, 2), height_mm=round(width / aspect, 2), captions=labels)
+                   width_mm=round(printed, 2), height_mm=round(printed / aspect, 2), captions=labels)
 
 
 def _picture(exercise, accent: str, **size) -> Picture | None:
@@ -341,7 +332,7 @@ def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | N
     for item in program.items:
         illustration = catalog.exercises[item.exercise].illustration
         if illustration is not None and illustration.panels == 2:
-            return picture(illustration, accent, width_mm=SIDE_PICTURE_MM * 0.8)
+            return picture(illustration, accent, width_mm=KEY_PICTURE_MM)
     return None
 
 

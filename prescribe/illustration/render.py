@@ -30,12 +30,14 @@ DIVIDER = "#c8c8c8"         # the line between the two panels
 DEFAULT_ACCENT = "#1d6fb8"
 MIN_ACCENT_CONTRAST = 4.5   # arrows and working parts against the white paper
 
-# Print size. The handout prints a figure in the card's side column, about NARROW_PRINT_MM wide,
+# Print size. The handout prints a figure in the card's side column, up to NARROW_PRINT_MM wide,
 # or, when its viewBox is at least WIDE_FIGURE_ASPECT times as wide as high (two panels of
-# someone lying down), across the card, about WIDE_PRINT_MM wide. Arrowheads are sized so that
-# they are at least MIN_ARROWHEAD_MM long on paper at that width.
+# someone lying down), across most of the card beside its dose, up to WIDE_PRINT_MM wide; neither taller than its
+# *_MAX_HEIGHT_MM (print_width_mm). Arrowheads are sized so that they are at least
+# MIN_ARROWHEAD_MM long on paper at that width.
 WIDE_FIGURE_ASPECT = 2.2
-NARROW_PRINT_MM, WIDE_PRINT_MM = 64.0, 170.0
+NARROW_PRINT_MM, NARROW_MAX_HEIGHT_MM = 64.0, 42.0
+WIDE_PRINT_MM, WIDE_MAX_HEIGHT_MM = 110.0, 34.0
 MIN_ARROWHEAD_MM = 4.0
 
 # Arrows (units): at least this big; bigger where the figure prints small.
@@ -45,7 +47,9 @@ MIN_MOTION_ARROW = 24.0     # motion arrows shorter than this are stretched at b
 
 MARGIN = 9.0
 PANEL_GAP = 16.0
-MIN_ASPECT, MAX_ASPECT = 0.85, 1.25   # width / height of one panel
+# Width / height of one panel: a standing figure gets some room at its sides; someone lying down
+# is drawn as wide as they are, not padded with sky (their two panels then span the card).
+MIN_ASPECT, MAX_ASPECT = 0.85, 2.6
 
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -94,7 +98,10 @@ class PanelLayout(NamedTuple):
 
 def print_width_mm(width: float, height: float) -> float:
     """How wide the handout prints a figure whose viewBox is ``width`` by ``height``."""
-    return WIDE_PRINT_MM if width / height >= WIDE_FIGURE_ASPECT else NARROW_PRINT_MM
+    aspect = width / height
+    if aspect >= WIDE_FIGURE_ASPECT:
+        return min(WIDE_PRINT_MM, WIDE_MAX_HEIGHT_MM * aspect)
+    return min(NARROW_PRINT_MM, NARROW_MAX_HEIGHT_MM * aspect)
 
 
 def panel_layout(figure: Illustration | str) -> PanelLayout:
@@ -106,7 +113,7 @@ def panel_layout(figure: Illustration | str) -> PanelLayout:
     svg = render_svg(figure) if isinstance(figure, Illustration) else figure
     head = svg[:svg.index(">")]
     count = int(re.search(r' data-panels="(\d+)"', head).group(1))
-    width = float(re.search(r' viewBox="0 0 ([\d.]+) ', head).group(1))
+    width = float(re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ', head).group(1))
     gap = PANEL_GAP / width if count > 1 else 0.0
     return PanelLayout(count, (1 - gap * (count - 1)) / count, gap)
 
