@@ -14,11 +14,14 @@ from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
-from prescribe.programs import Program, dose_in_words, filled, how_often_lines, side_line
+from prescribe.programs import LAYOUTS, Program, dose_in_words, filled, how_often_lines, side_line
 
 from .log_grid import log_grids
 
 LOG_DAYS = 14
+# The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
+# from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
+GREYSCALE_ACCENT = "#4d4d4d"
 T = TypeVar("T")
 
 
@@ -116,11 +119,17 @@ class HandoutView:
     patient_reference: str = ""
     changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
     surgery: SurgeryBox | None = None  # after joint surgery: the surgeon's rules, first
-
+    layout: str = "standard"  # a key of LAYOUTS: "standard" | "compact" | "large"
+    greyscale: bool = False  # printed in greys; ``branding.accent_colour`` is then GREYSCALE_ACCENT
 
     @property
     def page_size(self) -> str:
         return "A4" if self.paper == "a4" else "Letter"
+
+    @property
+    def body_class(self) -> str:
+        """The print options as classes of <body>, which print.css styles: "layout-compact greyscale"."""
+        return f"layout-{self.layout}" + (" greyscale" if self.greyscale else "")
 
     @property
     def red_flags(self) -> tuple[str, ...]:
@@ -155,7 +164,13 @@ def _illustration(exercise, accent: str) -> tuple[str | None, str]:
 
 
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
-    """Everything the print template shows, in the words it shows them."""
+    """Everything the print template shows, in the words it shows them.
+
+    In greyscale the clinic's accent becomes a dark grey everywhere, figures included, so no
+    colour of the clinic reaches the page.
+    """
+    if program.greyscale:
+        branding = replace(branding, accent_colour=GREYSCALE_ACCENT)
     diagnosis = catalog.diagnoses[program.diagnosis]
     assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
     cards = []
@@ -212,6 +227,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         patient_reference=program.patient_reference,
         changes=program.changes,
         surgery=_surgery_box(program, catalog),
+        layout=program.layout if program.layout in LAYOUTS else "standard",
+        greyscale=program.greyscale,
     )
 
 
