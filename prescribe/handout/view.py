@@ -7,6 +7,7 @@ the database and every decision (what to print, in which words) is made here, wh
 from __future__ import annotations
 
 import base64
+import io
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -157,6 +158,18 @@ def illustration_data_uri(illustration, accent: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+@lru_cache(maxsize=16)
+def greyscale_png(png: bytes) -> bytes:
+    """The clinic's logo in greys (transparency kept): the print CSS cannot filter an image."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        grey = image.convert("LA")
+    out = io.BytesIO()
+    grey.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def _illustration(exercise, accent: str) -> tuple[str | None, str]:
     if exercise.illustration is None:
         return None, f"{exercise.name}: picture not available yet"
@@ -170,7 +183,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
     colour of the clinic reaches the page.
     """
     if program.greyscale:
-        branding = replace(branding, accent_colour=GREYSCALE_ACCENT)
+        branding = replace(branding, accent_colour=GREYSCALE_ACCENT,
+                           logo_png=greyscale_png(branding.logo_png) if branding.logo_png else None)
     diagnosis = catalog.diagnoses[program.diagnosis]
     assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
     cards = []
