@@ -186,7 +186,7 @@ def _chars_in_text_area(pdf: bytes, top_mm: float, bottom_mm: float):
 def test_large_print_body_text_is_16_pt_or_more(app, catalog):
     rendered = _render(app, catalog, "hip-impingement", layout="large")
     pages = _chars_in_text_area(rendered.pdf, 34, 24)
-    text_pages = pages[:-1]  # the last page is the log: a drawn grid to tick, labels at 11 pt (see report)
+    text_pages = pages[:-1]  # the last page is the log, a drawing of a fixed size: its labels stay 11 pt for now
     sizes = [c["size"] for page in text_pages for c in page]
     assert len(sizes) > 5000 and min(sizes) >= 15.9, min(sizes)
 
