@@ -267,8 +267,8 @@ def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str
         raise click.BadParameter(f"unknown diagnosis {diagnosis_slug!r}; choose one of: {known}",
                                  param_hint="DIAGNOSIS_SLUG")
     clinic = _prepare_database()
-    program = default_program(diagnosis, catalog, today=date.today(),
-                              paper=paper or clinic.default_paper)
+    program = default_program(diagnosis, catalog, today=date.today(), paper=paper or clinic.default_paper,
+                              layout=clinic.default_layout, greyscale=clinic.default_greyscale)
     from dataclasses import replace
 
     program = replace(program, patient_name=patient.strip()[:80])

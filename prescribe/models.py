@@ -44,6 +44,9 @@ class Clinic(Base):
     zero_phi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Printed in "Call 911 now if" on every handout: 911, 999, 112, 000 ... (2 to 6 digits).
     emergency_number: Mapped[str] = mapped_column(String(6), default="911", server_default="911")
+    # What new handouts print with unless the builder says otherwise (migration 0007).
+    default_layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
+    default_greyscale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     handouts: Mapped[list[Handout]] = relationship(back_populates="clinic")
     users: Mapped[list[User]] = relationship(back_populates="clinic", order_by="User.email")

@@ -203,6 +203,26 @@ def test_upgrade_from_the_first_migration_keeps_the_data_of_a_database_in_use(tm
         app.extensions["db_engine"].dispose()
 
 
+def test_print_options_migration_gives_existing_clinics_standard_colour_and_goes_down_again(tmp_path):
+    """0007: a clinic from before the print options prints as before (standard layout, in colour)."""
+    engine = create_database_engine(conftest.DATABASES.empty_url(tmp_path, "print-options"))
+    try:
+        migrations.upgrade(engine, "0006")
+        with engine.begin() as connection:
+            connection.execute(text(SEED[0][0]))
+        migrations.upgrade(engine, "0007")
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT default_paper, default_layout, default_greyscale FROM clinic")).one()
+        assert (row[0], row[1], bool(row[2])) == ("a4", "standard", False)
+        migrations.downgrade(engine, "0006")
+        columns = {column["name"] for column in inspect(engine).get_columns("clinic")}
+        assert "default_paper" in columns and not columns & {"default_layout", "default_greyscale"}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT name FROM clinic")).scalar_one() == "Seed Clinic"
+    finally:
+        engine.dispose()
+
+
 def test_db_commands_upgrade_report_and_check(app, runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output

@@ -72,7 +72,7 @@ def test_builder_survives_anything_typed_into_any_field(client):
     page = client.get("/build/hip-pain").get_data(as_text=True)
     echoed = _echoed_fields(page)
     textareas = set(re.findall(r'<textarea[^>]*name="([^"]+)"', page))
-    names = sorted(k for k in base if k != "csrf_token") + ["exercises-9-sets", "clinic_id", "handout_id"]
+    names = sorted(k for k in base if k != "csrf_token") + ["exercises-9-sets", "clinic_id", "handout_id", "greyscale"]
     assert len(names) > 40
 
     @settings(SETTINGS, max_examples=90)
@@ -124,7 +124,7 @@ def test_clinic_settings_survive_anything_typed(app, admin_client, default_admin
     page = admin_client.get("/clinic/settings").get_data(as_text=True)
     base = form_fields(page)
     fields = ["name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper", "remove_logo",
-              "emergency_number"]
+              "emergency_number", "default_layout", "default_greyscale"]
 
     @settings(SETTINGS, max_examples=50)
     @given(changes=st.dictionaries(st.sampled_from(fields), TYPED, min_size=1, max_size=5))

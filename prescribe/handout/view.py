@@ -7,6 +7,7 @@ the database and every decision (what to print, in which words) is made here, wh
 from __future__ import annotations
 
 import base64
+import io
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,7 +16,7 @@ from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
-from prescribe.programs import (Program, amount_in_short, dose_in_words, filled, frequency_phrase, how_often_lines,
+from prescribe.programs import (LAYOUTS, Program, amount_in_short, dose_in_words, filled, frequency_phrase, how_often_lines,
                                 side_line)
 
 LOG_DAYS = 14
@@ -23,7 +24,11 @@ LOG_DAYS = 14
 # (exercise figures: prescribe.illustration.print_width_mm).
 THUMBNAIL_MM = 22.0
 KEY_PICTURE_MM = 52.0
+LARGE_PRINT_PICTURES = 1.5  # how much larger a large-print handout draws the exercise pictures
 _VIEWBOX = re.compile(r'viewBox="-?[0-9.]+ 0 ([0-9.]+) ([0-9.]+)"')
+# The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
+# from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
+GREYSCALE_ACCENT = "#4d4d4d"
 T = TypeVar("T")
 
 
@@ -171,11 +176,18 @@ class HandoutView:
     sleep_pictures: tuple[AdvicePictureView, ...] = ()
     avoid_pictures: tuple[AdvicePictureView, ...] = ()
     avoid_title: str = "Things to avoid until we say they are OK"
+    layout: str = "standard"  # a key of LAYOUTS: "standard" | "compact" | "large"
+    greyscale: bool = False  # printed in greys; ``branding.accent_colour`` is then GREYSCALE_ACCENT
 
 
     @property
     def page_size(self) -> str:
         return "A4" if self.paper == "a4" else "Letter"
+
+    @property
+    def body_class(self) -> str:
+        """The print options as classes of <body>, which print.css styles: "layout-compact greyscale"."""
+        return f"layout-{self.layout}" + (" greyscale" if self.greyscale else "")
 
     @property
     def red_flags(self) -> tuple[str, ...]:
@@ -203,12 +215,13 @@ def illustration_data_uri(illustration, accent: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def picture(illustration, accent: str, *, width_mm: float | None = None, captions: bool = True) -> Picture:
+def picture(illustration, accent: str, *, width_mm: float | None = None, captions: bool = True,
+            scale: float = 1.0) -> Picture:
     """The figure as printed, with "Start" and "Finish" under its two panels.
 
     Wide figures (two panels of someone lying down) span the card; the others sit beside the steps
     (sizes: :func:`prescribe.illustration.print_width_mm`). ``width_mm`` fixes the width instead (a
-    thumbnail, the key's example).
+    thumbnail, the key's example). ``scale`` enlarges it (large print; arrows only grow).
     """
     from prescribe.illustration.render import WIDE_FIGURE_ASPECT, panel_layout, print_width_mm
 
@@ -216,7 +229,7 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
     width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
     aspect = width / height
     wide = width_mm is None and aspect >= WIDE_FIGURE_ASPECT
-    printed = width_mm or print_width_mm(width, height)
+    printed = width_mm or print_width_mm(width, height) * scale
     labels: tuple[PanelCaption, ...] = ()
     layout = panel_layout(svg)
     if layout.count == 2 and captions:
@@ -240,8 +253,27 @@ def advice_picture_uri(illustration, accent: str, kind: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+@lru_cache(maxsize=16)
+def greyscale_png(png: bytes) -> bytes:
+    """The clinic's logo in greys (transparency kept): the print CSS cannot filter an image."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        grey = image.convert("LA")
+    out = io.BytesIO()
+    grey.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
-    """Everything the print template shows, in the words it shows them."""
+    """Everything the print template shows, in the words it shows them.
+
+    In greyscale the clinic's accent becomes a dark grey everywhere, figures included, so no
+    colour of the clinic reaches the page.
+    """
+    if program.greyscale:
+        branding = replace(branding, accent_colour=GREYSCALE_ACCENT,
+                           logo_png=greyscale_png(branding.logo_png) if branding.logo_png else None)
     diagnosis = catalog.diagnoses[program.diagnosis]
     assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
     cards, glance = [], []
@@ -257,7 +289,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
-            picture=_picture(exercise, accent),
+            picture=_picture(exercise, accent, scale=LARGE_PRINT_PICTURES if program.layout == "large" else 1.0),
             illustration_alt=(exercise.illustration.alt if exercise.illustration
                               else f"{exercise.name}: picture not available yet"),
             dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently)),
@@ -309,6 +341,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         **pictures,
         avoid_title=("Things to avoid until we say they are OK" if avoid
                      else "Do not do these until your surgeon says it is OK"),
+        layout=program.layout if program.layout in LAYOUTS else "standard",
+        greyscale=program.greyscale,
     )
 
 

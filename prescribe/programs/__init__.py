@@ -5,6 +5,7 @@ from .model import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
     APPROACHES,
+    LAYOUTS,
     MAX_EXERCISES,
     WEIGHT_BEARING,
     PAPER_SIZES,
@@ -22,7 +23,7 @@ from .wording import (amount_in_short, dose_in_words, dose_summary, duration, fi
 __all__ = [
     "amount_in_short", "frequency_phrase",
     "ADVICE_SECTIONS", "AFFECTED_SIDES", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
-    "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
+    "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
     "stands_on_operated_leg",

@@ -44,8 +44,9 @@ def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = 
 
 
 def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | None = None,
-                    paper: str = "letter") -> Program:
-    """The diagnosis's ready-made program: its exercises in order, every advice line ticked."""
+                    paper: str = "letter", layout: str = "standard", greyscale: bool = False) -> Program:
+    """The diagnosis's ready-made program: its exercises in order, every advice line ticked, printed
+    as given (the clinic's defaults for paper, layout and greyscale)."""
     return Program(
         diagnosis=diagnosis.slug,
         items=tuple(new_item(catalog.exercises[e.exercise], e.dose) for e in diagnosis.program),
@@ -58,6 +59,8 @@ def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | Non
         precautions=tuple(Precaution(r.move, fill(r.patient_text)) for r in diagnosis.avoid),
         handout_date=today or date.today(),
         paper=paper,
+        layout=layout,
+        greyscale=greyscale,
         approach=diagnosis.default_approach,
     )
 

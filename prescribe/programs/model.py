@@ -17,6 +17,9 @@ SIDES: dict[str, str] = {
 }
 AFFECTED_SIDES: dict[str, str] = {"": "Not shown", "left": "Left", "right": "Right", "both": "Both"}
 PAPER_SIZES: dict[str, str] = {"letter": "Letter", "a4": "A4"}
+# How a handout is laid out in print: today's layout, fewer pages, or large print (16 pt and up).
+LAYOUTS: dict[str, str] = {"standard": "Standard", "compact": "Compact: fewer pages",
+                           "large": "Large print"}
 # After joint surgery: how the surgeon reached the joint, and the weight the patient may put on the
 # operated leg. The patient's words and the rules of each are content (exercises_db/surgery.toml).
 APPROACHES: dict[str, str] = {"posterior": "Posterior (back)", "anterior": "Anterior (front)",
@@ -76,6 +79,8 @@ class Program:
     handout_date: date = field(default_factory=date.today)
     next_visit: date | None = None
     paper: str = "letter"
+    layout: str = "standard"  # a key of LAYOUTS
+    greyscale: bool = False  # figures and every coloured element in greys, for black-and-white printers
     include_log: bool = True
     patient_reference: str = ""
     # "What changed since your last visit", as printed (empty: no box). See programs.changes.
@@ -119,6 +124,8 @@ class Program:
             **({"start_gently": True} if self.start_gently else {}),
             **({"approach": self.approach} if self.approach else {}),
             **({"weight_bearing": self.weight_bearing} if self.weight_bearing else {}),
+            **({"layout": self.layout} if self.layout != "standard" else {}),
+            **({"greyscale": True} if self.greyscale else {}),
         }
 
     @classmethod
@@ -146,6 +153,8 @@ class Program:
             start_gently=data.get("start_gently", False),
             approach=data.get("approach", ""),
             weight_bearing=data.get("weight_bearing", ""),
+            layout=data.get("layout", "standard"),
+            greyscale=data.get("greyscale", False),
         )
 
 

@@ -105,8 +105,9 @@ def _builder_for(program: Program, **fields):
 def new(diagnosis_slug: str):
     """The builder with the diagnosis's default program filled in."""
     diagnosis = catalog().diagnosis(diagnosis_slug) or abort(404)
-    return _builder_for(default_program(diagnosis, catalog(), today=date.today(),
-                                        paper=current_clinic().default_paper))
+    clinic = current_clinic()
+    return _builder_for(default_program(diagnosis, catalog(), today=date.today(), paper=clinic.default_paper,
+                                        layout=clinic.default_layout, greyscale=clinic.default_greyscale))
 
 
 @bp.get("/template/<int:template_id>")

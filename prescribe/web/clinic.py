@@ -12,12 +12,13 @@ from .forms import ClinicForm
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
 BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper",
-                   "emergency_number")
+                   "default_layout", "emergency_number")
 
 
 # What the audit log names when a setting changes (the logo by whether it changed, not its bytes).
 SETTING_LABELS = {"name": "name", "address": "address", "phone": "phone", "website": "website",
                   "footer_line": "footer line", "accent_colour": "accent colour", "default_paper": "paper size",
+                  "default_layout": "layout", "default_greyscale": "greyscale",
                   "emergency_number": "emergency number", "zero_phi": "zero-PHI mode", "logo_png": "logo"}
 
 
@@ -45,6 +46,7 @@ def settings():
             setattr(clinic, name, (getattr(form, name).data or "").strip())
         clinic.accent_colour = clinic.accent_colour.lower()
         clinic.zero_phi = bool(form.zero_phi.data)
+        clinic.default_greyscale = bool(form.default_greyscale.data)
         if logo is not None:
             clinic.logo_png = logo
         elif form.remove_logo.data:

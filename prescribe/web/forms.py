@@ -39,6 +39,7 @@ from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
     APPROACHES,
+    LAYOUTS,
     WEIGHT_BEARING,
     default_side,
     stands_on_operated_leg,
@@ -163,6 +164,27 @@ def _passes(field, form) -> bool:
     return True
 
 
+LAYOUT_HELP = ("Compact fits 2 or 3 exercises on a page for the fewest pages. Large print has 16 pt text "
+               "and larger pictures, for patients who find small print hard to read.")
+GREYSCALE_HELP = ("For black-and-white printers: pictures and colours in greys, the pain guide's lights marked "
+                  "by their pattern, not only by colour.")
+CHECKED_VALUES = ("y", "yes", "on", "true", "1")  # what a ticked box posts; "" or nothing is unticked
+
+
+def layout_choice(form, field) -> None:
+    """A layout posted that is not in the list is refused by name (the select shows Standard again)."""
+    if field.data not in LAYOUTS:
+        field.data = "standard"
+        raise ValidationError("Choose one of the layouts in the list: " + ", ".join(LAYOUTS.values()) + ".")
+
+
+def checkbox_value(form, field) -> None:
+    """A checkbox posts its value when ticked and nothing when not; anything else is not a tick."""
+    if field.raw_data and field.raw_data[0] not in ("", *CHECKED_VALUES):
+        field.data = False
+        raise ValidationError("Tick the box or leave it empty.")
+
+
 def split_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -188,6 +210,10 @@ class BuilderForm(AppForm):
     handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
     next_visit = DateField("Next visit", validators=[Optional()])
     paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
+    layout = SelectField("Layout", choices=choices(LAYOUTS), default="standard", validate_choice=False,
+                         validators=[layout_choice], description=LAYOUT_HELP)
+    greyscale = BooleanField("Print in greys (black-and-white printer)", validators=[checkbox_value],
+                             description=GREYSCALE_HELP)
     include_log = BooleanField("Include the 2-week exercise log page")
     show_changes = BooleanField("Print “What changed since your last visit”")
     template_name = StringField("Template name", validators=[
@@ -380,6 +406,8 @@ class BuilderForm(AppForm):
             handout_date=self.handout_date.data or date.today(),
             next_visit=self.next_visit.data,
             paper=self.paper.data,
+            layout=self.layout.data if self.layout.data in LAYOUTS else "standard",
+            greyscale=bool(self.greyscale.data),
             include_log=bool(self.include_log.data),
             start_gently=bool(self.start_gently.data),
             approach=(self.approach.data or "") if self.after_surgery else "",
@@ -414,6 +442,8 @@ def form_data_from_program(program: Program, catalog: Catalog | None = None) -> 
         "handout_date": program.handout_date,
         "next_visit": program.next_visit,
         "paper": program.paper,
+        "layout": program.layout,
+        "greyscale": program.greyscale,
         "include_log": program.include_log,
         "start_gently": program.start_gently,
         "approach": program.approach,
@@ -448,6 +478,10 @@ class ClinicForm(AppForm):
     accent_colour = ColorField("Accent colour", validators=[
         DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d6fb8.")])
     default_paper = SelectField("Default paper size", choices=choices(PAPER_SIZES))
+    default_layout = SelectField("Default layout", choices=choices(LAYOUTS), default="standard",
+                                 validate_choice=False, validators=[layout_choice], description=LAYOUT_HELP)
+    default_greyscale = BooleanField("Print in greys by default (black-and-white printer)",
+                                     validators=[checkbox_value], description=GREYSCALE_HELP)
     emergency_number = StringField("Emergency number", filters=[lambda value: value.strip() if value else value],
                                    validators=[
         DataRequired(message="Enter the emergency number patients call, such as 911."),
