@@ -18,7 +18,8 @@ the engine:
 4. Table header cells get ``/Scope`` (Column in a header row, Row beside data cells) and the
    IDs that data cells point to with ``/Headers`` get the ID tree PDF/UA requires.
 5. List items whose first element is a ``<span>`` (the bullet or step number: ``_lists.html``)
-   get it as their ``/Lbl``; a card reads name, picture, steps, then the dose box ("How much").
+   get it as their ``/Lbl``; a card reads name, picture, steps, then the dose box ("How much"),
+   wherever the dose sits on paper.
 
 :func:`finish_tags` is pure: the same PDF in gives the same bytes out.
 """
@@ -261,17 +262,25 @@ def _list_labels(elements: list[tuple[str, Dictionary]]) -> None:
 
 
 def _dose_after_steps(elements: list[tuple[str, Dictionary]]) -> None:
-    """In each card the "How much" box (the Div led by the card's H4) moves to the end of the
-    part of the card that holds the steps, so every card reads name, picture, steps, dose."""
+    """In each card the "How much" box (the Div led by the card's H4) moves to the end of the card,
+    after the steps, tips and stop-if, so every card reads name, picture, steps, dose."""
     for tag, element in elements:
         if tag != "/Div":
             continue
         kids = _kids(element)
         if not kids or not _is_element(kids[0]) or kids[0].get("/S") != "/H4":
             continue
-        side, body = element.P, element.P.P
-        side.K = Array([kid for kid in _kids(side) if not (_is_element(kid) and kid.objgen == element.objgen)])
-        element.P = body
-        body.K = Array([*_kids(body), element])
-        if not _kids(side):
-            body.K = Array([kid for kid in _kids(body) if not (_is_element(kid) and kid.objgen == side.objgen)])
+        card = element.P
+        while card.get("/S") not in ("/Art", "/StructTreeRoot", None):
+            card = card.P
+        if card.get("/S") != "/Art":
+            continue
+        parent = element.P
+        parent.K = Array([kid for kid in _kids(parent) if not (_is_element(kid) and kid.objgen == element.objgen)])
+        while not _kids(parent) and parent.objgen != card.objgen:  # a column left empty goes too
+            grandparent = parent.P
+            grandparent.K = Array([kid for kid in _kids(grandparent)
+                                   if not (_is_element(kid) and kid.objgen == parent.objgen)])
+            parent = grandparent
+        element.P = card
+        card.K = Array([*_kids(card), element])

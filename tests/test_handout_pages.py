@@ -1,0 +1,220 @@
+"""Every default handout, Letter and A4, in every print option, as a patient and a screen reader get it.
+
+Pages without waste (no page but the last under 60 % filled), no text under 12 pt, and a structure
+tree that PDF/UA-1 accepts: every piece of marked content reached from the tree or an artifact,
+figure boxes in points inside the page, table header cells with a scope, list labels, no paragraph
+in a paragraph, and each card read as name, picture, steps, dose. Checked from the PDF itself.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from pdfua import Severity, validate
+
+from prescribe.catalog import load_default_catalog
+from prescribe.handout import render_program
+from prescribe.handout.view import Branding
+from prescribe.programs import default_program
+
+DIAGNOSES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
+OPTIONS = {"standard": {}, "compact": {"layout": "compact"}, "large": {"layout": "large"},
+           "greyscale": {"greyscale": True}}
+PAPERS = ("letter", "a4")
+CASES = [(slug, paper, option) for slug in DIAGNOSES for paper in PAPERS for option in OPTIONS]
+BRANDING = Branding(name="Riverside Physical Therapy", address="12 Mill Lane, Springfield", phone="555-0142",
+                    footer_line="Questions? Call 555-0142, Monday to Friday.")
+MM = 72 / 25.4
+TOP_MARGIN_MM = {"standard": 28, "compact": 22, "large": 34}
+BOTTOM_MARGIN_MM = {"standard": 19, "compact": 16, "large": 24}
+
+
+@lru_cache(maxsize=1)
+def _catalog():
+    return load_default_catalog()
+
+
+_warnings: dict[tuple[str, str, str], list[str]] = {}
+
+
+@lru_cache(maxsize=None)
+def handout(slug: str, paper: str, option: str) -> bytes:
+    """The default program of ``slug`` for a named patient, rendered once per test session."""
+    catalog = _catalog()
+    program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 12, 6))
+    program = replace(program, paper=paper, patient_name="Ann Example", **OPTIONS[option])
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        pdf = render_program(program, catalog, BRANDING).pdf
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    _warnings[(slug, paper, option)] = records
+    return pdf
+
+
+def page_fill(pdf: bytes, option: str) -> list[float]:
+    """Per page, how far down the body area (between the page margins) something is printed."""
+    layout = "standard" if option == "greyscale" else option
+    fills = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for number, page in enumerate(document.pages):
+            top_mm = TOP_MARGIN_MM["standard" if number == 0 else layout]
+            top, bottom = top_mm * MM, float(page.height) - BOTTOM_MARGIN_MM[layout] * MM
+            ends = [item["bottom"] for kind in ("chars", "rects", "images", "curves", "lines")
+                    for item in getattr(page, kind) if item["top"] >= top - 1 and item["bottom"] <= bottom + 1]
+            fills.append((max(ends) - top) / (bottom - top) if ends else 0.0)
+    return fills
+
+
+@pytest.mark.parametrize(("slug", "paper", "option"), CASES)
+def test_no_page_but_the_last_is_under_60_percent_filled(slug, paper, option):
+    fills = page_fill(handout(slug, paper, option), option)
+    assert min(fills[:-1]) >= 0.6, [round(f * 100) for f in fills]
+    assert _warnings[(slug, paper, option)] == []
+
+
+@pytest.mark.parametrize(("slug", "paper", "option"), CASES)
+def test_no_text_under_12_pt_and_large_print_at_16(slug, paper, option):
+    with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
+        sizes = [round(char["size"], 1) for page in document.pages for char in page.chars if char["text"].strip()]
+    assert min(sizes) >= 12.0
+    if option == "large":
+        body = sorted(sizes)[len(sizes) // 10]  # 90 % of the characters
+        assert body >= 16.0
+
+
+def test_a_six_exercise_handout_stays_under_100_kb():
+    catalog = _catalog()
+    program = default_program(catalog.diagnoses["hip-impingement"], catalog, today=date(2026, 12, 6))
+    program = replace(program, items=program.items[:6])
+    assert len(render_program(program, catalog, BRANDING).pdf) <= 100_000
+
+
+# -- The structure tree ---------------------------------------------------------------------------
+
+def _kids(node) -> list:
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _is_element(node) -> bool:
+    return isinstance(node, pikepdf.Dictionary) and node.get("/Type") not in ("/MCR", "/OBJR")
+
+
+def _walk(node, parents=()):
+    yield node, parents
+    for kid in _kids(node):
+        if _is_element(kid):
+            yield from _walk(kid, (*parents, node))
+
+
+def _reached(pdf: pikepdf.Pdf, root) -> set[tuple[int, int]]:
+    index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    reached = set()
+    for element, _ in _walk(root):
+        page = index.get(element.Pg.objgen) if "/Pg" in element else None
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                reached.add((page, kid))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                reached.add((index[kid.Pg.objgen], int(kid.MCID)))
+    return reached
+
+
+def _marked_content(pdf: pikepdf.Pdf):
+    """Per page: the MCIDs of its content stream and whether each sits inside an artifact."""
+    for number, page in enumerate(pdf.pages):
+        stack: list[str] = []
+        ids = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name in ("BMC", "BDC"):
+                tag = str(operands[0])
+                inside_artifact = "/Artifact" in stack or tag == "/Artifact"
+                if name == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                    ids.append((int(operands[1].MCID), inside_artifact))
+                stack.append(tag)
+            elif name == "EMC":
+                stack.pop()
+        yield number, ids
+
+
+STRUCTURE_CASES = [(slug, "letter", "standard") for slug in DIAGNOSES] + \
+    [("hip-impingement", paper, option) for paper in PAPERS for option in OPTIONS]
+
+
+@pytest.mark.parametrize(("slug", "paper", "option"), STRUCTURE_CASES)
+def test_every_marked_content_is_in_the_tree_or_an_artifact(slug, paper, option):
+    with pikepdf.open(io.BytesIO(handout(slug, paper, option))) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        assert str(pdf.open_metadata().get("dc:title")).startswith("Home exercise program")
+        root = pdf.Root.StructTreeRoot.K[0]
+        reached = _reached(pdf, root)
+        for number, ids in _marked_content(pdf):
+            assert ids, f"page {number + 1} has no marked content"
+            for mcid, artifact in ids:
+                assert artifact != ((number, mcid) in reached), (number + 1, mcid, artifact)
+
+
+@pytest.mark.parametrize(("slug", "paper", "option"), STRUCTURE_CASES)
+def test_the_structure_tree_reads_as_the_handout(slug, paper, option):
+    with pikepdf.open(io.BytesIO(handout(slug, paper, option))) as pdf:
+        root = pdf.Root.StructTreeRoot.K[0]
+        elements = list(_walk(root))
+        tags = [str(element.S) for element, _ in elements]
+        # One section per part of the handout, not one per page; one letterhead, linked first.
+        assert tags.count("/Part") == 1
+        assert len(pdf.pages) > tags.count("/Sect") >= 3
+        assert str(_kids(root)[0].S) == "/Div"
+        for element, parents in elements:
+            tag = str(element.S)
+            if tag == "/P":
+                assert "/P" not in [str(p.S) for p in parents], "a paragraph inside a paragraph"
+            if tag.startswith("/H") and tag[2:].isdigit():
+                assert _kids(element), "an empty heading"
+            if tag == "/Figure":
+                assert str(element.Alt)
+                x1, y1, x2, y2 = (float(v) for v in element.A.BBox)
+                width, height = (float(v) for v in element.Pg.MediaBox[2:])
+                assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height, (x1, y1, x2, y2)
+            if tag == "/TH":
+                assert str(element.A.Scope) in ("/Row", "/Column")
+            if tag == "/TD" and "/Headers" in element.A:
+                ids = pdf.Root.StructTreeRoot.IDTree.Names
+                known = {str(ids[i]) for i in range(0, len(ids), 2)}
+                assert {str(h) for h in element.A.Headers} <= known
+            if tag == "/LI":
+                assert [str(k.S) for k in _kids(element)][:2] == ["/Lbl", "/LBody"]
+            if tag == "/Art":
+                order = [str(e.S) for e, _ in _walk(element) if str(e.S) in ("/H3", "/Figure", "/L", "/H4")]
+                assert order[0] == "/H3"
+                assert order.index("/L") < order.index("/H4"), "the dose must come after the steps"
+                if "/Figure" in order:
+                    assert order.index("/Figure") < order.index("/L")
+
+
+@pytest.mark.parametrize(("slug", "paper", "option"), STRUCTURE_CASES)
+def test_pdfua_checker_finds_nothing(slug, paper, option, tmp_path):
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(handout(slug, paper, option))
+    report = validate(str(path))
+    findings = [(f.rule_id, f.message) for f in report.findings if f.severity >= Severity.INFO]
+    assert findings == []
