@@ -601,6 +601,7 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
         log_instructions=f.texts("log_instructions", min_items=1, max_items=4),
         log_date_label=f.text("log_date_label", max_len=20),
         log_pain_label=f.text("log_pain_label", max_len=30),
+        notes_title=f.text("notes_title", max_len=60),
         emergency=f.text("emergency", max_len=160),
         disclaimer=f.text("disclaimer", max_len=160),
     )

@@ -447,6 +447,7 @@ class HandoutText:
     log_instructions: tuple[str, ...]
     log_date_label: str  # the row where the patient writes each day's date
     log_pain_label: str  # the row for the day's pain score
+    notes_title: str  # heads the lined box that fills a page which would end early
     emergency: str  # holds "{number}"
     disclaimer: str
 

@@ -1,5 +1,7 @@
 """Handouts: view model -> HTML (Jinja) -> PDF (WeasyPrint)."""
 
+from dataclasses import replace
+
 from .cache import RenderCache, render_key
 from .html import render_handout_html
 from .pdf import HandoutTooLong, RenderedPdf, html_to_pdf
@@ -20,8 +22,13 @@ def render_program(program, catalog, branding, *, max_pages: int = 20, identifie
     key = render_key(program, branding) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
-    html = render_handout_html(build_handout_view(program, catalog, branding))
-    rendered = html_to_pdf(html, identifier=identifier, max_pages=max_pages)
+    view = build_handout_view(program, catalog, branding)
+
+    def with_notes(gaps: dict[str, float]) -> str:
+        return render_handout_html(replace(view, notes_before=tuple(sorted(gaps.items()))))
+
+    rendered = html_to_pdf(render_handout_html(view), identifier=identifier, max_pages=max_pages,
+                           refit=with_notes)
     if cache is not None:
         cache.put(key, rendered)
     return rendered

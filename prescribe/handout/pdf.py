@@ -12,12 +12,14 @@ import gc
 import logging
 import mimetypes
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from .fit import gaps
 from .tagging import finish_tags
 
 STATIC_ROOT = Path(__file__).resolve().parents[1] / "static"
@@ -86,21 +88,31 @@ def make_fetcher():
     return _fetcher_class()(STATIC_ROOT)
 
 
-def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20) -> RenderedPdf:
+def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20,
+                refit: Callable[[dict[str, float]], str] | None = None) -> RenderedPdf:
     """Render handout HTML to a tagged (PDF/UA-1) PDF.
 
-    Raises :class:`HandoutTooLong` instead of writing an absurd document.
+    With ``refit``, a page that would end early because the next card or the log did not fit
+    (:func:`prescribe.handout.fit.gaps`) is filled: ``refit(gaps)`` gives the HTML with a notes
+    box in each gap, laid out once more. Raises :class:`HandoutTooLong` instead of writing an
+    absurd document.
     """
     from weasyprint import HTML
 
     fetcher, fonts, stylesheet = _engine()
-    with _render_lock:  # FontConfiguration is not thread-safe
-        if len(_image_cache) > IMAGE_CACHE_LIMIT:
-            _image_cache.clear()
-        document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+
+    def lay_out(source: str):
+        return HTML(string=source, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
             pdf_variant=PDF_VARIANT, cache=_image_cache,
         )
+
+    with _render_lock:  # FontConfiguration is not thread-safe
+        if len(_image_cache) > IMAGE_CACHE_LIMIT:
+            _image_cache.clear()
+        document = lay_out(html)
+        if refit is not None and len(document.pages) <= max_pages and (found := gaps(document)):
+            document = lay_out(refit(found))
         if len(document.pages) > max_pages:
             raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")
         pdf = finish_tags(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode()))

@@ -176,9 +176,15 @@ class HandoutView:
     sleep_pictures: tuple[AdvicePictureView, ...] = ()
     avoid_pictures: tuple[AdvicePictureView, ...] = ()
     avoid_title: str = "Things to avoid until we say they are OK"
+    # Lined "Notes" boxes filling a page that would end early: (id of the block after it, height in mm)
+    notes_before: tuple[tuple[str, float], ...] = ()
     layout: str = "standard"  # a key of LAYOUTS: "standard" | "compact" | "large"
     greyscale: bool = False  # printed in greys; ``branding.accent_colour`` is then GREYSCALE_ACCENT
 
+
+    def notes_height(self, block_id: str) -> float:
+        """The height in mm of the notes box printed before ``block_id`` (0: none)."""
+        return dict(self.notes_before).get(block_id, 0.0)
 
     @property
     def page_size(self) -> str:

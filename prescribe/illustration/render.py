@@ -36,8 +36,8 @@ MIN_ACCENT_CONTRAST = 4.5   # arrows and working parts against the white paper
 # *_MAX_HEIGHT_MM (print_width_mm). Arrowheads are sized so that they are at least
 # MIN_ARROWHEAD_MM long on paper at that width.
 WIDE_FIGURE_ASPECT = 2.2
-NARROW_PRINT_MM, NARROW_MAX_HEIGHT_MM = 64.0, 42.0
-WIDE_PRINT_MM, WIDE_MAX_HEIGHT_MM = 110.0, 34.0
+NARROW_PRINT_MM, NARROW_MAX_HEIGHT_MM = 64.0, 38.0
+WIDE_PRINT_MM, WIDE_MAX_HEIGHT_MM = 110.0, 30.0
 MIN_ARROWHEAD_MM = 4.0
 
 # Arrows (units): at least this big; bigger where the figure prints small.
