@@ -36,3 +36,15 @@ def column_texts(pdf: bytes, split: float = COLUMN_SPLIT_PT) -> list[tuple[str, 
             right = page.crop((split, 0, page.width, page.height)).extract_text() or ""
             result.append((re.sub(r"\s+", " ", left), re.sub(r"\s+", " ", right)))
         return result
+
+
+def pages_with_words(pages: list[str], text: str) -> list[int]:
+    """Pages on which the words of ``text`` appear in order, other words possibly between them
+    (text in two columns side by side is read line by line across both)."""
+    wanted = text.split()
+    found = []
+    for index, page in enumerate(pages):
+        words = iter(page.split())
+        if all(any(word == candidate for candidate in words) for word in wanted):
+            found.append(index)
+    return found

@@ -18,7 +18,6 @@ from prescribe.handout import render_program
 from prescribe.handout.pdf import PRINT_CSS, STATIC_ROOT
 from prescribe.programs import default_program
 
-from .pdf_helpers import COLUMN_SPLIT_PT
 
 BODY_FONT = STATIC_ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
 STEP_NUMBER = re.compile(r"^\d\.$")
@@ -57,15 +56,24 @@ def test_the_catalog_never_has_more_steps_than_print_css_can_hang(catalog):
 
 
 def _step_lines(pdf: bytes) -> list[list[dict]]:
-    """The words of each text line right of the card column boundary, on every page."""
+    """The words of each text line of each column (a gap wider than 15 pt parts two columns), on
+    every page before the log (whose rows are numbered too)."""
     lines = []
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         for page in document.pages:
-            words = [w for w in page.extract_words() if w["x0"] >= COLUMN_SPLIT_PT]
+            if "My exercise log" in (page.extract_text() or ""):
+                break
             by_line: dict[int, list[dict]] = {}
-            for word in words:
+            for word in page.extract_words():
                 by_line.setdefault(round(word["top"]), []).append(word)
-            lines.extend(sorted(line, key=lambda w: w["x0"]) for _, line in sorted(by_line.items()))
+            for _, line in sorted(by_line.items()):
+                segment: list[dict] = []
+                for word in sorted(line, key=lambda w: w["x0"]):
+                    if segment and word["x0"] - segment[-1]["x1"] > 15:
+                        lines.append(segment)
+                        segment = []
+                    segment.append(word)
+                lines.append(segment)
     return lines
 
 
@@ -78,14 +86,15 @@ def test_step_numbers_line_up_and_wrapped_step_text_starts_under_the_text(app, c
     numbered = [line for line in lines if STEP_NUMBER.match(line[0]["text"]) and len(line) > 1]
     assert len(numbered) == sum(len(catalog.exercise(item.exercise).steps) for item in program.items)
 
+    # Steps beside a picture, or under a wide picture across the card: one place each.
     number_ends = {round(line[0]["x1"]) for line in numbered}
     text_starts = {round(line[1]["x0"]) for line in numbered}
-    assert len(number_ends) == 1, f"step numbers end at different places: {sorted(number_ends)}"
-    assert len(text_starts) == 1, f"step text starts at different places: {sorted(text_starts)}"
-    text_start = text_starts.pop()
-    assert text_start - number_ends.pop() >= 3, "a number must not touch its step's text"
+    assert len(number_ends) <= 2, f"step numbers end at different places: {sorted(number_ends)}"
+    assert len(text_starts) == len(number_ends), f"step text starts at different places: {sorted(text_starts)}"
+    for line in numbered:
+        assert line[1]["x0"] - line[0]["x1"] >= 3, "a number must not touch its step's text"
 
     # A step too long for one line goes on under its own text, not under the number.
     continued = [line for line in lines if not STEP_NUMBER.match(line[0]["text"])
-                 and abs(line[0]["x0"] - text_start) <= 1]
+                 and any(abs(line[0]["x0"] - start) <= 1 for start in text_starts)]
     assert continued, "no step wrapped onto a second line in this program"

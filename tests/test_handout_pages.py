@@ -33,7 +33,7 @@ CASES = [(slug, paper, option) for slug in DIAGNOSES for paper in PAPERS for opt
 BRANDING = Branding(name="Riverside Physical Therapy", address="12 Mill Lane, Springfield", phone="555-0142",
                     footer_line="Questions? Call 555-0142, Monday to Friday.")
 MM = 72 / 25.4
-TOP_MARGIN_MM = {"standard": 28, "compact": 22, "large": 34}
+TOP_MARGIN_MM = {"first": 31, "standard": 28, "compact": 22, "large": 34}
 BOTTOM_MARGIN_MM = {"standard": 19, "compact": 16, "large": 24}
 
 
@@ -73,7 +73,7 @@ def page_fill(pdf: bytes, option: str) -> list[float]:
     fills = []
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         for number, page in enumerate(document.pages):
-            top_mm = TOP_MARGIN_MM["standard" if number == 0 else layout]
+            top_mm = TOP_MARGIN_MM["first" if number == 0 else layout]
             top, bottom = top_mm * MM, float(page.height) - BOTTOM_MARGIN_MM[layout] * MM
             ends = [item["bottom"] for kind in ("chars", "rects", "images", "curves", "lines")
                     for item in getattr(page, kind) if item["top"] >= top - 1 and item["bottom"] <= bottom + 1]
@@ -95,7 +95,7 @@ def test_no_text_under_12_pt_and_large_print_at_16(slug, paper, option):
     sizes, body = [], []
     with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
         for number, page in enumerate(document.pages):
-            top = TOP_MARGIN_MM["standard" if number == 0 else "large"] * MM
+            top = TOP_MARGIN_MM["first" if number == 0 else "large"] * MM
             bottom = float(page.height) - BOTTOM_MARGIN_MM["large"] * MM
             for char in page.chars:
                 if char["text"].strip():

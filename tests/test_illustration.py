@@ -57,11 +57,18 @@ def test_pose_file_parses_and_renders(path: Path) -> None:
 
 
 def test_panel_aspect_ratio() -> None:
+    from prescribe.illustration.render import MAX_ASPECT, MIN_ASPECT, PANEL_GAP
+
     for path in FILES:
         illustration = _load(path)
         _, _, width, height = map(float, ET.fromstring(render_svg(illustration)).get("viewBox").split())
         ratio = width / height
-        assert (1.6 <= ratio <= 2.7) if illustration.panels == 2 else (0.8 <= ratio <= 1.3), path.stem
+        # A panel is between MIN_ASPECT and MAX_ASPECT wide: standing figures get room at their
+        # sides, someone lying down is as wide as they are (no sky above them).
+        panels = illustration.panels
+        low = panels * MIN_ASPECT + (panels - 1) * PANEL_GAP / height
+        high = panels * MAX_ASPECT + (panels - 1) * PANEL_GAP / height
+        assert low - 0.01 <= ratio <= high + 0.01, path.stem
 
 
 def test_render_is_deterministic() -> None:

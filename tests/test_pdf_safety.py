@@ -11,7 +11,7 @@ from prescribe.handout import html_to_pdf
 
 from .conftest import builder_form
 from .loopback import loopback_server  # noqa: F401  (pytest fixture)
-from .pdf_helpers import column_texts
+from .pdf_helpers import page_texts
 
 
 def _attachments(pdf: bytes) -> dict:
@@ -28,7 +28,7 @@ def test_markup_typed_into_a_note_prints_as_text_and_fetches_nothing(client, loo
     assert response.status_code == 200
     assert hits == []
     assert _attachments(response.data) == {}
-    printed = "".join(right for _, right in column_texts(response.data)).replace(" ", "")
+    printed = "".join(page_texts(response.data)).replace(" ", "")
     assert '<imgsrc="file:///etc/passwd">' in printed  # the typed markup, as visible text
 
 

@@ -71,8 +71,8 @@ def test_greyscale_replaces_the_accent_everywhere_figures_and_logo_included(cata
     html = render_handout_html(view)
     assert view.branding.accent_colour == GREYSCALE_ACCENT
     assert ACCENT not in html.lower()
-    figures = [base64.b64decode(card.illustration_uri.split(",", 1)[1]).decode() for card in view.cards
-               if card.illustration_uri]
+    figures = [base64.b64decode(card.picture.uri.split(",", 1)[1]).decode() for card in view.cards
+               if card.picture]
     assert figures and all(ACCENT not in svg and GREYSCALE_ACCENT in svg for svg in figures)
     from PIL import Image
 

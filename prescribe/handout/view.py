@@ -22,9 +22,10 @@ from prescribe.programs import (LAYOUTS, Program, amount_in_short, dose_in_words
 LOG_DAYS = 14
 # Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
 # (exercise figures: prescribe.illustration.print_width_mm).
-THUMBNAIL_MM = 22.0
+THUMBNAIL_MM = 20.0
 KEY_PICTURE_MM = 52.0
-LARGE_PRINT_PICTURES = 1.5  # how much larger a large-print handout draws the exercise pictures
+# How much larger (large print) or smaller (compact, the fewest pages) the exercise pictures print.
+PICTURE_SCALE = {"large": 1.5, "compact": 0.8}
 _VIEWBOX = re.compile(r'viewBox="-?[0-9.]+ 0 ([0-9.]+) ([0-9.]+)"')
 # The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
 # from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
@@ -207,17 +208,18 @@ def format_date(value: date) -> str:
 
 
 @lru_cache(maxsize=1024)
-def illustration_svg(illustration, accent: str) -> str:
-    """An illustration drawn in the clinic's accent colour; figures are immutable, so cached."""
+def illustration_svg(illustration, accent: str, scale: float = 1.0) -> str:
+    """An illustration drawn in the clinic's accent colour for printing ``scale`` times its usual
+    size; figures are immutable, so cached."""
     from prescribe.illustration import render_svg
 
-    return render_svg(illustration, accent=accent)
+    return render_svg(illustration, accent=accent, print_scale=scale)
 
 
 @lru_cache(maxsize=1024)
-def illustration_data_uri(illustration, accent: str) -> str:
+def illustration_data_uri(illustration, accent: str, scale: float = 1.0) -> str:
     """The figure as a ``data:`` URI: the PDF engine parses each distinct one once per process."""
-    svg = illustration_svg(illustration, accent).encode("utf-8")
+    svg = illustration_svg(illustration, accent, scale).encode("utf-8")
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
@@ -227,11 +229,12 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
 
     Wide figures (two panels of someone lying down) span the card; the others sit beside the steps
     (sizes: :func:`prescribe.illustration.print_width_mm`). ``width_mm`` fixes the width instead (a
-    thumbnail, the key's example). ``scale`` enlarges it (large print; arrows only grow).
+    thumbnail, the key's example). ``scale`` prints it larger (large print) or smaller (compact);
+    its arrowheads are drawn to stay at least 4 mm on paper.
     """
     from prescribe.illustration.render import WIDE_FIGURE_ASPECT, panel_layout, print_width_mm
 
-    svg = illustration_svg(illustration, accent)
+    svg = illustration_svg(illustration, accent, scale)
     width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
     aspect = width / height
     wide = width_mm is None and aspect >= WIDE_FIGURE_ASPECT
@@ -242,7 +245,7 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
         panel = round(layout.panel_width * 100, 2)
         labels = (PanelCaption("Start", 0.0, panel),
                   PanelCaption("Finish", round((layout.panel_width + layout.gap) * 100, 2), panel))
-    return Picture(uri=illustration_data_uri(illustration, accent), alt=illustration.alt, wide=wide,
+    return Picture(uri=illustration_data_uri(illustration, accent, scale), alt=illustration.alt, wide=wide,
                    width_mm=round(printed, 2), height_mm=round(printed / aspect, 2), captions=labels)
 
 
@@ -251,11 +254,11 @@ def _picture(exercise, accent: str, **size) -> Picture | None:
 
 
 @lru_cache(maxsize=256)
-def advice_picture_uri(illustration, accent: str, kind: str) -> str:
+def advice_picture_uri(illustration, accent: str, kind: str, greyscale: bool = False) -> str:
     """An advice picture with its tick or cross, as a ``data:`` URI (cached like the figures)."""
     from prescribe.illustration import render_svg
 
-    svg = render_svg(illustration, accent=accent, mark=kind).encode("utf-8")
+    svg = render_svg(illustration, accent=accent, mark=kind, greyscale=greyscale).encode("utf-8")
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
@@ -295,7 +298,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
-            picture=_picture(exercise, accent, scale=LARGE_PRINT_PICTURES if program.layout == "large" else 1.0),
+            picture=_picture(exercise, accent, scale=PICTURE_SCALE.get(program.layout, 1.0)),
             illustration_alt=(exercise.illustration.alt if exercise.illustration
                               else f"{exercise.name}: picture not available yet"),
             dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently)),
@@ -306,7 +309,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             stop_if=filled([exercise.stop_if], item.dose)[0],
             note=item.note,
         ))
-    pictures = advice_pictures(program, catalog, branding.accent_colour)
+    pictures = advice_pictures(program, catalog, branding.accent_colour, program.greyscale)
     avoid = tuple(p.text for p in program.precautions if p.included)
     return HandoutView(
         title=f"Home exercise program: {diagnosis.patient_name}",
@@ -376,7 +379,8 @@ def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | N
     return None
 
 
-def advice_pictures(program: Program, catalog: Catalog, accent: str) -> dict[str, tuple[AdvicePictureView, ...]]:
+def advice_pictures(program: Program, catalog: Catalog, accent: str,
+                    greyscale: bool = False) -> dict[str, tuple[AdvicePictureView, ...]]:
     """The pictures of each advice block that prints.
 
     A block's pictures print with its lines (none when every line is left out). An "avoid"
@@ -404,7 +408,7 @@ def advice_pictures(program: Program, catalog: Catalog, accent: str) -> dict[str
             if picture.kind == "avoid" and not avoided & set(picture.moves):
                 continue
             seen.add(slug)
-            views.append(AdvicePictureView(advice_picture_uri(picture.illustration, accent, picture.kind),
+            views.append(AdvicePictureView(advice_picture_uri(picture.illustration, accent, picture.kind, greyscale),
                                            picture.alt, picture.caption, picture.kind))
         printed[field] = tuple(views)
     return printed

@@ -138,7 +138,8 @@ def figure_colours(accent: str = DEFAULT_ACCENT, *, greyscale: bool = False) -> 
 
 
 def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
-               title: str | None = None, greyscale: bool = False, mark: str | None = None) -> str:
+               title: str | None = None, greyscale: bool = False, mark: str | None = None,
+               print_scale: float = 1.0) -> str:
     """Draw ``illustration`` as an inline ``<svg>`` element (no XML declaration).
 
     The SVG has a ``viewBox`` and no fixed size (it fills the width of its container), a
@@ -149,7 +150,9 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     figure has no colour at all. Arrowheads are at least MIN_ARROWHEAD_MM long at the width
     the handout prints the figure (:func:`print_width_mm`). ``mark`` (``"do"`` or ``"avoid"``,
     for advice pictures) adds a tick or a cross badge in a column left of the picture, so it
-    never hides the body. The same input always gives the same string.
+    never hides the body. ``print_scale`` says the handout prints it that much smaller or larger
+    than :func:`print_width_mm` (compact, large print): arrowheads stay at least MIN_ARROWHEAD_MM.
+    The same input always gives the same string.
     """
     if mark is not None and mark not in MARK_COLOURS:
         raise ValueError(f"mark: must be one of {', '.join(MARK_COLOURS)}, not {mark!r}")
@@ -160,7 +163,8 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
     for _ in range(4):   # arrows big enough on paper; bigger arrows may widen the figure a little
         panels = _build_panels(illustration, head)
         layout = _layout(panels)
-        needed = MIN_ARROWHEAD_MM * 1.05 * layout.width / print_width_mm(layout.width, layout.height)
+        printed = print_width_mm(layout.width, layout.height) * print_scale
+        needed = MIN_ARROWHEAD_MM * 1.05 * layout.width / printed
         if not illustration.arrows or needed <= head:
             break
         head = math.ceil(needed * 2) / 2
@@ -203,7 +207,7 @@ def render_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCENT,
         out.append(f'<path d="M{_n(mid)} {_n(ph * 0.1)}V{_n(ph * 0.9)}" stroke="{DIVIDER}" '
                    f'stroke-width="1.2"/>')
     if mark:
-        out.append(_badge(mark, -badge - 2, badge + 2, badge))
+        out.append(_badge(mark, -badge - 2, badge + 2, badge, greyscale))
     out.append("</svg>")
     return "".join(out)
 
@@ -218,7 +222,7 @@ def _layout(panels: list[_Panel]) -> _Layout:
                    panel_width=pw, height=ph, count=len(panels))
 
 
-def _badge(mark: str, cx: float, cy: float, r: float) -> str:
+def _badge(mark: str, cx: float, cy: float, r: float, greyscale: bool = False) -> str:
     """A dark disc with a white tick ("do") or a white cross ("avoid")."""
     k, w = r * 0.45, r * 0.26
     if mark == "avoid":
@@ -228,7 +232,7 @@ def _badge(mark: str, cx: float, cy: float, r: float) -> str:
         glyph = (f"M{_n(cx - k)} {_n(cy + k * 0.05)}L{_n(cx - k * 0.25)} {_n(cy + k * 0.75)}"
                  f"L{_n(cx + k)} {_n(cy - k * 0.6)}")
     return (f'<g class="mark" data-mark="{mark}"><circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" '
-            f'fill="{MARK_COLOURS[mark]}"/><path d="{glyph}" fill="none" stroke="{WHITE}" '
+            f'fill="{figure_colours(MARK_COLOURS[mark], greyscale=greyscale)["working"]}"/><path d="{glyph}" fill="none" stroke="{WHITE}" '
             f'stroke-width="{_n(w)}"/></g>')
 
 
