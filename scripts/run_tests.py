@@ -1,7 +1,9 @@
 """`make test`: the whole suite on SQLite and again on PostgreSQL, then the slow durability tests.
 
 The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
-PostgreSQL pass is printed whole when it ends. Then the tests marked ``slow`` (the crash test and
+PostgreSQL pass is printed whole when it ends. The tests marked ``pages`` (every default handout on
+both papers in every print option, read back from the PDF: page fill, text size, PDF/UA structure;
+tests/test_handout_pages.py) use no database and run once. Then the tests marked ``slow`` (the crash test and
 the load test against real gunicorn workers, tests/test_durability.py; idle and slow-body clients
 against gunicorn behind nginx, tests/test_slow_clients.py; ``make run`` itself, tests/test_make_run.py)
 run alone, on SQLite, so nothing competes with them for the CPU. The last lines sum everything up, including, in so many
@@ -77,7 +79,7 @@ def run(test_pass: Pass, *, live: bool) -> None:
 
 def main() -> int:
     require_postgres = os.environ.get("PRESCRIBE_REQUIRE_POSTGRES") == "1"
-    base = ["-p", "no:cacheprovider", "-m", "not slow"]
+    base = ["-p", "no:cacheprovider", "-m", "not slow and not pages"]
     temp = Path(tempfile.gettempdir())
     sqlite = Pass("SQLite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
                   {"PRESCRIBE_TEST_DATABASE": "sqlite"})
@@ -96,13 +98,19 @@ def main() -> int:
         background.join()
         print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
         sys.stdout.write(postgres.output)
+    # The printed pages of every default handout do not touch the database: one pass, not two.
+    pages = Pass("pages: 9 handouts x 2 papers x 4 options", ["-p", "no:cacheprovider", "-m", "pages",
+                                                               f"--basetemp={temp / 'prescribe-tests-pages'}"],
+                 {"PRESCRIBE_TEST_DATABASE": "sqlite"})
+    print(f"\n{'=' * 30} handout pages, run once {'=' * 30}", flush=True)
+    run(pages, live=True)
     slow = Pass("slow: crash, load, slow clients, make run (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
                                                 f"--basetemp={temp / 'prescribe-tests-slow'}"],
                 {"PRESCRIBE_TEST_DATABASE": "sqlite"})
     print(f"\n{'=' * 30} slow tests, run alone {'=' * 30}", flush=True)
     run(slow, live=True)
 
-    passes = [p for p in (sqlite, postgres, slow) if p is not None]
+    passes = [p for p in (sqlite, postgres, pages, slow) if p is not None]
     print(f"\n{'=' * 30} make test summary {'=' * 30}")
     for test_pass in passes:
         verdict = "ok" if test_pass.ok else "FAILED"

@@ -25,6 +25,8 @@ from prescribe.handout import render_program
 from prescribe.handout.view import Branding
 from prescribe.programs import default_program
 
+pytestmark = pytest.mark.pages
+
 DIAGNOSES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
 OPTIONS = {"standard": {}, "compact": {"layout": "compact"}, "large": {"layout": "large"},
            "greyscale": {"greyscale": True}}
