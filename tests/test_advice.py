@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date
-from pathlib import Path
 
-import pytest
 
 from prescribe.catalog.markup import fill
 from prescribe.catalog import RED_FLAG_TIERS, default_content_root, load_catalog_collecting
