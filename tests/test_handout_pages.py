@@ -109,6 +109,15 @@ def test_no_text_under_12_pt_and_large_print_at_16(slug, paper, option):
         assert min(body)[0] >= 16.0, sorted(body)[:20]
 
 
+@pytest.mark.parametrize(("slug", "paper", "option"), CASES)
+def test_page_one_explains_the_pictures_and_the_log_fits_one_page(slug, paper, option):
+    with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
+        texts = [page.extract_text() or "" for page in document.pages]
+    assert "How to read the pictures" in texts[0]
+    log_pages = [i for i, text in enumerate(texts) if "Pain (0 to 10)" in text or "My exercise log" in text]
+    assert len(log_pages) == 1, log_pages  # title, every row and the pain row on one page
+
+
 def test_a_six_exercise_handout_stays_under_100_kb():
     catalog = _catalog()
     program = default_program(catalog.diagnoses["hip-impingement"], catalog, today=date(2026, 12, 6))
