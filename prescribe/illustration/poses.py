@@ -42,7 +42,7 @@ PROP_OPTIONS: dict[str, dict[str, str]] = {
     "counter": {"at": "point", "side": "side", "panel": "panel"},
     "step": {"at": "part", "height": "number", "panel": "panel"},
     "rail": {"at": "point", "panel": "panel"},
-    "pillow": {"at": "part", "between": "points", "panel": "panel"},
+    "pillow": {"at": "part", "along": "fraction", "between": "points", "panel": "panel"},
     "ball": {"at": "point", "radius": "number", "panel": "panel"},
     "band": {"around": "parts", "at": "fraction"},
     "belt": {"around": "parts", "at": "fraction", "from": "point", "to": "point"},
