@@ -54,6 +54,8 @@ Views
     a side or front camera that many degrees round the body towards the picture's right (negative:
     left) for a three-quarter view, so that a limb pointing at the camera is seen across the
     picture (the forearm under a side plank, the crossed shin of a figure-4 stretch).
+    In the top view ``turn`` (up to 90) turns the picture itself: someone lying on the side is
+    drawn head up from above, and ``turn = 90`` puts the head to the left.
 
 Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }]``)
     ``floor`` (always drawn), ``mat``, ``chair`` (under the pelvis or ``at`` a point's x;

@@ -256,10 +256,19 @@ def _pillow_between(start: Figure, points: tuple[str, str]) -> Shape:
     """A pillow squeezed between two body points (the knees), drawn behind the legs."""
     (ax, ay), (bx, by) = (start.points[name] for name in points)
     cx, cy = (ax + bx) / 2, (ay + by) / 2
-    dist = math.hypot(bx - ax, by - ay) or 1.0
-    ux, uy = (bx - ax) / dist, (by - ay) / dist      # across the gap
-    vx, vy = -uy, ux                                 # along the legs
-    half_gap, half_long = dist / 2 + 2.0, 17.0
+    dist = math.hypot(bx - ax, by - ay)
+    if dist < 4.0 and points[0].endswith("knee"):    # one knee on the other (seen from above)
+        (hx, hy), (kx, ky) = start.points[points[0].replace("knee", "hip")], (ax, ay)
+        length = math.hypot(kx - hx, ky - hy) or 1.0
+        vx, vy = (kx - hx) / length, (ky - hy) / length   # along the thigh
+        ux, uy = vy, -vx
+        cx, cy = cx - vx * 6, cy - vy * 6                 # mostly under the thigh, above the knee
+    else:
+        dist = dist or 1.0
+        ux, uy = (bx - ax) / dist, (by - ay) / dist      # across the gap
+        vx, vy = -uy, ux                                 # along the legs
+    # seen from above the knees lie one on the other: the pillow shows round the top knee
+    half_gap, half_long = max(dist / 2 + 2.0, 15.0), 17.0
     corners = [(cx + ux * a * half_gap + vx * b * half_long, cy + uy * a * half_gap + vy * b * half_long)
                for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
     return Shape("path", tuple(corners), "#d6d6d6", "#7a7a7a", 3.0, True)
