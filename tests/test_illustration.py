@@ -140,7 +140,7 @@ def test_turned_camera_is_validated_and_changes_the_picture() -> None:
     assert turned != plain
     ET.fromstring(turned)
     for change, field in ((lambda d: d.update(turn=75), "turn"),
-                          (lambda d: d.update(view="top", turn=20), "turn")):
+                          (lambda d: d.update(view="top", turn=120), "turn")):
         with pytest.raises(ValueError) as info:
             parse_illustration("bridge", _broken(change))
         assert str(info.value).startswith(f"{field}:"), str(info.value)

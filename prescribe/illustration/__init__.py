@@ -54,6 +54,8 @@ Views
     a side or front camera that many degrees round the body towards the picture's right (negative:
     left) for a three-quarter view, so that a limb pointing at the camera is seen across the
     picture (the forearm under a side plank, the crossed shin of a figure-4 stretch).
+    In the top view ``turn`` (up to 90) turns the picture itself: someone lying on the side is
+    drawn head up from above, and ``turn = 90`` puts the head to the left.
 
 Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }]``)
     ``floor`` (always drawn), ``mat``, ``chair`` (under the pelvis or ``at`` a point's x;
@@ -62,7 +64,8 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     the body: sitting sideways on a chair, or a chair beside the body), ``wall`` and
     ``counter`` (``at`` a point, ``side = "left" | "right" | "behind"``), ``step`` (under a foot;
     ``height``), ``rail`` (a stair rail ``at`` a hand, seen end on, for the front view),
-    ``pillow`` (under the head or ``at`` a part), ``ball`` (``at``, ``radius``),
+    ``pillow`` (under the head or ``at`` a part; with ``along = 0.75`` it fills up under the part
+    that fraction of the way along it, e.g. under the thigh near the knee), ``ball`` (``at``, ``radius``),
     ``band`` / ``belt`` / ``weight`` (``around`` one or two parts, ``at`` a fraction along them),
     ``belt`` / ``towel`` held ``from`` a hand ``to`` a foot, a folded ``towel`` ``at`` a point, and
     ``bike``. For advice pictures: ``bed`` (the body lies on its mattress), ``reacher`` (a long

@@ -42,7 +42,7 @@ PROP_OPTIONS: dict[str, dict[str, str]] = {
     "counter": {"at": "point", "side": "side", "panel": "panel"},
     "step": {"at": "part", "height": "number", "panel": "panel"},
     "rail": {"at": "point", "panel": "panel"},
-    "pillow": {"at": "part", "between": "points", "panel": "panel"},
+    "pillow": {"at": "part", "along": "fraction", "between": "points", "panel": "panel"},
     "ball": {"at": "point", "radius": "number", "panel": "panel"},
     "band": {"around": "parts", "at": "fraction"},
     "belt": {"around": "parts", "at": "fraction", "from": "point", "to": "point"},
@@ -156,9 +156,9 @@ def parse_illustration(slug: str, data: dict[str, Any]) -> Illustration:
     elevation = _ranged(data.get("elevation", 0), "elevation", 0, 60)
     if elevation and view == "top":
         raise ValueError("elevation: the top view already looks straight down")
-    turn = _ranged(data.get("turn", 0), "turn", -60, 60)
-    if turn and view == "top":
-        raise ValueError("turn: the top view cannot be turned")
+    # the top view turns the picture itself: turn = 90 puts the head of someone lying on the
+    # side (who is drawn head up from above) to the left
+    turn = _ranged(data.get("turn", 0), "turn", *((-90, 90) if view == "top" else (-60, 60)))
     alt = data.get("alt")
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt: missing; describe in plain words what the picture shows")

@@ -136,6 +136,8 @@ def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
         return _bed(extent, view, elevation, surface)
     if kind == "reacher":
         return _reacher(start, prop.get("from"), view)
+    if kind == "pillow" and prop.get("along") is not None:
+        return [_pillow_under(start, prop.get("at", "head"), prop.get("along"), surface)]
     if kind == "pillow":
         part = start.part(prop.get("at", "head"))
         cx = sum(x for x, _ in part.points) / len(part.points)
@@ -228,14 +230,45 @@ def _chair(start: Figure, prop: Prop, view: str) -> list[Shape]:
     return shapes
 
 
+def _pillow_under(start: Figure, name: str, fraction: float, surface: float) -> Shape:
+    """A pillow on the floor or bed filling up under a part around ``fraction`` of the way along
+    it (under the thigh near the knee), its top following the underside of the part."""
+    part = start.part(name)
+    bottom = part.lowest() - (part.floor - surface) * start.rise
+    (x1, y1), (x2, y2) = part.points[0], part.points[-1]
+    cx = x1 + (x2 - x1) * fraction
+    half = 13.0
+
+    def underside(x: float) -> float:
+        if abs(x2 - x1) < 1e-6:
+            return min(y1, y2) - part.radius
+        t = min(max((x - x1) / (x2 - x1), 0.0), 1.0)
+        return y1 + (y2 - y1) * t - part.radius
+
+    left, right = cx - half, cx + half
+    top_left, top_right = underside(left) + 0.5, underside(right) + 0.5
+    return Shape("path", ((left, bottom + 1.5), (right, bottom + 1.5),
+                          (right, max(top_right, bottom + 4)), (left, max(top_left, bottom + 4))),
+                 "#ececec", "#9a9a9a", 3.0, True)
+
+
 def _pillow_between(start: Figure, points: tuple[str, str]) -> Shape:
     """A pillow squeezed between two body points (the knees), drawn behind the legs."""
     (ax, ay), (bx, by) = (start.points[name] for name in points)
     cx, cy = (ax + bx) / 2, (ay + by) / 2
-    dist = math.hypot(bx - ax, by - ay) or 1.0
-    ux, uy = (bx - ax) / dist, (by - ay) / dist      # across the gap
-    vx, vy = -uy, ux                                 # along the legs
-    half_gap, half_long = dist / 2 + 2.0, 17.0
+    dist = math.hypot(bx - ax, by - ay)
+    if dist < 4.0 and points[0].endswith("knee"):    # one knee on the other (seen from above)
+        (hx, hy), (kx, ky) = start.points[points[0].replace("knee", "hip")], (ax, ay)
+        length = math.hypot(kx - hx, ky - hy) or 1.0
+        vx, vy = (kx - hx) / length, (ky - hy) / length   # along the thigh
+        ux, uy = vy, -vx
+        cx, cy = cx - vx * 6, cy - vy * 6                 # mostly under the thigh, above the knee
+    else:
+        dist = dist or 1.0
+        ux, uy = (bx - ax) / dist, (by - ay) / dist      # across the gap
+        vx, vy = -uy, ux                                 # along the legs
+    # seen from above the knees lie one on the other: the pillow shows round the top knee
+    half_gap, half_long = max(dist / 2 + 2.0, 15.0), 17.0
     corners = [(cx + ux * a * half_gap + vx * b * half_long, cy + uy * a * half_gap + vy * b * half_long)
                for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
     return Shape("path", tuple(corners), "#d6d6d6", "#7a7a7a", 3.0, True)

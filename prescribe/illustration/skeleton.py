@@ -175,8 +175,11 @@ def _project(view: str, v: Vec3, elevation: float = 0.0, turn: float = 0.0) -> t
     that many degrees round the body towards the picture's right (a three-quarter view).
     """
     x, y, z = v
-    if view == "top":
-        return (x, -z), y  # looking down, head to the left when lying on the back
+    if view == "top":   # looking down, head to the left when lying on the back
+        if turn:            # the picture turned (towards the left for a positive turn)
+            ct, st = math.cos(math.radians(turn)), math.sin(math.radians(turn))
+            return (x * ct + z * st, x * st - z * ct), y
+        return (x, -z), y
     toward = z if view == "side" else x
     across = x if view == "side" else z
     if turn:
