@@ -53,7 +53,7 @@ def finish_tags(pdf: bytes) -> bytes:
         _dose_after_steps(elements)
         out = io.BytesIO()
         document.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                      deterministic_id=False, recompress_flate=False)
+                      deterministic_id=True, recompress_flate=False)
         return out.getvalue()
 
 
