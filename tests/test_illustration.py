@@ -229,9 +229,9 @@ def test_panels_carry_no_numbers_and_their_layout_is_public() -> None:
     # The divider between the panels is in the middle of the gap.
     (divider,) = [d for d in re.findall(r' d="([^"]*)"', svg) if "V" in d]
     assert float(divider[1:].split()[0]) / width == pytest.approx(0.5, abs=0.001)
-    assert layout.centres() == pytest.approx((layout.panel_width / 2, 1 - layout.panel_width / 2))
+    assert (layout.width, layout.height) == tuple(map(float, ET.fromstring(svg).get("viewBox").split()[2:]))
     hold = parse_illustration("bridge", _broken(lambda d: (d.pop("end"), d.pop("motion"))))
-    assert panel_layout(hold) == (1, 1.0, 0.0)
+    assert panel_layout(hold)[:3] == (1, 1.0, 0.0)
 
 
 def _arrowheads(svg: str, colour: str) -> list[float]:

@@ -242,19 +242,19 @@ def _table_headers(document: pikepdf.Pdf, tree: Dictionary, elements: list[tuple
 
 # 5. List labels and the card's reading order -------------------------------------------------
 
+def _first_kid(element: Dictionary, tag: str) -> Dictionary | None:
+    """The element's first kid if it is a structure element tagged ``tag``."""
+    kids = _kids(element)
+    return kids[0] if kids and _is_element(kids[0]) and kids[0].get("/S") == tag else None
+
+
 def _list_labels(elements: list[tuple[str, Dictionary]]) -> None:
     for tag, element in elements:
-        if tag != "/LI":
+        body = _first_kid(element, "/LBody") if tag == "/LI" else None
+        label = _first_kid(body, "/Span") if body is not None else None
+        if label is None or not _kids(label):
             continue
-        kids = _kids(element)
-        if not kids or not _is_element(kids[0]) or kids[0].get("/S") != "/LBody":
-            continue
-        body = kids[0]
-        body_kids = _kids(body)
-        if not body_kids or not _is_element(body_kids[0]) or body_kids[0].get("/S") != "/Span" \
-                or not _kids(body_kids[0]):
-            continue
-        label = body_kids[0]
+        kids, body_kids = _kids(element), _kids(body)
         label.S = Name.Lbl
         label.P = element
         body.K = Array(body_kids[1:])
@@ -265,10 +265,7 @@ def _dose_after_steps(elements: list[tuple[str, Dictionary]]) -> None:
     """In each card the "How much" box (the Div led by the card's H4) moves to the end of the card,
     after the steps, tips and stop-if, so every card reads name, picture, steps, dose."""
     for tag, element in elements:
-        if tag != "/Div":
-            continue
-        kids = _kids(element)
-        if not kids or not _is_element(kids[0]) or kids[0].get("/S") != "/H4":
+        if tag != "/Div" or _first_kid(element, "/H4") is None:
             continue
         card = element.P
         while card.get("/S") not in ("/Art", "/StructTreeRoot", None):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -26,7 +25,6 @@ THUMBNAIL_MM = 20.0
 KEY_PICTURE_MM = 52.0
 # How much larger (large print) or smaller (compact, the fewest pages) the exercise pictures print.
 PICTURE_SCALE = {"large": 1.5, "compact": 0.8}
-_VIEWBOX = re.compile(r'viewBox="-?[0-9.]+ 0 ([0-9.]+) ([0-9.]+)"')
 # The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
 # from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
 GREYSCALE_ACCENT = "#4d4d4d"
@@ -234,13 +232,11 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
     """
     from prescribe.illustration.render import WIDE_FIGURE_ASPECT, panel_layout, print_width_mm
 
-    svg = illustration_svg(illustration, accent, scale)
-    width, height = (float(v) for v in _VIEWBOX.search(svg).groups())
-    aspect = width / height
+    layout = panel_layout(illustration_svg(illustration, accent, scale))
+    aspect = layout.width / layout.height
     wide = width_mm is None and aspect >= WIDE_FIGURE_ASPECT
-    printed = width_mm or print_width_mm(width, height) * scale
+    printed = width_mm or print_width_mm(layout.width, layout.height) * scale
     labels: tuple[PanelCaption, ...] = ()
-    layout = panel_layout(svg)
     if layout.count == 2 and captions:
         panel = round(layout.panel_width * 100, 2)
         labels = (PanelCaption("Start", 0.0, panel),

@@ -90,10 +90,8 @@ class PanelLayout(NamedTuple):
     count: int              # 1 (a hold) or 2 (start and finish)
     panel_width: float      # width of each panel (all panels are equally wide)
     gap: float              # the gap between two panels (0 with one panel)
-
-    def centres(self) -> tuple[float, ...]:
-        """The middle of each panel, from the left: where its caption goes."""
-        return tuple(i * (self.panel_width + self.gap) + self.panel_width / 2 for i in range(self.count))
+    width: float            # the viewBox's width and height (print_width_mm takes them)
+    height: float
 
 
 def print_width_mm(width: float, height: float) -> float:
@@ -113,9 +111,9 @@ def panel_layout(figure: Illustration | str) -> PanelLayout:
     svg = render_svg(figure) if isinstance(figure, Illustration) else figure
     head = svg[:svg.index(">")]
     count = int(re.search(r' data-panels="(\d+)"', head).group(1))
-    width = float(re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ', head).group(1))
+    width, height = (float(v) for v in re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ([\d.]+)"', head).groups())
     gap = PANEL_GAP / width if count > 1 else 0.0
-    return PanelLayout(count, (1 - gap * (count - 1)) / count, gap)
+    return PanelLayout(count, (1 - gap * (count - 1)) / count, gap, width, height)
 
 
 def figure_colours(accent: str = DEFAULT_ACCENT, *, greyscale: bool = False) -> dict[str, str]:
