@@ -13,7 +13,8 @@ from wtforms.meta import DefaultMeta
 
 from prescribe.db import get_session
 from prescribe.web import auth_forms, forms
-from prescribe.web.builder_page import rows_from_data
+from prescribe.web.builder import forms as builder_forms
+from prescribe.web.builder.page import rows_from_data
 from prescribe.web.widgets import render_wtforms_field
 
 from .conftest import builder_form, csrf_token, form_fields
@@ -91,12 +92,12 @@ def _every_form(app):
             "affected_side": "left", "paper": "a4", "include_log": True, "email": awkward, "name": awkward,
             "display_name": awkward, "reference": "R-1", "accent_colour": "#1d6fb8", "role": "admin",
             "own_red_flags_today": "one\n<two>", "diagnosis": "hip-impingement", "catalog_query": awkward}
-    classes = [forms.BuilderForm, forms.ClinicForm, forms.PatientForm, auth_forms.LoginForm, auth_forms.CodeForm,
+    classes = [builder_forms.BuilderForm, forms.ClinicForm, forms.PatientForm, auth_forms.LoginForm, auth_forms.CodeForm,
                auth_forms.ChangePasswordForm, auth_forms.EnrolForm, auth_forms.RemoveSecondFactorForm,
                auth_forms.AddUserForm, auth_forms.ClinicMfaForm, auth_forms.AuditFilterForm]
     made = []
     for form_class in classes:
-        extra = {"catalog": app.extensions["catalog"]} if form_class is forms.BuilderForm else {}
+        extra = {"catalog": app.extensions["catalog"]} if form_class is builder_forms.BuilderForm else {}
         made.append(form_class(formdata=None, data=data, **extra))
     return made
 
@@ -205,8 +206,8 @@ def test_the_zero_phi_setting_shows_at_once_on_a_kept_page(app, client):
 
 def test_fresh_page_key_leaves_out_anything_personal(catalog):
     from prescribe.programs import default_program
-    from prescribe.web.builder_page import PERSONAL_FIELDS, fresh_page_key
-    from prescribe.web.forms import form_data_from_program
+    from prescribe.web.builder.forms import form_data_from_program
+    from prescribe.web.builder.page import PERSONAL_FIELDS, fresh_page_key
 
     def key(data, **clinic):
         return fresh_page_key(data, **{"clinic_id": 1, "accent": "#1d6fb8", "zero_phi": False, **clinic})

@@ -10,7 +10,7 @@ typed is kept beyond its request.
 
 The key must name everything the fragment shows; the template says next to each ``cache`` tag
 what its key covers. A second, smaller store keeps whole builder forms by the same rules
-(:func:`kept_page_part`, keyed by ``prescribe.web.builder_page.fresh_page_key``). Nothing is
+(:func:`kept_page_part`, keyed by ``prescribe.web.builder.page.fresh_page_key``). Nothing is
 kept while templates reload on change (debug mode). This is Jinja's documented fragment-cache
 extension, with an in-process least-recently-used store instead of an external cache.
 """

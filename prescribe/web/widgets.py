@@ -16,7 +16,7 @@ from wtforms import widgets as wtforms_widgets
 from wtforms.widgets.core import clean_key
 
 if TYPE_CHECKING:
-    from .builder_page import Input
+    from .builder.page import Input
 
 
 def _error_attributes(field: Input, counted: bool = False) -> str:

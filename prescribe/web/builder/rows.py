@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from .numbers import parse_whole
+from ..numbers import parse_whole
 
 ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>[0-9]{1,3})-(?P<field>[a-z_]+)$")
 

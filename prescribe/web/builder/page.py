@@ -15,10 +15,22 @@ from typing import Hashable, Mapping
 
 from prescribe.catalog import Catalog, Dose, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
-from prescribe.programs import ADVICE_SECTIONS, Precaution, dose_summary, safety_warnings
+from prescribe.programs import (
+    ADVICE_SECTIONS,
+    Precaution,
+    dose_summary,
+    safety_warnings,
+)
 
-from .forms import (DOSE_INPUTS, DOSE_INPUTS_SHOWN, NOTE_MAXLENGTH, OWN_LINES_MAXLENGTH, RESISTANCE_MAXLENGTH,
-                    SIDE_CHOICES, BuilderForm)
+from .forms import (
+    DOSE_INPUTS,
+    DOSE_INPUTS_SHOWN,
+    NOTE_MAXLENGTH,
+    OWN_LINES_MAXLENGTH,
+    RESISTANCE_MAXLENGTH,
+    SIDE_CHOICES,
+    BuilderForm,
+)
 
 # What the inputs allow, as the form checks it: the page's min, max and maxlength attributes.
 INPUT_LIMITS = {
@@ -191,7 +203,7 @@ def rows_from_form(form: BuilderForm) -> BuilderRows:
 
 
 def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
-    """The rows of a program's form data (:func:`~prescribe.web.forms.form_data_from_program`)."""
+    """The rows of a program's form data (:func:`~prescribe.web.builder.forms.form_data_from_program`)."""
     exercises = [
         {name: Input.of_value(f"exercises-{index}-{name}", values.get(name)) for name in EXERCISE_INPUTS}
         for index, values in enumerate(data.get("exercises", ()))
@@ -252,7 +264,7 @@ def fresh_page_key(data: Mapping[str, object], *, clinic_id: int, accent: str,
     """What a fresh builder form shows, as a key to keep its HTML by; None if it must not be kept.
 
     A fresh page (nothing posted, so no errors) is a pure function of the program's form data
-    (:func:`prescribe.web.forms.form_data_from_program`), the clinic's colour and its zero-PHI
+    (:func:`prescribe.web.builder.forms.form_data_from_program`), the clinic's colour and its zero-PHI
     setting; the clinic's id is in the key too, so no clinic is ever shown a page kept for another.
     The CSRF token is not part of it: the page writes it outside the kept form body.
     """

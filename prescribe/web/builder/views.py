@@ -7,7 +7,16 @@ import io
 from dataclasses import replace
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, g, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+    send_file,
+)
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
@@ -16,7 +25,12 @@ from prescribe.clinics import branding_for
 from prescribe.db import get_session, note_storage_trouble, storage_trouble
 from prescribe.handout import HandoutTooLong, RenderedPdf, render_key, render_program
 from prescribe.patients import get_patient, patient_for_print
-from prescribe.program_templates import TemplateError, get_template, program_from_template, save_template
+from prescribe.program_templates import (
+    TemplateError,
+    get_template,
+    program_from_template,
+    save_template,
+)
 from prescribe.programs import (
     MAX_EXERCISES,
     Program,
@@ -35,11 +49,18 @@ from prescribe.storage import (
     stored_program,
 )
 
-from .builder_page import INPUT_LIMITS, ROW_LISTS, BuilderRows, fresh_page_key, rows_from_data, rows_from_form
-from .context import catalog, current_clinic, parse_id, record_audit
-from .errors import rollback_quietly, storage_message
-from .fragments import kept_page_part
+from ..context import catalog, current_clinic, parse_id, record_audit
+from ..errors import rollback_quietly, storage_message
+from ..fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
+from .page import (
+    INPUT_LIMITS,
+    ROW_LISTS,
+    BuilderRows,
+    fresh_page_key,
+    rows_from_data,
+    rows_from_form,
+)
 from .rows import apply_row_action, parse_action, row_from_item
 
 bp = Blueprint("builder", __name__, url_prefix="/build")

@@ -1,0 +1,429 @@
+"""The builder's form: the whole tailored program as posted, row by row. Field rules live next to their fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    ColorField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+
+from prescribe.catalog import Catalog, Dose
+from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.colour import MIN_CONTRAST, contrast_ratio, nearest_passing_shade
+from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
+from prescribe.programs import (
+    ADVICE_SECTIONS,
+    AFFECTED_SIDES,
+    APPROACHES,
+    LAYOUTS,
+    MAX_EXERCISES,
+    PAPER_SIZES,
+    SIDES,
+    WEIGHT_BEARING,
+    AdviceLine,
+    Precaution,
+    Program,
+    ProgramItem,
+    default_side,
+    stands_on_operated_leg,
+)
+
+from ..forms import (
+    CHECKED_VALUES,
+    GREYSCALE_HELP,
+    LAYOUT_HELP,
+    AppForm,
+    checkbox_value,
+    choices,
+    layout_choice,
+    plain_text,
+)
+from ..numbers import WholeNumberField, parse_whole
+
+OWN_LINES_MAX = 8
+LINE_MAX = 200
+OWN_LINES_MAXLENGTH = OWN_LINES_MAX * (LINE_MAX + 2)  # eight full lines and their line breaks
+RESISTANCE_MAXLENGTH = 40
+NOTE_MAXLENGTH = 200
+DOSE_INPUTS = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds")
+# Which dose inputs the builder shows for each kind of exercise (the rest are hidden inputs).
+DOSE_INPUTS_SHOWN = {
+    "reps": ("sets", "reps", "hold_seconds", "rest_seconds"),
+    "hold": ("sets", "hold_seconds", "rest_seconds"),
+    "minutes": ("minutes",),
+}
+
+
+SIDE_CHOICES = choices({"": "—", **SIDES})
+
+
+def _range(name: str, label: str, unit: str = "") -> WholeNumberField:
+    low, high = DOSE_LIMITS[name]
+    return WholeNumberField(label, validators=[Optional()], low=low, high=high,
+                            message=f"Enter a number from {low} to {high}{unit}.")
+
+
+class ExerciseRowForm(Form):
+    """One exercise row of the builder (a plain Form: the builder's token covers it)."""
+
+    exercise = HiddenField()
+    sets = _range("sets", "Sets")
+    reps = _range("reps", "Reps")
+    hold_seconds = _range("hold_seconds", "Hold (seconds)", " seconds")
+    minutes = _range("minutes", "Minutes")
+    rest_seconds = _range("rest_seconds", "Rest (seconds)", " seconds")
+    times_per_day = _range("times_per_day", "Times a day")
+    days_per_week = _range("days_per_week", "Days a week")
+    side = SelectField("Side", choices=SIDE_CHOICES, validate_choice=True)
+    # The side this row was last given by the affected side; while ``side`` still equals it the row
+    # follows the affected side, and once the therapist picks another side it keeps that choice.
+    side_default = HiddenField()
+    resistance = StringField("Band or weight", validators=[
+        Length(max=RESISTANCE_MAXLENGTH, message=f"Keep this under {RESISTANCE_MAXLENGTH} characters."), plain_text])
+    note = TextAreaField("Note to the patient", validators=[
+        Length(max=NOTE_MAXLENGTH, message=f"Keep the note under {NOTE_MAXLENGTH} characters."), plain_text])
+
+
+class AdviceRowForm(Form):
+    text = HiddenField(validators=[Length(max=LINE_MAX), plain_text])
+    included = BooleanField()
+
+
+class PrecautionRowForm(Form):
+    move = HiddenField(validators=[Length(max=40), plain_text])
+    text = HiddenField(validators=[Length(max=LINE_MAX), plain_text])
+    included = BooleanField()
+
+
+class RowList(FieldList):
+    """Repeating rows whose index in a field name (``exercises-2-sets``) is read by the app's parser:
+    WTForms' own reading accepts ``exercises-²-sets`` as a row and then fails on ``int("²")``."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = parse_whole(key[offset:].split(self._field_separator, 1)[0], max_digits=3)
+                if index is not None:
+                    yield index
+
+
+def _own_lines(label: str) -> TextAreaField:
+    return TextAreaField(label, validators=[Length(max=OWN_LINES_MAXLENGTH), plain_text])
+
+
+def _passes(field, form) -> bool:
+    """True when ``field``'s own validators accept its value (an empty optional value passes)."""
+    field.errors = []  # validators such as Optional edit the list; validate() starts a new one
+    for validator in field.validators:
+        try:
+            validator(form, field)
+        except StopValidation:
+            return True
+        except ValidationError:
+            return False
+    return True
+
+
+def split_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class BuilderForm(AppForm):
+    """The whole tailored program: patient details, exercises with doses, advice, print options."""
+
+    diagnosis = HiddenField(validators=[DataRequired()])
+    handout_id = HiddenField()
+    patient_id = HiddenField()
+    patient_name = StringField("Patient name as printed", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    patient_reference = StringField("Reference number", validators=[
+        Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
+    affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
+    # Shown only after surgery (other programs post neither): checked by their validate_ methods.
+    approach = SelectField("Surgical approach", choices=choices({"": "—", **APPROACHES}), validate_choice=False)
+    weight_bearing = SelectField("Weight on the operated leg", choices=choices({"": "—", **WEIGHT_BEARING}),
+                                 validate_choice=False)
+    start_gently = BooleanField("Start gently: 1 or 2 days a week at first, adding a day each week")
+    therapist_name = StringField("Therapist", validators=[
+        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
+    next_visit = DateField("Next visit", validators=[Optional()])
+    paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
+    layout = SelectField("Layout", choices=choices(LAYOUTS), default="standard", validate_choice=False,
+                         validators=[layout_choice], description=LAYOUT_HELP)
+    greyscale = BooleanField("Print in greys (black-and-white printer)", validators=[checkbox_value],
+                             description=GREYSCALE_HELP)
+    include_log = BooleanField("Include the 2-week exercise log page")
+    show_changes = BooleanField("Print “What changed since your last visit”")
+    template_name = StringField("Template name", validators=[
+        Length(max=80, message="Keep the name under 80 characters."), plain_text])
+    template_scope = SelectField("Template for", choices=choices(TEMPLATE_SCOPES), default="personal")
+    exercises = RowList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
+    activity_modifications = RowList(FormField(AdviceRowForm), max_entries=30)
+    sitting_advice = RowList(FormField(AdviceRowForm), max_entries=30)
+    sleep_advice = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_emergency = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_today = RowList(FormField(AdviceRowForm), max_entries=30)
+    red_flags_next_visit = RowList(FormField(AdviceRowForm), max_entries=30)
+    precautions = RowList(FormField(PrecautionRowForm), max_entries=20)
+    own_activity_modifications = _own_lines("Your own lines (one per line)")
+    own_sitting_advice = _own_lines("Your own lines (one per line)")
+    own_sleep_advice = _own_lines("Your own lines (one per line)")
+    own_red_flags_emergency = _own_lines("Your own lines (one per line)")
+    own_red_flags_today = _own_lines("Your own lines (one per line)")
+    own_red_flags_next_visit = _own_lines("Your own lines (one per line)")
+    catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
+
+    def __init__(self, *args, catalog: Catalog, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.catalog = catalog
+        self._follow_affected_side()
+
+    @property
+    def after_surgery(self) -> bool:
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        return bool(diagnosis and diagnosis.surgery)
+
+    def _follow_affected_side(self) -> None:
+        """Rows whose side still follows the affected side take its current default."""
+        for row in self.exercises.entries:
+            exercise = self.catalog.exercise(row.form.exercise.data or "")
+            if exercise is None or not exercise.per_side:
+                continue
+            if row.form.side_default.data not in SIDES:  # nothing, or not a side: the row keeps its side
+                continue
+            if row.form.side.data == row.form.side_default.data:
+                side = default_side(exercise, self.affected_side.data or "", self.after_surgery)
+                row.form.side.data = row.form.side_default.data = side
+
+    def ready_to_print(self) -> bool:
+        """After surgery, a handout needs the approach, the operated side and the weight-bearing
+        status the surgeon set, and no exercise may stand on the operated leg (call after validate)."""
+        if not self.after_surgery:
+            return True
+        ready = True
+        for field, missing, message in (
+            (self.approach, not self.approach.data, "Choose the surgical approach the surgeon used."),
+            (self.affected_side, self.affected_side.data not in ("left", "right"),
+             "Choose the operated side (left or right)."),
+            (self.weight_bearing, not self.weight_bearing.data, "Choose the weight the surgeon allows on that leg."),
+        ):
+            if missing:
+                field.errors = [*field.errors, message]
+                ready = False
+        operated = self.affected_side.data or ""
+        for row in self.exercises.entries:
+            exercise = self.catalog.exercise(row.form.exercise.data or "")
+            if exercise and stands_on_operated_leg(exercise, row.form.side.data or "", operated):
+                row.form.side.errors = [*row.form.side.errors,
+                                        "After surgery, the other leg takes the weight: choose the operated side "
+                                        "for the leg that moves." if exercise.stands_on == "other" else
+                                        "This one stands on the working leg: not on the operated leg after surgery."]
+                ready = False
+        return ready
+
+    def validate_diagnosis(self, field: HiddenField) -> None:
+        if self.catalog.diagnosis(field.data or "") is None:
+            raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
+
+    def validate_approach(self, field: SelectField) -> None:
+        if field.data and field.data not in APPROACHES:
+            field.data = ""
+            raise ValidationError("Choose one of the approaches in the list.")
+
+    def validate_weight_bearing(self, field: SelectField) -> None:
+        if field.data and field.data not in WEIGHT_BEARING:
+            field.data = ""
+            raise ValidationError("Choose one of the weight-bearing statuses in the list.")
+
+    def validate_next_visit(self, field: DateField) -> None:
+        if field.data and self.handout_date.data and field.data < self.handout_date.data:
+            raise ValidationError("The next visit cannot be before the handout date.")
+
+    def validate_exercises(self, field: FieldList) -> None:
+        if len(field.entries) == 0:
+            raise ValidationError("Add at least one exercise.")
+        if len(field.entries) > MAX_EXERCISES:
+            raise ValidationError(f"A program can have at most {MAX_EXERCISES} exercises.")
+
+    def validate(self, extra_validators=None) -> bool:
+        for row in self.exercises.entries:
+            self._relax_hidden_inputs(row.form)
+        valid = super().validate(extra_validators)
+        for row in self.exercises.entries:
+            valid &= self._validate_row(row.form)
+        for name in ADVICE_SECTIONS:
+            own = getattr(self, f"own_{name}")
+            lines = split_lines(own.data)
+            if len(lines) > OWN_LINES_MAX:
+                own.errors.append(f"Add at most {OWN_LINES_MAX} lines here.")
+                valid = False
+            if any(len(line) > LINE_MAX for line in lines):
+                own.errors.append(f"Keep each line under {LINE_MAX} characters.")
+                valid = False
+        return valid
+
+    def _relax_hidden_inputs(self, row: ExerciseRowForm) -> None:
+        """Skip checks on a row's inputs its exercise does not use (the page keeps them hidden).
+
+        An error on an input nobody can see could not be fixed. A value that would fail is
+        dropped (``to_program`` then uses its default), while the raw text still goes back into
+        the page, so nothing typed is lost.
+        """
+        exercise = self.catalog.exercise(row.exercise.data or "")
+        kind = exercise.dose_kind if exercise else "reps"  # the page shows an unknown row as reps
+        unused = set(DOSE_INPUTS) - set(DOSE_INPUTS_SHOWN[kind])
+        if exercise is not None and not exercise.per_side:
+            unused.add("side")
+        for name in unused:
+            field = row[name]
+            if field.process_errors or not _passes(field, row):
+                field.data = None
+            field.validators = []
+            field.process_errors = []
+            if name == "side":
+                field.data = ""
+                field.validate_choice = False
+
+    def _validate_row(self, row: ExerciseRowForm) -> bool:
+        exercise = self.catalog.exercise(row.exercise.data or "")
+        if exercise is None:
+            row.exercise.errors.append("This exercise is not in the catalog. Remove it and add another.")
+            return False
+        needed = {"reps": ["sets", "reps"], "hold": ["sets", "hold_seconds"],
+                  "minutes": ["minutes"]}[exercise.dose_kind]
+        needed += ["times_per_day", "days_per_week"]
+        valid = True
+        for name in needed:
+            field = row[name]
+            if field.data is None and not field.errors:
+                field.errors.append("Enter a number." if field.raw_data and field.raw_data[0].strip()
+                                    else "This is needed.")
+                valid = False
+        if not exercise.per_side and row.side.data:
+            row.side.data = ""
+        if exercise.per_side and not row.side.data:
+            row.side.errors.append("Choose a side.")
+            valid = False
+        return valid
+
+    def to_program(self) -> Program:
+        """The validated form as a :class:`Program` (call only after ``validate()``)."""
+        items = []
+        for row in self.exercises.entries:
+            data = row.form
+            exercise = self.catalog.exercises[data.exercise.data]
+            kind = exercise.dose_kind
+            dose = Dose(
+                sets=data.sets.data if kind != "minutes" else 1,
+                reps=data.reps.data if kind == "reps" else None,
+                hold_seconds=data.hold_seconds.data if kind in ("reps", "hold") else None,
+                rest_seconds=data.rest_seconds.data or 0,
+                times_per_day=data.times_per_day.data,
+                days_per_week=data.days_per_week.data,
+                minutes=data.minutes.data if kind == "minutes" else None,
+            )
+            items.append(ProgramItem(exercise=exercise.slug, dose=dose, side=data.side.data or "",
+                                     resistance=(data.resistance.data or "").strip(),
+                                     note=(data.note.data or "").strip()))
+        sections = {}
+        for name in ADVICE_SECTIONS:
+            rows = [AdviceLine(r.form.text.data, bool(r.form.included.data))
+                    for r in getattr(self, name).entries if (r.form.text.data or "").strip()]
+            rows += [AdviceLine(line, True, custom=True)
+                     for line in split_lines(getattr(self, f"own_{name}").data)]
+            sections[name] = tuple(rows)
+        return Program(
+            diagnosis=self.diagnosis.data,
+            items=tuple(items),
+            precautions=tuple(Precaution(r.form.move.data, r.form.text.data, bool(r.form.included.data))
+                              for r in self.precautions.entries),
+            patient_name=(self.patient_name.data or "").strip(),
+            patient_reference=(self.patient_reference.data or "").strip(),
+            affected_side=self.affected_side.data or "",
+            therapist_name=(self.therapist_name.data or "").strip(),
+            handout_date=self.handout_date.data or date.today(),
+            next_visit=self.next_visit.data,
+            paper=self.paper.data,
+            layout=self.layout.data if self.layout.data in LAYOUTS else "standard",
+            greyscale=bool(self.greyscale.data),
+            include_log=bool(self.include_log.data),
+            start_gently=bool(self.start_gently.data),
+            approach=(self.approach.data or "") if self.after_surgery else "",
+            weight_bearing=(self.weight_bearing.data or "") if self.after_surgery else "",
+            **sections,
+        )
+
+
+def form_data_from_program(program: Program, catalog: Catalog | None = None) -> dict:
+    """Initial form data for a program (a diagnosis default or a saved version).
+
+    With the catalog, a row whose side is its default for the affected side follows that side
+    from then on (``side_default``); without it, every row follows.
+    """
+    diagnosis = catalog.diagnosis(program.diagnosis) if catalog else None
+
+    def follows(item: ProgramItem) -> str:
+        exercise = catalog.exercise(item.exercise) if catalog else None
+        if catalog is None:
+            return item.side
+        if exercise is None:
+            return ""
+        default = default_side(exercise, program.affected_side, bool(diagnosis and diagnosis.surgery))
+        return item.side if item.side == default else ""
+
+    data = {
+        "diagnosis": program.diagnosis,
+        "patient_name": program.patient_name,
+        "patient_reference": program.patient_reference,
+        "affected_side": program.affected_side,
+        "therapist_name": program.therapist_name,
+        "handout_date": program.handout_date,
+        "next_visit": program.next_visit,
+        "paper": program.paper,
+        "layout": program.layout,
+        "greyscale": program.greyscale,
+        "include_log": program.include_log,
+        "start_gently": program.start_gently,
+        "approach": program.approach,
+        "weight_bearing": program.weight_bearing,
+        "exercises": [
+            {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side,
+             "side_default": follows(item), "resistance": item.resistance, "note": item.note}
+            for item in program.items
+        ],
+        "precautions": [{"move": p.move, "text": p.text, "included": p.included}
+                        for p in program.precautions],
+    }
+    for name in ADVICE_SECTIONS:
+        lines = getattr(program, name)
+        data[name] = [{"text": a.text, "included": a.included} for a in lines if not a.custom]
+        data[f"own_{name}"] = "\n".join(a.text for a in lines if a.custom)
+    return data
+
+
