@@ -38,7 +38,9 @@ def browser():
 def live_server(app):
     # Local http development: browsers keep no Secure (or __Host-) cookie from http://127.0.0.1.
     app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_NAME="session")
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    # Threaded, as the page's script sends requests side by side (a render ahead, a row action);
+    # a one-at-a-time server resets the second connection where gunicorn's workers would queue it.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -12,7 +13,8 @@ from pypdf import PdfReader
 from prescribe.db import get_session
 from prescribe.catalog.markup import fill
 
-from .conftest import builder_form, csrf_token
+from .conftest import builder_form, csrf_token, form_fields
+from .test_builder_page import page_inputs
 
 
 def test_start_page_lists_diagnoses_with_a_plain_description(client, catalog):
@@ -302,3 +304,62 @@ def test_a_note_past_its_limit_is_kept_whole_with_a_message_and_the_limit_shows_
     html = response.get_data(as_text=True)
     assert "Keep the note under 200 characters." in html
     assert str(escape(long_note)) in html  # every character typed comes back
+
+
+HX = {"HX-Request": "true", "HX-Target": "exercises"}
+
+
+def test_a_row_action_from_the_page_script_answers_with_the_exercises_only_and_says_where_focus_goes(client):
+    form = builder_form(client, "hip-impingement")
+    response = client.post("/build/", data={**form, "action": "remove:1"}, headers=HX)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<fieldset class="exercises" id="exercises"') and "<html" not in page
+    reply = json.loads(response.headers["HX-Trigger-After-Settle"])["builder-changed"]
+    assert reply == {"focus": "undo", "say": "Removed Clamshell. Undo puts it back."}
+    assert form["exercises-1-exercise"] == "clamshell"
+    # Undo brings the row back in its place with what was typed in it.
+    undo_form = form_fields(page) | {k: v for k, v in form.items() if not k.startswith("exercises-")}
+    undo_form["removed-note"] = "Slowly"
+    back = client.post("/build/", data={**undo_form, "action": "undo"}, headers=HX)
+    inputs = page_inputs(back.get_data(as_text=True))
+    assert inputs["exercises-1-exercise"]["value"] == "clamshell"
+    assert json.loads(back.headers["HX-Trigger-After-Settle"])["builder-changed"]["focus"] == "exercises-1-sets"
+
+
+def test_swapping_for_the_easier_variant_keeps_the_place_and_the_note_and_takes_its_own_dose(client, catalog):
+    form = builder_form(client, "hip-impingement")
+    march = catalog.exercise("standing-march")
+    easier = catalog.exercise(march.easier)
+    page = client.post("/build/", data={**form, "exercises-0-note": "Hold the rail", "exercises-0-reps": "14",
+                                        "action": f"swap:0:{easier.slug}"}).get_data(as_text=True)
+    inputs = page_inputs(page)
+    assert inputs["exercises-0-exercise"]["value"] == easier.slug
+    assert inputs["exercises-0-reps"]["value"] == str(easier.dose.reps)
+    assert "Hold the rail" in page
+    assert inputs["exercises-1-exercise"]["value"] == form["exercises-1-exercise"]
+
+
+def test_a_dragged_row_moves_to_its_new_place(client):
+    form = builder_form(client, "hip-impingement")
+    order = [form[f"exercises-{i}-exercise"] for i in range(7)]
+    page = client.post("/build/", data={**form, "action": "move:5:0"}).get_data(as_text=True)
+    inputs = page_inputs(page)
+    assert [inputs[f"exercises-{i}-exercise"]["value"] for i in range(7)] == [order[5], *order[:5], order[6]]
+
+
+def test_a_part_asked_for_after_the_session_ended_is_refused_without_a_sign_in_page(app, client):
+    form = builder_form(client, "hip-impingement")
+    client.post("/auth/logout", data={"csrf_token": form["csrf_token"]})
+    response = client.post("/build/", data={**form, "action": "down:0"}, headers=HX)
+    assert response.status_code == 401 and response.headers["HX-Reswap"] == "none"
+    assert "Sign in" not in response.get_data(as_text=True)
+
+
+def test_check_with_errors_lists_them_in_a_summary_linking_to_each_field(client):
+    form = builder_form(client, "hip-impingement")
+    response = client.post("/build/", data={**form, "exercises-2-sets": "25", "action": "update"},
+                           headers={"HX-Request": "true", "HX-Target": "builder-body"})
+    page = response.get_data(as_text=True)
+    assert '<a href="#exercises-2-sets">Exercise 3 (Side-lying leg raise with band), Sets: Enter a number from 1 to 10.</a>' in page
+    assert json.loads(response.headers["HX-Trigger-After-Settle"])["builder-changed"]["focus"] == "error-summary"

@@ -123,6 +123,10 @@ def guard_request():
         if ended in (Ended.IDLE, Ended.ABSOLUTE):
             flash("You were signed out after a period without activity. Please sign in again."
                   if ended is Ended.IDLE else "Your session reached its time limit. Please sign in again.")
+        if request.headers.get("HX-Request") == "true":
+            # A part of a page asked for by its script: the sign-in page must not be swapped into it.
+            # 401 and no swap; the page keeps everything and says how to sign in again (builder.js).
+            return "Signed out", 401, {"HX-Reswap": "none", "Cache-Control": "no-store"}
         next_path = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
         return redirect(url_for("auth.login", next=next_path if next_path != "/" else None))
     gate = _gate(user, g.user_session)

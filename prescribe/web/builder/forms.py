@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    ColorField,
     DateField,
     FieldList,
     Form,
@@ -19,21 +15,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL,
     DataRequired,
     InputRequired,
     Length,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
 from prescribe.catalog import Catalog, Dose
 from prescribe.catalog.loader import DOSE_LIMITS
-from prescribe.colour import MIN_CONTRAST, contrast_ratio, nearest_passing_shade
 from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
@@ -53,7 +45,6 @@ from prescribe.programs import (
 )
 
 from ..forms import (
-    CHECKED_VALUES,
     GREYSCALE_HELP,
     LAYOUT_HELP,
     AppForm,

@@ -107,6 +107,7 @@ class ExerciseRow:
     inputs: Mapping[str, Input]
     warnings: tuple[str, ...] = ()
     default_dose: Dose | None = None  # the dose the diagnosis's program fills in, else the exercise's
+    swaps: tuple[tuple[str, Exercise], ...] = ()  # ("easier", its easier variant), ("harder", ...)
 
     @property
     def slug(self) -> str:
@@ -137,6 +138,15 @@ class ExerciseRow:
         if any(field.errors for field in self.inputs.values()):
             return None
         return ("exercise-row", tuple(self.inputs.values()), self.warnings, self.default_dose)
+
+    @property
+    def name(self) -> str:
+        return self.exercise.name if self.exercise else self.slug
+
+    @property
+    def first_input_id(self) -> str:
+        """Where the keyboard goes when the row arrives: its first dose input shown."""
+        return next((dose.input.id for dose in self.dose_inputs if dose.shown), self.inputs["note"].id)
 
     @property
     def summary(self) -> str:
@@ -226,6 +236,15 @@ def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
                          _default_doses(catalog, data.get("diagnosis")))
 
 
+def _swaps(catalog: Catalog, slug: str) -> tuple[tuple[str, Exercise], ...]:
+    """The exercise's easier and harder variants, those the catalog has."""
+    exercise = catalog.exercise(slug)
+    if exercise is None:
+        return ()
+    variants = (("easier", catalog.exercise(exercise.easier or "")), ("harder", catalog.exercise(exercise.harder or "")))
+    return tuple((way, variant) for way, variant in variants if variant is not None)
+
+
 def _default_doses(catalog: Catalog, diagnosis_slug: object) -> dict[str, Dose]:
     """The doses the diagnosis's default program gives its exercises."""
     diagnosis = catalog.diagnosis(str(diagnosis_slug or ""))
@@ -247,7 +266,7 @@ def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[Adv
     rules = [Precaution(rule.move.value, rule.text.value, rule.included.checked) for rule in precautions]
     warnings = safety_warnings(slugs, rules, catalog, surgeon_rules)
     rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())),
-                             (default_doses or {}).get(slug))
+                             (default_doses or {}).get(slug), _swaps(catalog, slug))
                  for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
     return BuilderRows(rows, advice, own_lines, precautions)
 
@@ -276,3 +295,68 @@ def fresh_page_key(data: Mapping[str, object], *, clinic_id: int, accent: str,
     # repr: form data holds only text, numbers, booleans, dates, lists and dicts, whose repr tells
     # any two different values apart; data built in another key order only misses the cache.
     return ("builder-form", clinic_id, accent, bool(zero_phi), repr(data))
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    """A row just removed: its name and place, and its inputs as posted (``removed-FIELD``), for Undo."""
+
+    index: int
+    name: str
+    inputs: tuple[Input, ...]
+
+
+def undo_offer(removed: Mapping[str, str] | None, index: int | None, catalog: Catalog) -> UndoOffer | None:
+    """The Undo line shown where a row was removed; None when nothing was."""
+    if removed is None or index is None:
+        return None
+    exercise = catalog.exercise(removed.get("exercise", ""))
+    fields = tuple(Input(f"removed-{name}", removed.get(name, "")) for name in EXERCISE_INPUTS if name in removed)
+    return UndoOffer(index, exercise.name if exercise else removed.get("exercise", "the exercise"),
+                     (*fields, Input("removed-index", str(index))))
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: what is wrong, linking to the input it is about."""
+
+    target: str
+    message: str
+
+
+# The form's own fields in the order the page shows them, the exercises' place marked by None.
+PAGE_ORDER = ("diagnosis", "patient_name", "patient_reference", "affected_side", "approach", "weight_bearing",
+              "therapist_name", "handout_date", "next_visit", None, "start_gently", "catalog_query", "paper",
+              "layout", "greyscale", "include_log", "show_changes", "template_name", "template_scope")
+
+
+def error_summary(form: BuilderForm, rows: BuilderRows) -> tuple[ErrorLink, ...]:
+    """Every error on the page, in page order, each linking to its input (the error summary)."""
+    links: list[ErrorLink] = []
+    own = {field.name: field for field in form if field.name not in ROW_LISTS and field.name != "csrf_token"}
+    for name in (*PAGE_ORDER, *(name for name in own if name not in PAGE_ORDER)):
+        if name is None:
+            links.extend(_exercise_errors(form, rows))
+        elif name in own:
+            links.extend(ErrorLink(own[name].id, f"{own[name].label.text}: {error}") for error in own[name].errors)
+    for section in ADVICE_SECTIONS:
+        for line in rows.advice[section]:
+            links.extend(ErrorLink(line.included.id, f"Advice line “{line.text.value[:40]}”: {error}")
+                         for error in (*line.text.errors, *line.included.errors))
+        own_lines = rows.own_lines[section]
+        links.extend(ErrorLink(own_lines.id, f"Your own lines: {error}") for error in own_lines.errors)
+    for rule in rows.precautions:
+        links.extend(ErrorLink(rule.included.id, f"Safety rule “{rule.text.value[:40]}”: {error}")
+                     for error in (*rule.move.errors, *rule.text.errors, *rule.included.errors))
+    return tuple(links)
+
+
+def _exercise_errors(form: BuilderForm, rows: BuilderRows) -> list[ErrorLink]:
+    links = [ErrorLink("exercise-list", error) for error in form.exercises.errors if isinstance(error, str)]
+    for index, row in enumerate(rows.exercises):
+        for name, field in row.inputs.items():
+            label = DOSE_INPUT_LABELS.get(name) or {"side": "Side", "resistance": "Band or weight",
+                                                     "note": "Note to the patient"}.get(name, "Exercise")
+            links.extend(ErrorLink(field.id, f"Exercise {index + 1} ({row.name}), {label}: {error}")
+                         for error in field.errors)
+    return links

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import replace
+import json
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
+    make_response,
     render_template,
     request,
     send_file,
@@ -57,11 +58,21 @@ from .page import (
     INPUT_LIMITS,
     ROW_LISTS,
     BuilderRows,
+    UndoOffer,
+    error_summary,
     fresh_page_key,
     rows_from_data,
     rows_from_form,
+    undo_offer,
 )
-from .rows import apply_row_action, parse_action, row_from_item
+from .rows import (
+    ROW_ACTIONS,
+    Action,
+    RowChange,
+    apply_row_action,
+    parse_action,
+    row_from_item,
+)
 
 bp = Blueprint("builder", __name__, url_prefix="/build")
 
@@ -72,21 +83,59 @@ def _linked_patient(form: BuilderForm):
     return get_patient(get_session(), current_clinic(), patient_id) if patient_id else None
 
 
+# The parts of the page a script may ask for alone (htmx names its target in HX-Target).
+PARTS = {"exercises": "builder/_exercises.html", "builder-body": "builder/_form.html"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the page does after a change: where keyboard focus goes, and what a screen reader hears."""
+
+    focus: str = ""  # an element's id
+    say: str = ""
+    undo: UndoOffer | None = None
+    saved: str = ""  # the confirmation shown next to Save as template
+
+
+def _requested_part() -> str | None:
+    """The part of the page a script asked for, or None for the whole page."""
+    if request.headers.get("HX-Request") != "true":
+        return None
+    target = request.headers.get("HX-Target", "")
+    return target if target in PARTS else None
+
+
 def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None,
-                    storage_problem: str = ""):
-    """The builder page: the form's own fields, and its rows (from the posted form unless given)."""
-    body = _form_body(form, rows or rows_from_form(form), search_results, storage_problem)
-    return _builder_page(form.diagnosis.data, body), status
+                    storage_problem: str = "", reply: Reply = Reply()):
+    """The builder after a post: the whole page, or only the part a script asked for, with the
+    focus and announcement the change calls for (htmx's HX-Trigger-After-Settle event)."""
+    rows = rows or rows_from_form(form)
+    part = _requested_part()
+    context = _form_context(form, rows, search_results, storage_problem, reply)
+    if part is None:
+        body = Markup(render_template("builder/_form.html", **context))
+        return _builder_page(form.diagnosis.data, body), status
+    if part == "builder-body" and context["errors"]:
+        reply = replace(reply, focus="error-summary")
+    response = make_response(render_template(PARTS[part], **context), status)
+    response.headers["HX-Trigger-After-Settle"] = json.dumps(
+        {"builder-changed": {"focus": reply.focus, "say": reply.say}})
+    return response
 
 
-def _form_body(form: BuilderForm, rows: BuilderRows, search_results=None, storage_problem: str = "") -> Markup:
-    """The builder form's inputs, sections and buttons (all of the form but its CSRF token)."""
-    return Markup(render_template(
-        "builder/_form.html", form=form, rows=rows, limits=INPUT_LIMITS, storage_problem=storage_problem,
-        diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
-        max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=current_clinic().zero_phi,
-        accent=current_clinic().accent_colour,
-    ))
+def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, storage_problem: str = "",
+                  reply: Reply = Reply()) -> dict:
+    clinic = current_clinic()
+    return dict(form=form, rows=rows, limits=INPUT_LIMITS, storage_problem=storage_problem,
+                diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
+                max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=clinic.zero_phi,
+                accent=clinic.accent_colour, errors=error_summary(form, rows) if form.errors else (),
+                undo=reply.undo, saved=reply.saved)
+
+
+def _form_body(form: BuilderForm, rows: BuilderRows) -> Markup:
+    """A fresh builder form's inputs, sections and buttons (all of the form but its CSRF token)."""
+    return Markup(render_template("builder/_form.html", **_form_context(form, rows)))
 
 
 def _builder_page(diagnosis_slug: str | None, form_body: Markup) -> str:
@@ -156,16 +205,16 @@ def edit(handout_id: int):
 def submit():
     """Every builder button posts here; the button's value says what to do."""
     action = parse_action(request.form.get("action"))
-    if action.kind in ("add", "remove", "up", "down"):
+    if action.kind in ROW_ACTIONS:
         return _edit_rows(action)
     form = BuilderForm(request.form, catalog=catalog())
     if action.kind == "search":
-        return _render_builder(form, search_results=catalog().search_exercises(form.catalog_query.data or ""))
+        return _search(form)
     printing = action.kind in ("preview", "download")
     if not form.validate() or (printing and not form.ready_to_print()):
         return _render_builder(form, 422 if printing else 200)
     if action.kind == "update":
-        return _render_builder(form)
+        return _render_builder(form, reply=Reply(say="No problems found: the handout is ready to print."))
     if action.kind == "template":
         return _kept_if_storage_fails(form, lambda: _save_template(form))
     # The page's script renders ahead while the therapist edits (builder.js): the PDF is kept for
@@ -173,6 +222,19 @@ def submit():
     background = action.kind == "preview" and request.form.get("background") == "1"
     return _kept_if_storage_fails(form, lambda: _print(form, as_attachment=action.kind == "download",
                                                        background=background))
+
+
+def _search(form: BuilderForm):
+    """The catalog's exercises matching the search box, listed under it; the first Add button takes focus."""
+    query = (form.catalog_query.data or "").strip()
+    results = catalog().search_exercises(query)
+    if results:
+        reply = Reply(f"add-{results[0].slug}",
+                      f"{len(results)} exercise{'s' if len(results) != 1 else ''} found. The first is "
+                      f"{results[0].name}.")
+    else:
+        reply = Reply(form.catalog_query.id, f"No exercise matches “{query}”. Try a shorter word.")
+    return _render_builder(form, search_results=results, reply=reply)
 
 
 def _kept_if_storage_fails(form: BuilderForm, save):
@@ -198,34 +260,82 @@ def _save_template(form: BuilderForm):
     except TemplateError as exc:
         db.rollback()
         form.template_name.errors = [*form.template_name.errors, str(exc)]
-        return _render_builder(form, 422)
+        return _render_builder(form, 422, reply=Reply(form.template_name.id, str(exc)))
     db.commit()
-    flash(f"Template “{template.name}” {'replaced' if replaced else 'saved'}: "
-          "it is on the start page from now on.")
-    return _render_builder(form)
+    saved = f"Template “{template.name}” {'replaced' if replaced else 'saved'}: it is on the start page from now on."
+    return _render_builder(form, reply=Reply("template-saved", saved, saved=saved))
 
 
-def _edit_rows(action):
+def _edit_rows(action: Action):
+    """Add, remove, move, swap or restore an exercise row, keeping everything typed on the page."""
     formdata = MultiDict(request.form)
     new_row = None
-    if action.kind == "add":
-        exercise = catalog().exercise(action.argument)
-        if exercise is None:
+    count = sum(1 for key in formdata if key.startswith("exercises-") and key.endswith("-exercise"))
+    if action.kind in ("add", "swap", "undo"):
+        exercise = catalog().exercise(action.argument if action.kind == "add" else action.detail)
+        problem = ""
+        if action.kind != "undo" and exercise is None:
+            problem = "That exercise is not in the catalog."
+        elif action.kind in ("add", "undo") and count >= MAX_EXERCISES:
+            problem = f"A program can have at most {MAX_EXERCISES} exercises."
+        if problem:
             form = BuilderForm(request.form, catalog=catalog())
-            form.catalog_query.errors = ["That exercise is not in the catalog."]
-            return _render_builder(form, 422)
-        count = sum(1 for key in formdata if key.startswith("exercises-") and key.endswith("-exercise"))
-        if count >= MAX_EXERCISES:
-            form = BuilderForm(request.form, catalog=catalog())
-            form.catalog_query.errors = [f"A program can have at most {MAX_EXERCISES} exercises."]
-            return _render_builder(form, 422)
-        diagnosis = catalog().diagnosis(formdata.get("diagnosis", ""))
-        item = new_item(exercise, affected_side=formdata.get("affected_side", ""),
-                        after_surgery=bool(diagnosis and diagnosis.surgery))
-        new_row = row_from_item({"exercise": item.exercise, **item.dose.as_dict(), "side": item.side,
-                                 "side_default": item.side})
-    form = BuilderForm(apply_row_action(formdata, "exercises", action, new_row), catalog=catalog())
-    return _render_builder(form)
+            form.catalog_query.errors = [problem]
+            return _render_builder(form, 422, reply=Reply(form.catalog_query.id, problem))
+        if exercise is not None:
+            new_row = _new_row(exercise, formdata, action)
+    swapped_from = formdata.get(f"exercises-{action.index}-exercise", "") if action.kind == "swap" else ""
+    change = apply_row_action(formdata, "exercises", action, new_row)
+    form = BuilderForm(change.formdata, catalog=catalog())
+    rows = rows_from_form(form)
+    return _render_builder(form, rows=rows, reply=_row_reply(action, change, rows, swapped_from))
+
+
+def _new_row(exercise, formdata: MultiDict, action: Action) -> MultiDict:
+    """A new row for ``exercise``: added at the end, or in place of the row it swaps for.
+
+    A swapped row keeps its note and a side the therapist chose by hand; its dose is the one the
+    diagnosis gives the new exercise, or the exercise's own.
+    """
+    diagnosis = catalog().diagnosis(formdata.get("diagnosis", ""))
+    default_dose = next((entry.dose for entry in diagnosis.program if entry.exercise == exercise.slug),
+                        None) if diagnosis else None
+    item = new_item(exercise, default_dose, affected_side=formdata.get("affected_side", ""),
+                    after_surgery=bool(diagnosis and diagnosis.surgery))
+    values = {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side, "side_default": item.side}
+    if action.kind == "swap":
+        old = f"exercises-{action.index}-"
+        values["note"] = formdata.get(old + "note", "")
+        side, followed = formdata.get(old + "side", ""), formdata.get(old + "side_default", "")
+        if exercise.per_side and side and side != followed:
+            values.update(side=side, side_default="")
+    return row_from_item(values)
+
+
+def _row_reply(action: Action, change: RowChange, rows: BuilderRows, swapped_from: str = "") -> Reply:
+    """Where focus goes after a row action, what is announced, and the Undo line after a removal."""
+    if change.removed is not None:
+        undo = undo_offer(change.removed, change.removed_index, catalog())
+        return Reply("undo", f"Removed {undo.name}. Undo puts it back.", undo=undo)
+    place = change.moved_to
+    if place is None or place >= len(rows.exercises):
+        return Reply("exercise-list", "Nothing changed.")
+    row = rows.exercises[place]
+    total = len(rows.exercises)
+    if action.kind in ("up", "down", "move"):
+        moved_up = action.kind == "up" or (action.kind == "move" and place < (action.index or 0))
+        button = "up" if (moved_up and place > 0) or place == total - 1 else "down"
+        return Reply(f"row-{place}-{button}", f"{row.name} moved to place {place + 1} of {total}.")
+    if action.kind == "swap":
+        before = catalog().exercise(swapped_from)
+        went = "easier" if before and before.easier == row.slug else "harder"
+        back = "harder" if went == "easier" else "easier"
+        ways = dict(row.swaps)
+        focus = next((f"row-{place}-{way}" for way in (went, back) if way in ways), row.first_input_id)
+        return Reply(focus, f"Swapped for the {went} {row.name}, with its own dose.")
+    if action.kind == "undo":
+        return Reply(row.first_input_id, f"{row.name} is back in place {place + 1}.")
+    return Reply(row.first_input_id, f"Added {row.name} as exercise {place + 1} of {total}. Its dose comes first.")
 
 
 def _render(program: Program, *, preview: bool = False) -> RenderedPdf:
