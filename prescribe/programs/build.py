@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Mapping
 
 from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise, SafetyRule
 from prescribe.catalog.markup import fill
 
-from .model import AdviceLine, Precaution, Program, ProgramItem
+from .model import DOSE_FIELDS_USED, AdviceLine, Precaution, Program, ProgramItem
 
 
 def default_side(exercise: Exercise, affected_side: str = "", after_surgery: bool = False) -> str:
@@ -34,6 +35,21 @@ def stands_on_operated_leg(exercise: Exercise, side: str, operated_side: str) ->
         return True
     standing_leg = side if exercise.stands_on == "side" else {"left": "right", "right": "left"}.get(side, "")
     return standing_leg == operated_side
+
+
+def dose_of_kind(kind: str, values: Mapping[str, int | None]) -> Dose:
+    """The dose typed for an exercise of ``kind`` (catalog.Exercise.dose_kind): the fields that kind
+    does not use (DOSE_FIELDS_USED) are dropped, whatever was in them; a timed exercise is one set."""
+    used = DOSE_FIELDS_USED[kind]
+    return Dose(
+        sets=values.get("sets") if "sets" in used else 1,
+        reps=values.get("reps") if "reps" in used else None,
+        hold_seconds=values.get("hold_seconds") if "hold_seconds" in used else None,
+        rest_seconds=values.get("rest_seconds") or 0,
+        times_per_day=values.get("times_per_day"),
+        days_per_week=values.get("days_per_week"),
+        minutes=values.get("minutes") if "minutes" in used else None,
+    )
 
 
 def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = "",

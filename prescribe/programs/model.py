@@ -158,6 +158,15 @@ class Program:
         )
 
 
+# The dose fields each kind of exercise uses (catalog.Exercise.dose_kind); the others are neither
+# printed nor shown in the builder. How often (times a day, days a week) applies to every kind.
+DOSE_FIELDS = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds")
+DOSE_FIELDS_USED = {
+    "reps": ("sets", "reps", "hold_seconds", "rest_seconds"),
+    "hold": ("sets", "hold_seconds", "rest_seconds"),
+    "minutes": ("minutes",),
+}
+
 RED_FLAG_SECTIONS = ("red_flags_emergency", "red_flags_today", "red_flags_next_visit")
 ADVICE_SECTIONS = ("activity_modifications", "sitting_advice", "sleep_advice", *RED_FLAG_SECTIONS)
 

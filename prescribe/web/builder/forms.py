@@ -24,13 +24,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from prescribe.catalog import Catalog, Dose
+from prescribe.catalog import Catalog
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
     APPROACHES,
+    DOSE_FIELDS,
+    DOSE_FIELDS_USED,
     LAYOUTS,
     MAX_EXERCISES,
     PAPER_SIZES,
@@ -41,6 +43,7 @@ from prescribe.programs import (
     Program,
     ProgramItem,
     default_side,
+    dose_of_kind,
     stands_on_operated_leg,
 )
 
@@ -60,13 +63,6 @@ LINE_MAX = 200
 OWN_LINES_MAXLENGTH = OWN_LINES_MAX * (LINE_MAX + 2)  # eight full lines and their line breaks
 RESISTANCE_MAXLENGTH = 40
 NOTE_MAXLENGTH = 200
-DOSE_INPUTS = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds")
-# Which dose inputs the builder shows for each kind of exercise (the rest are hidden inputs).
-DOSE_INPUTS_SHOWN = {
-    "reps": ("sets", "reps", "hold_seconds", "rest_seconds"),
-    "hold": ("sets", "hold_seconds", "rest_seconds"),
-    "minutes": ("minutes",),
-}
 
 
 SIDE_CHOICES = choices({"": "—", **SIDES})
@@ -288,7 +284,7 @@ class BuilderForm(AppForm):
         """
         exercise = self.catalog.exercise(row.exercise.data or "")
         kind = exercise.dose_kind if exercise else "reps"  # the page shows an unknown row as reps
-        unused = set(DOSE_INPUTS) - set(DOSE_INPUTS_SHOWN[kind])
+        unused = set(DOSE_FIELDS) - set(DOSE_FIELDS_USED[kind])
         if exercise is not None and not exercise.per_side:
             unused.add("side")
         for name in unused:
@@ -329,16 +325,8 @@ class BuilderForm(AppForm):
         for row in self.exercises.entries:
             data = row.form
             exercise = self.catalog.exercises[data.exercise.data]
-            kind = exercise.dose_kind
-            dose = Dose(
-                sets=data.sets.data if kind != "minutes" else 1,
-                reps=data.reps.data if kind == "reps" else None,
-                hold_seconds=data.hold_seconds.data if kind in ("reps", "hold") else None,
-                rest_seconds=data.rest_seconds.data or 0,
-                times_per_day=data.times_per_day.data,
-                days_per_week=data.days_per_week.data,
-                minutes=data.minutes.data if kind == "minutes" else None,
-            )
+            dose = dose_of_kind(exercise.dose_kind, {name: data[name].data for name in (
+                *DOSE_FIELDS, "times_per_day", "days_per_week")})
             items.append(ProgramItem(exercise=exercise.slug, dose=dose, side=data.side.data or "",
                                      resistance=(data.resistance.data or "").strip(),
                                      note=(data.note.data or "").strip()))

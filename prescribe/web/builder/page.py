@@ -17,14 +17,14 @@ from prescribe.catalog import Catalog, Dose, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.programs import (
     ADVICE_SECTIONS,
+    DOSE_FIELDS,
+    DOSE_FIELDS_USED,
     Precaution,
     dose_summary,
     safety_warnings,
 )
 
 from .forms import (
-    DOSE_INPUTS,
-    DOSE_INPUTS_SHOWN,
     NOTE_MAXLENGTH,
     OWN_LINES_MAXLENGTH,
     RESISTANCE_MAXLENGTH,
@@ -40,7 +40,7 @@ INPUT_LIMITS = {
 # The form's lists of rows (each row a FormField of inputs).
 ROW_LISTS = frozenset({"exercises", "precautions", *ADVICE_SECTIONS})
 # A row's dose inputs in the order the page shows them; each kind of exercise shows some of them
-# (forms.DOSE_INPUTS_SHOWN) and keeps the others as hidden inputs. Labels and units as printed.
+# (prescribe.programs.DOSE_FIELDS_USED) and keeps the others as hidden inputs. Labels and units as printed.
 DOSE_INPUT_ORDER = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day", "days_per_week")
 DOSE_INPUT_LABELS = {"sets": "Sets", "reps": "Reps", "hold_seconds": "Hold", "minutes": "Minutes",
                      "rest_seconds": "Rest", "times_per_day": "Times a day", "days_per_week": "Days a week"}
@@ -125,7 +125,7 @@ class ExerciseRow:
             DoseInput(self.inputs[name],
                       "Hold each" if name == "hold_seconds" and kind == "reps" else DOSE_INPUT_LABELS[name],
                       "s" if name in SECONDS else "", DOSE_LIMITS[name],
-                      name not in DOSE_INPUTS or name in DOSE_INPUTS_SHOWN[kind])
+                      name not in DOSE_FIELDS or name in DOSE_FIELDS_USED[kind])
             for name in DOSE_INPUT_ORDER
         ]
 
