@@ -16,9 +16,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from markupsafe import escape
-
 import pytest
+from markupsafe import escape
 
 from prescribe.catalog import check_content, default_content_root
 from prescribe.catalog.model import PICTURE_FIELDS
@@ -140,7 +139,7 @@ def test_every_default_handout_prints_its_advice_pictures(catalog, slug):
                           weight_bearing="full")
     view = build_handout_view(program, catalog, BRANDING)
     html = render_handout_html(view)
-    printed = [p for field in PICTURE_FIELDS for p in getattr(view, field)]
+    printed = [p for block in view.advice_blocks for p in block.pictures] + list(view.avoid_pictures)
     assert printed
     for picture in printed:
         assert f'alt="{escape(picture.alt)}"' in html
@@ -154,16 +153,16 @@ def test_avoid_pictures_follow_the_ticked_rules_and_the_approach(catalog):
     diagnosis = catalog.diagnoses["trochanteric-pain"]
     program = default_program(diagnosis, catalog, today=date(2026, 12, 6))
     view = build_handout_view(program, catalog, BRANDING)
-    assert "Not this: lying on your sore side." in [p.caption for p in view.sleep_pictures]
+    assert "Not this: lying on your sore side." in [p.caption for p in sleep_pictures(view)]
     # the therapist leaves out the side-lying rule: its picture goes with it
     untick = tuple(replace(p, included=p.move != "side-lying") for p in program.precautions)
     view = build_handout_view(replace(program, precautions=untick), catalog, BRANDING)
-    assert "Not this: lying on your sore side." not in [p.caption for p in view.sleep_pictures]
+    assert "Not this: lying on your sore side." not in [p.caption for p in sleep_pictures(view)]
     # no sleep lines: no sleep pictures
     view = build_handout_view(replace(program, sleep_advice=tuple(AdviceLine(line.text, included=False)
                                                                   for line in program.sleep_advice)),
                               catalog, BRANDING)
-    assert view.sleep_pictures == ()
+    assert sleep_pictures(view) == ()
 
     early = catalog.diagnoses["hip-replacement-early"]
     program = default_program(early, catalog, today=date(2026, 12, 6))
@@ -174,3 +173,8 @@ def test_avoid_pictures_follow_the_ticked_rules_and_the_approach(catalog):
     assert "Not this: taking a big step back with your new hip's leg." in [p.caption for p in front.avoid_pictures]
     assert other.avoid_pictures == ()
     assert back.avoid_title == "Do not do these until your surgeon says it is OK"
+
+
+def sleep_pictures(view):
+    """The pictures of the handout's "Sleeping" block (none when it does not print)."""
+    return next((block.pictures for block in view.advice_blocks if block.id == "advice-sleep"), ())

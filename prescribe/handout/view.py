@@ -15,8 +15,17 @@ from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
-from prescribe.programs import (LAYOUTS, Program, amount_in_short, dose_in_words, filled, frequency_phrase, how_often_lines,
-                                side_line)
+from prescribe.programs import (
+    ADVICE_SECTION_TABLE,
+    LAYOUTS,
+    Program,
+    amount_in_short,
+    dose_in_words,
+    filled,
+    frequency_phrase,
+    how_often_lines,
+    side_line,
+)
 
 LOG_DAYS = 14
 # Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
@@ -114,6 +123,16 @@ class AdvicePictureView:
 
 
 @dataclass(frozen=True)
+class AdviceBlock:
+    """One block of advice as printed (programs.ADVICE_SECTION_TABLE): heading, ticked lines, pictures."""
+
+    id: str
+    title: str
+    lines: tuple[str, ...]
+    pictures: tuple[AdvicePictureView, ...] = ()
+
+
+@dataclass(frozen=True)
 class SurgeryBox:
     """What the surgeon set, in the patient's words: the operated side, weight and hip rules."""
 
@@ -151,9 +170,7 @@ class HandoutView:
     how_often: tuple[str, ...]
     text: HandoutText
     cards: tuple[ExerciseCard, ...]
-    activity_modifications: tuple[str, ...]
-    sitting_advice: tuple[str, ...]
-    sleep_advice: tuple[str, ...]
+    advice_blocks: tuple[AdviceBlock, ...]  # moving, sitting, sleeping: those with a line ticked
     avoid: tuple[str, ...]
     red_flag_tiers: tuple[RedFlagTier, ...]
     emergency_line: str  # "In any other emergency, call 911."
@@ -169,10 +186,7 @@ class HandoutView:
     patient_reference: str = ""
     changes: tuple[str, ...] = ()  # "What changed since your last visit" (empty: no box)
     surgery: SurgeryBox | None = None  # after joint surgery: the surgeon's rules, first
-    # Advice pictures per block (empty: none), and the heading of the "avoid" block.
-    moving_pictures: tuple[AdvicePictureView, ...] = ()
-    sitting_pictures: tuple[AdvicePictureView, ...] = ()
-    sleep_pictures: tuple[AdvicePictureView, ...] = ()
+    # The "avoid" block's pictures (empty: none) and heading.
     avoid_pictures: tuple[AdvicePictureView, ...] = ()
     avoid_title: str = "Things to avoid until we say they are OK"
     # Lined "Notes" boxes filling a page that would end early: (id of the block after it, height in mm)
@@ -230,7 +244,11 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
     thumbnail, the key's example). ``scale`` prints it larger (large print) or smaller (compact);
     its arrowheads are drawn to stay at least 4 mm on paper.
     """
-    from prescribe.illustration.render import WIDE_FIGURE_ASPECT, panel_layout, print_width_mm
+    from prescribe.illustration.render import (
+        WIDE_FIGURE_ASPECT,
+        panel_layout,
+        print_width_mm,
+    )
 
     layout = panel_layout(illustration_svg(illustration, accent, scale))
     aspect = layout.width / layout.height
@@ -325,9 +343,10 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
         text=_as_printed(catalog.handout_text, branding.emergency_number),
         cards=tuple(cards),
-        activity_modifications=_included(program.activity_modifications),
-        sitting_advice=_included(program.sitting_advice),
-        sleep_advice=_included(program.sleep_advice),
+        advice_blocks=tuple(
+            AdviceBlock(section.block_id, section.handout_title, _included(getattr(program, section.name)),
+                        pictures[section.name])
+            for section in ADVICE_SECTION_TABLE if section.handout_title and _included(getattr(program, section.name))),
         avoid=avoid,
         red_flag_tiers=red_flag_tiers(program, catalog.handout_text, branding),
         emergency_line=catalog.handout_text.emergency_line(branding.emergency_number),
@@ -343,7 +362,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         patient_reference=program.patient_reference,
         changes=program.changes,
         surgery=_surgery_box(program, catalog),
-        **pictures,
+        avoid_pictures=pictures["avoid"],
         avoid_title=("Things to avoid until we say they are OK" if avoid
                      else "Do not do these until your surgeon says it is OK"),
         layout=program.layout if program.layout in LAYOUTS else "standard",
@@ -377,7 +396,7 @@ def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | N
 
 def advice_pictures(program: Program, catalog: Catalog, accent: str,
                     greyscale: bool = False) -> dict[str, tuple[AdvicePictureView, ...]]:
-    """The pictures of each advice block that prints.
+    """The pictures of each advice block that prints, by section name (and "avoid").
 
     A block's pictures print with its lines (none when every line is left out). An "avoid"
     picture prints only while a movement it shows is among the ticked precautions or the
@@ -388,11 +407,10 @@ def advice_pictures(program: Program, catalog: Catalog, accent: str,
     avoided = {p.move for p in program.precautions if p.included} | {r.move for r in rules}
     approach = catalog.surgery.approaches.get(program.approach) if catalog.surgery and diagnosis.surgery else None
     blocks = {
-        "moving_pictures": (diagnosis.moving_pictures, bool(_included(program.activity_modifications))),
-        "sitting_pictures": (diagnosis.sitting_pictures, bool(_included(program.sitting_advice))),
-        "sleep_pictures": (diagnosis.sleep_pictures, bool(_included(program.sleep_advice))),
-        "avoid_pictures": ((*diagnosis.avoid_pictures, *(approach.avoid_pictures if approach else ())), True),
+        section.name: (getattr(diagnosis, section.pictures), bool(_included(getattr(program, section.name))))
+        for section in ADVICE_SECTION_TABLE if section.pictures
     }
+    blocks["avoid"] = ((*diagnosis.avoid_pictures, *(approach.avoid_pictures if approach else ())), True)
     printed: dict[str, tuple[AdvicePictureView, ...]] = {}
     seen: set[str] = set()   # a picture prints once, in the first block that has it
     for field, (slugs, shown) in blocks.items():

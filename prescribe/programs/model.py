@@ -167,8 +167,29 @@ DOSE_FIELDS_USED = {
     "minutes": ("minutes",),
 }
 
-RED_FLAG_SECTIONS = ("red_flags_emergency", "red_flags_today", "red_flags_next_visit")
-ADVICE_SECTIONS = ("activity_modifications", "sitting_advice", "sleep_advice", *RED_FLAG_SECTIONS)
+@dataclass(frozen=True)
+class AdviceSection:
+    """A list of advice lines a program carries: one row of the table that feeds the builder's form
+    and page, the handout's view model and its template."""
+
+    name: str  # the Program field, and the diagnosis field it starts from
+    builder_title: str
+    handout_title: str = ""  # its heading on the advice pages; "" for a warning-sign tier (printed with the red flags)
+    block_id: str = ""  # the handout's block (prescribe.handout.fit reads it)
+    pictures: str = ""  # the diagnosis field listing the block's pictures
+
+
+ADVICE_SECTION_TABLE = (
+    AdviceSection("activity_modifications", "Moving through your day", "Moving through your day", "advice-moving",
+                  "moving_pictures"),
+    AdviceSection("sitting_advice", "Sitting", "Sitting", "advice-sitting", "sitting_pictures"),
+    AdviceSection("sleep_advice", "Sleeping", "Sleeping", "advice-sleep", "sleep_pictures"),
+    AdviceSection("red_flags_emergency", "Warning signs: call the emergency number now if"),
+    AdviceSection("red_flags_today", "Warning signs: call us today if"),
+    AdviceSection("red_flags_next_visit", "Warning signs: tell us at the next visit if"),
+)
+ADVICE_SECTIONS = tuple(section.name for section in ADVICE_SECTION_TABLE)
+RED_FLAG_SECTIONS = tuple(section.name for section in ADVICE_SECTION_TABLE if not section.handout_title)
 
 # Words that mark a line of an old single warning-sign list as an emergency.
 _EMERGENCY_WORDS = ("emergency", "chest pain", "trouble breathing", "bladder or bowels")

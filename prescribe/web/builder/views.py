@@ -33,6 +33,7 @@ from prescribe.program_templates import (
     save_template,
 )
 from prescribe.programs import (
+    ADVICE_SECTION_TABLE,
     MAX_EXERCISES,
     Program,
     default_program,
@@ -130,7 +131,7 @@ def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, sto
                 diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
                 max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=clinic.zero_phi,
                 accent=clinic.accent_colour, errors=error_summary(form, rows) if form.errors else (),
-                undo=reply.undo, saved=reply.saved)
+                undo=reply.undo, saved=reply.saved, advice_sections=ADVICE_SECTION_TABLE)
 
 
 def _form_body(form: BuilderForm, rows: BuilderRows) -> Markup:
