@@ -140,6 +140,19 @@ class GunicornServer:
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn {self.app_spec} not ready after {timeout:.0f} s; log:\n{self.log_tail()}")
 
+    def worker_pids(self) -> set[int]:
+        """The master's worker processes right now (Linux ``/proc``; empty when it cannot tell).
+
+        gunicorn replaces a worker after ``max_requests`` (gunicorn.conf.py); comparing the set
+        before and after a load shows whether requests had to wait for a new worker to boot.
+        """
+        pid = self.process.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+                return {int(child) for child in children.read().split()}
+        except (OSError, ValueError):
+            return set()
+
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -171,6 +184,7 @@ class LoadResult:
     body_bytes: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     capped: bool = False
+    workers_replaced: int | None = None  # by gunicorn during the load (max_requests), None = not counted
 
     @property
     def elapsed(self) -> float:

@@ -345,9 +345,11 @@ class Bench:
                     raise RuntimeError(f"PDF load: {len(load.errors)} errors, first: {load.errors[0]}")
                 loads[workers], rates[workers] = load, window_rates(load.completions, load.started, workers)
                 if workers == 2:
-                    builder = self._builder_page(port, cookie)
-                    self._report_pages(builder, self._minimal_page(port))
-                    self._report_row_actions(self._row_actions(port, cookie, browser_form(page.body.decode("utf-8"))))
+                    builder = _counting_replaced_workers(server, self._builder_page, port, cookie)
+                    minimal = _counting_replaced_workers(server, self._minimal_page, port)
+                    self._report_pages(builder, minimal)
+                    form = browser_form(page.body.decode("utf-8"))
+                    self._report_row_actions(_counting_replaced_workers(server, self._row_actions, port, cookie, form))
         self.report.raw["throughput"] = {
             w: {"window_rates": rates[w], "overall_per_s": loads[w].throughput,
                 "requests": len(loads[w].completions), "elapsed_s": loads[w].elapsed, "capped": loads[w].capped}
@@ -439,13 +441,15 @@ class Bench:
         add = self.report.add
         add(Row(SECTION_PAGE, "builder page: p50", "ms", b50, b_lo, b_hi, nb,
                 ratio_label="builder/minimal p50", ratio=b50 / m50,
-                note=f"GET {BUILDER_PATH}, signed in; min and max are over all requests"))
+                note=f"GET {BUILDER_PATH}, signed in; min and max are over all requests"
+                     + _replaced_workers_note(builder)))
         add(Row(SECTION_PAGE, "builder page: p95", "ms", b95, b_lo, b_hi, nb)).check(BUILDER_VS_MINIMAL, b95 / m95)
         server = [seconds * 1000 for seconds in builder.server_seconds]
         add(Row(SECTION_PAGE, "builder page: server time p95", "ms", percentile(server, 95), min(server),
                 max(server), len(server), note="the app's own time (Server-Timing) of the same GETs: the rest "
                                                "of the latency is waiting for a free worker"))
-        add(Row(SECTION_PAGE, "minimal Flask page: p50", "ms", m50, m_lo, m_hi, nm))
+        add(Row(SECTION_PAGE, "minimal Flask page: p50", "ms", m50, m_lo, m_hi, nm,
+                note=_replaced_workers_note(minimal).removeprefix("; ")))
         add(Row(SECTION_PAGE, "minimal Flask page: p95", "ms", m95, m_lo, m_hi, nm))
 
     def _row_actions(self, port: int, cookie: str, fields: list[tuple[str, str]]) -> LoadResult:
@@ -472,6 +476,7 @@ class Bench:
         kinds = [ROW_ACTIONS[number % len(ROW_ACTIONS)][0] for number in load.numbers]
         groups = {"all": list(range(len(kinds)))}
         groups.update({kind: [i for i, k in enumerate(kinds) if k == kind] for kind, _button in ROW_ACTIONS})
+        self.report.raw["row_actions_workers_replaced"] = load.workers_replaced
         self.report.raw["row_actions"] = {
             kind: {"client_seconds": [load.latencies[i] for i in indices],
                    "server_seconds": [load.server_seconds[i] for i in indices],
@@ -488,7 +493,8 @@ class Bench:
                     if group == "all" and what == "client" and q == 50:
                         row.note = (f"POST {BUILDER_POST} with the whole form of GET {BUILDER_PATH} plus "
                                     + ", ".join(f"action={button}" for _kind, button in ROW_ACTIONS)
-                                    + f" in rotation, HX-Request: true; answers (median size): {answers}")
+                                    + f" in rotation, HX-Request: true; answers (median size): {answers}"
+                                    + _replaced_workers_note(load))
                     if group == "all" and what == "server" and q == 95:
                         row.check(ROW_ACTION_SERVER_P95, row.median, label="")
 
@@ -624,7 +630,10 @@ class Bench:
             f"beside the app by bench/served_app.py and served by the same gunicorn workers right after the "
             f"builder (no route was added to the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients. "
             f"p50 and p95 are percentiles over all requests; the builder/minimal ratios are p50 over p50 and p95 "
-            f"over p95 (the target is on p95).",
+            f"over p95 (the target is on p95). gunicorn runs with the repository's gunicorn.conf.py, as in "
+            f"production, so it replaces each worker after about 500 requests (max_requests): a row's note says "
+            f"when that happened during its load (the requests that waited for a new worker to boot count in "
+            f"the client latency).",
             f"row actions: the round trip of the builder's add, remove and move buttons. The bench signs in, "
             f"GETs {BUILDER_PATH} and reads its form as a browser posts it (bench/workload.py browser_form: "
             f"the builder form's inputs, textareas, selected options, checked boxes and CSRF token; not the "
@@ -710,6 +719,24 @@ class CpuSnapshot:
             return None
         others = (self.machine - before.machine) - (self.ours - before.ours)
         return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def _counting_replaced_workers(server: GunicornServer, measure, *args) -> LoadResult:
+    """``measure(*args)``'s load, noting how many workers gunicorn replaced meanwhile (max_requests)."""
+    before = server.worker_pids()
+    load = measure(*args)
+    after = server.worker_pids()
+    load.workers_replaced = len(before - after) if before and after else None
+    return load
+
+
+def _replaced_workers_note(load: LoadResult) -> str:
+    """"; gunicorn replaced N worker(s) ..." when it did during ``load`` (the client figures include the wait)."""
+    if not load.workers_replaced:
+        return ""
+    return (f"; gunicorn replaced {load.workers_replaced} worker(s) during this load (max_requests in "
+            f"gunicorn.conf.py, as in production): the requests that waited for a new worker to boot count "
+            f"in the client figures, not in the server time")
 
 
 def _cpu_seconds_of(pid: int) -> float:
