@@ -8,9 +8,11 @@ Modules:
 
 * ``run``            entry point: runs the phases in order within a time budget, prints the table
 * ``workload``       what is rendered: the 6-exercise hip-impingement handout, the builder form
+                     (read as a browser posts it) and the row actions sent with it
 * ``inprocess``      engine floor, naive baseline, reprint, PDF sizes and stage breakdown
                      (Flask test client and bare WeasyPrint in this process, interleaved rounds)
-* ``http_load``      gunicorn servers on loopback and a bounded load generator
+* ``http_load``      gunicorn servers on loopback and a bounded load generator (latency, and the
+                     app's own time from each answer's ``Server-Timing`` header)
 * ``cold_start``     child process: fresh interpreter -> first PDF
 * ``memory_worker``  child process: RSS after 1, 100 and 500 renders
 * ``engine_scaling`` child process: bare renders timed one by one, the 2-process control

@@ -3,13 +3,15 @@
 Servers listen on 127.0.0.1 only, on a free port, run with the given worker count and one
 thread per worker, and are always terminated (context manager). The load generator sends a fixed
 number of requests from a fixed number of concurrent clients and stops starting new ones at a
-time cap.
+time cap. Each answer's ``Server-Timing: app;dur=<ms>`` (the app's own time, without the wait
+for a free worker) is kept beside its latency.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +39,14 @@ class Response:
             name, _, rest = header.partition("=")
             out[name.strip()] = rest.split(";", 1)[0]
         return out
+
+    def server_seconds(self) -> float | None:
+        """The app's own time from ``Server-Timing: app;dur=<ms>``, in seconds (None without one)."""
+        match = _APP_DURATION.search(self.headers.get("Server-Timing") or "")
+        return float(match[1]) / 1000 if match else None
+
+
+_APP_DURATION = re.compile(r"(?:^|,)\s*app;dur=([0-9]+(?:\.[0-9]+)?)")
 
 
 def request(port: int, method: str, path: str, *, fields: FormFields | None = None,
@@ -130,6 +140,19 @@ class GunicornServer:
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn {self.app_spec} not ready after {timeout:.0f} s; log:\n{self.log_tail()}")
 
+    def worker_pids(self) -> set[int]:
+        """The master's worker processes right now (Linux ``/proc``; empty when it cannot tell).
+
+        gunicorn replaces a worker after ``max_requests`` (gunicorn.conf.py); comparing the set
+        before and after a load shows whether requests had to wait for a new worker to boot.
+        """
+        pid = self.process.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+                return {int(child) for child in children.read().split()}
+        except (OSError, ValueError):
+            return set()
+
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -149,14 +172,19 @@ class GunicornServer:
 
 @dataclass
 class LoadResult:
-    """Per-request latencies (s) and completion times (monotonic) of the successful requests."""
+    """Per successful request, in completion order: latency (s), completion time (monotonic), the
+    request's number (the ``i`` of ``send(i)``), its Server-Timing (s, None if absent) and body size."""
 
     started: float
     finished: float = 0.0
     latencies: list[float] = field(default_factory=list)
     completions: list[float] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    server_seconds: list[float | None] = field(default_factory=list)
+    body_bytes: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     capped: bool = False
+    workers_replaced: int | None = None  # by gunicorn during the load (max_requests), None = not counted
 
     @property
     def elapsed(self) -> float:
@@ -191,6 +219,7 @@ def run_load(send: Callable[[int], Response], check: Callable[[Response], str | 
                 number = issued
                 issued += 1
             t0 = time.monotonic()
+            response = None
             try:
                 response = send(number)
                 problem = check(response)
@@ -203,6 +232,9 @@ def run_load(send: Callable[[int], Response], check: Callable[[Response], str | 
                 else:
                     result.latencies.append(t1 - t0)
                     result.completions.append(t1)
+                    result.numbers.append(number)
+                    result.server_seconds.append(response.server_seconds())
+                    result.body_bytes.append(len(response.body))
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for thread in threads:
@@ -221,6 +253,13 @@ def pdf_check(response: Response) -> str | None:
 
 def ok_check(response: Response) -> str | None:
     return None if response.status == 200 else f"status {response.status}"
+
+
+def timed_ok_check(response: Response) -> str | None:
+    """200 with a Server-Timing the bench can read (the figures of the app's own time need it)."""
+    if response.status != 200:
+        return f"status {response.status}: {response.body[:80]!r}"
+    return None if response.server_seconds() is not None else "no Server-Timing: app;dur=<ms> header"
 
 
 def sign_in_if_asked(browser: Browser, path: str, credentials: Callable[[], tuple[str, str]]) -> Response:

@@ -4,8 +4,9 @@ Phases, in this order:
 
 1. gunicorn on 127.0.0.1 with 1 and then 2 workers: PDF throughput, then (2 workers) the builder
    page under 16 concurrent clients, then a minimal Flask page served by the same workers under
-   the same load (bench/served_app.py mounts it beside the app). It needs both cores, so it runs
-   first, alone;
+   the same load (bench/served_app.py mounts it beside the app), then the round trip of the
+   builder's row actions (add, remove, move) under the same load, with the app's own time of each
+   from its ``Server-Timing`` header. It needs both cores, so it runs first, alone;
 2. memory: a worker process rendering the same handout up to 500 times starts, and runs on one
    core from here to the end;
 3. in-process, on the other core, interleaved rounds: ours (Flask test client POST /build/
@@ -55,15 +56,19 @@ from bench.http_load import (  # noqa: E402
     request,
     run_load,
     sign_in_if_asked,
+    timed_ok_check,
 )
 from bench.report import Report, Row, Target  # noqa: E402
 from bench.stats import Summary, percentile, window_rates  # noqa: E402
 from bench.workload import (  # noqa: E402
     BENCH_DIR,
     BUILDER_PATH,
+    BUILDER_POST,
     DIAGNOSIS,
     DROPPED_EXERCISE,
     REPO_ROOT,
+    ROW_ACTIONS,
+    browser_form,
     create_bench_account,
     download_form,
     form_pairs,
@@ -76,13 +81,14 @@ OURS_VS_NAIVE = Target("ours/naive", "<=", 0.5)
 REPRINT_VS_BARE = Target("reprint/bare", "<=", 0.05)
 TWO_WORKERS_SCALING = Target("2w/1w", ">=", 1.8)
 HANDOUT_SIZE = Target("KB", "<=", 100, " KB")
-BUILDER_VS_MINIMAL = Target("builder/minimal", "<=", 3)
+BUILDER_VS_MINIMAL = Target("builder/minimal p95", "<=", 2)
+ROW_ACTION_SERVER_P95 = Target("server p95", "<=", 100, " ms")
 RSS_GROWTH = Target("RSS500/RSS100", "<=", 1.10)
 
 DEFAULT_BUDGET_S = 280
 # Seconds each phase may take samples for at the default budget (scaled with --budget); the
 # memory run gets the rest. Minimum samples are taken whatever the clock says.
-ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8}
+ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8, "row_actions": 15}
 MIN_ROUNDS, MIN_COLD_STARTS = 3, 3
 MEMORY_RESERVE_S = 6                 # kept back from the memory run for the report
 UNLIMITED_CAP_S = 3600
@@ -93,6 +99,8 @@ CEILING_RENDERS = 6                  # throughput control: bare renders per proc
 PAGE_CLIENTS = 16                    # builder / minimal page: concurrent clients
 BUILDER_REQUESTS = 320                # as many as the minimal page: the same load shape for both
 MINIMAL_REQUESTS = 320
+ROW_ACTION_REQUESTS = 600            # add, remove, move in rotation: up to 200 of each
+HTMX_HEADERS = {"HX-Request": "true"}  # as the page's script sends a row action
 KB = 1000
 PHASES = ("in-process", "cold-start", "memory", "gunicorn")
 SERVED_APP = "bench.served_app:app"  # the app, with the minimal page mounted beside it
@@ -337,8 +345,11 @@ class Bench:
                     raise RuntimeError(f"PDF load: {len(load.errors)} errors, first: {load.errors[0]}")
                 loads[workers], rates[workers] = load, window_rates(load.completions, load.started, workers)
                 if workers == 2:
-                    builder = self._builder_page(port, cookie)
-                    self._report_pages(builder, self._minimal_page(port))
+                    builder = _counting_replaced_workers(server, self._builder_page, port, cookie)
+                    minimal = _counting_replaced_workers(server, self._minimal_page, port)
+                    self._report_pages(builder, minimal)
+                    form = browser_form(page.body.decode("utf-8"))
+                    self._report_row_actions(_counting_replaced_workers(server, self._row_actions, port, cookie, form))
         self.report.raw["throughput"] = {
             w: {"window_rates": rates[w], "overall_per_s": loads[w].throughput,
                 "requests": len(loads[w].completions), "elapsed_s": loads[w].elapsed, "capped": loads[w].capped}
@@ -400,7 +411,7 @@ class Bench:
             return request(port, "GET", BUILDER_PATH, cookie=cookie)
 
         run_load(get, ok_check, total=2, clients=2, time_cap=UNLIMITED_CAP_S)  # warm-up, one per worker
-        load = run_load(get, ok_check, total=BUILDER_REQUESTS, clients=PAGE_CLIENTS,
+        load = run_load(get, timed_ok_check, total=BUILDER_REQUESTS, clients=PAGE_CLIENTS,
                         time_cap=self.allotment("builder"))
         if load.errors or not load.latencies:
             raise RuntimeError(f"builder page load: {len(load.errors)} errors, first: {load.errors[:1]}")
@@ -429,11 +440,63 @@ class Bench:
         nb, nm = len(builder.latencies), len(minimal.latencies)
         add = self.report.add
         add(Row(SECTION_PAGE, "builder page: p50", "ms", b50, b_lo, b_hi, nb,
-                ratio_label="builder/minimal", ratio=b50 / m50,
-                note=f"GET {BUILDER_PATH}, signed in; min and max are over all requests"))
+                ratio_label="builder/minimal p50", ratio=b50 / m50,
+                note=f"GET {BUILDER_PATH}, signed in; min and max are over all requests"
+                     + _replaced_workers_note(builder)))
         add(Row(SECTION_PAGE, "builder page: p95", "ms", b95, b_lo, b_hi, nb)).check(BUILDER_VS_MINIMAL, b95 / m95)
-        add(Row(SECTION_PAGE, "minimal Flask page: p50", "ms", m50, m_lo, m_hi, nm))
+        server = [seconds * 1000 for seconds in builder.server_seconds]
+        add(Row(SECTION_PAGE, "builder page: server time p95", "ms", percentile(server, 95), min(server),
+                max(server), len(server), note="the app's own time (Server-Timing) of the same GETs: the rest "
+                                               "of the latency is waiting for a free worker"))
+        add(Row(SECTION_PAGE, "minimal Flask page: p50", "ms", m50, m_lo, m_hi, nm,
+                note=_replaced_workers_note(minimal).removeprefix("; ")))
         add(Row(SECTION_PAGE, "minimal Flask page: p95", "ms", m95, m_lo, m_hi, nm))
+
+    def _row_actions(self, port: int, cookie: str, fields: list[tuple[str, str]]) -> LoadResult:
+        """POST the whole builder form plus one row action's button, the actions in rotation."""
+        self.progress(f"gunicorn 2 workers: row actions ({', '.join(v for _k, v in ROW_ACTIONS)}), up to "
+                      f"{ROW_ACTION_REQUESTS} POSTs from {PAGE_CLIENTS} clients")
+
+        def post(number: int):
+            _kind, button = ROW_ACTIONS[number % len(ROW_ACTIONS)]
+            return request(port, "POST", BUILDER_POST, fields=[*fields, ("action", button)], cookie=cookie,
+                           headers=HTMX_HEADERS)
+
+        warm = run_load(post, timed_ok_check, total=2 * len(ROW_ACTIONS), clients=2, time_cap=UNLIMITED_CAP_S)
+        if warm.errors:
+            raise RuntimeError(f"row action warm-up failed: {warm.errors[0]}")
+        load = run_load(post, timed_ok_check, total=ROW_ACTION_REQUESTS, clients=PAGE_CLIENTS,
+                        time_cap=self.allotment("row_actions"))
+        if load.errors or not load.latencies:
+            raise RuntimeError(f"row actions: {len(load.errors)} errors, first: {load.errors[:1]}")
+        return load
+
+    def _report_row_actions(self, load: LoadResult) -> None:
+        """Client latency and server time, p50 and p95, of all row actions and of each kind."""
+        kinds = [ROW_ACTIONS[number % len(ROW_ACTIONS)][0] for number in load.numbers]
+        groups = {"all": list(range(len(kinds)))}
+        groups.update({kind: [i for i, k in enumerate(kinds) if k == kind] for kind, _button in ROW_ACTIONS})
+        self.report.raw["row_actions_workers_replaced"] = load.workers_replaced
+        self.report.raw["row_actions"] = {
+            kind: {"client_seconds": [load.latencies[i] for i in indices],
+                   "server_seconds": [load.server_seconds[i] for i in indices],
+                   "body_bytes": [load.body_bytes[i] for i in indices]}
+            for kind, indices in groups.items()}
+        answers = ", ".join(f"{kind} {statistics.median(load.body_bytes[i] for i in groups[kind]) / KB:.0f} KB"
+                            for kind, _button in ROW_ACTIONS)
+        for group, indices in groups.items():
+            for what, samples in (("client", load.latencies), ("server", load.server_seconds)):
+                values = [samples[i] * 1000 for i in indices]
+                for q in (50, 95):
+                    row = self.report.add(Row(SECTION_PAGE, f"row action {group}: {what} p{q}", "ms",
+                                              percentile(values, q), min(values), max(values), len(values)))
+                    if group == "all" and what == "client" and q == 50:
+                        row.note = (f"POST {BUILDER_POST} with the whole form of GET {BUILDER_PATH} plus "
+                                    + ", ".join(f"action={button}" for _kind, button in ROW_ACTIONS)
+                                    + f" in rotation, HX-Request: true; answers (median size): {answers}"
+                                    + _replaced_workers_note(load))
+                    if group == "all" and what == "server" and q == 95:
+                        row.check(ROW_ACTION_SERVER_P95, row.median, label="")
 
     # -- phase 4: memory ---------------------------------------------------------------------
 
@@ -565,7 +628,24 @@ class Bench:
             f"page latency: up to {BUILDER_REQUESTS} builder GETs from {PAGE_CLIENTS} clients (latency includes "
             f"queueing for the 2 workers). The minimal page is bench/minimal_app.py, mounted at {MINIMAL_PATH} "
             f"beside the app by bench/served_app.py and served by the same gunicorn workers right after the "
-            f"builder (no route was added to the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients.",
+            f"builder (no route was added to the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients. "
+            f"p50 and p95 are percentiles over all requests; the builder/minimal ratios are p50 over p50 and p95 "
+            f"over p95 (the target is on p95). gunicorn runs with the repository's gunicorn.conf.py, as in "
+            f"production, so it replaces each worker after about 500 requests (max_requests): a row's note says "
+            f"when that happened during its load (the requests that waited for a new worker to boot count in "
+            f"the client latency).",
+            f"row actions: the round trip of the builder's add, remove and move buttons. The bench signs in, "
+            f"GETs {BUILDER_PATH} and reads its form as a browser posts it (bench/workload.py browser_form: "
+            f"the builder form's inputs, textareas, selected options, checked boxes and CSRF token; not the "
+            f"sign-out form's), then, right after the minimal page, up to {ROW_ACTION_REQUESTS} POST "
+            f"{BUILDER_POST} from {PAGE_CLIENTS} clients, each the whole form plus "
+            + ", ".join(f"action={button} ({kind})" for kind, button in ROW_ACTIONS)
+            + " in rotation, with HX-Request: true (an answer of the whole page or of only the changed part "
+            "both count). Every request starts from the same form, so each adds, removes or moves one row. "
+            "client = latency seen by the client, queueing for the 2 workers included; server = the app's own "
+            "time from its Server-Timing: app;dur=<ms> header (prescribe/web/server_timing.py: from the "
+            "request reaching the app to its status and headers), without the wait for a worker. The target "
+            "is on the server p95 of all three kinds together.",
             "cold start: `python bench/cold_start.py` from spawn until it holds the PDF of the same POST download "
             "(test client, with the in-process app's session cookie and database).",
             "memory: bench/memory_worker.py renders the same program with prescribe.handout.render_program in "
@@ -639,6 +719,24 @@ class CpuSnapshot:
             return None
         others = (self.machine - before.machine) - (self.ours - before.ours)
         return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def _counting_replaced_workers(server: GunicornServer, measure, *args) -> LoadResult:
+    """``measure(*args)``'s load, noting how many workers gunicorn replaced meanwhile (max_requests)."""
+    before = server.worker_pids()
+    load = measure(*args)
+    after = server.worker_pids()
+    load.workers_replaced = len(before - after) if before and after else None
+    return load
+
+
+def _replaced_workers_note(load: LoadResult) -> str:
+    """"; gunicorn replaced N worker(s) ..." when it did during ``load`` (the client figures include the wait)."""
+    if not load.workers_replaced:
+        return ""
+    return (f"; gunicorn replaced {load.workers_replaced} worker(s) during this load (max_requests in "
+            f"gunicorn.conf.py, as in production): the requests that waited for a new worker to boot count "
+            f"in the client figures, not in the server time")
 
 
 def _cpu_seconds_of(pid: int) -> float:

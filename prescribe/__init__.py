@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     _behind_trusted_proxies(app)
     _only_our_host_names(app)
+    _timed(app)
     register_extensions(app)
     register_catalog(app)
     register_blueprints(app)
@@ -61,6 +62,14 @@ def _only_our_host_names(app: Flask) -> None:
 
     app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],
                              hsts=HSTS if app.config["SESSION_COOKIE_SECURE"] else None)
+
+
+def _timed(app: Flask) -> None:
+    """``Server-Timing: app;dur=<ms>`` on every response (web/server_timing.py); outermost, so the
+    host check and the proxy headers' handling are in the time too."""
+    from .web.server_timing import ServerTiming
+
+    app.wsgi_app = ServerTiming(app.wsgi_app)
 
 
 def register_extensions(app: Flask) -> None:
