@@ -16,8 +16,10 @@ workers = int(os.environ.get("PRESCRIBE_WORKERS", multiprocessing.cpu_count()))
 threads = 1
 timeout = 30
 # A safety net for memory, not a fix: one shared FontConfiguration per worker keeps RSS flat.
-max_requests = 500
-max_requests_jitter = 50
+# The jitter is wide so that the workers' restarts (each a cold first render) fall far apart: with
+# 500 +- 50, two workers under the same load restarted together and every client waited ~7 s.
+max_requests = 1000
+max_requests_jitter = 500
 accesslog = "-"
 # Never log query strings or bodies: URLs carry ids only, and form posts carry patient names.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

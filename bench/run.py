@@ -631,7 +631,7 @@ class Bench:
             f"builder (no route was added to the app); up to {MINIMAL_REQUESTS} GETs from {PAGE_CLIENTS} clients. "
             f"p50 and p95 are percentiles over all requests; the builder/minimal ratios are p50 over p50 and p95 "
             f"over p95 (the target is on p95). gunicorn runs with the repository's gunicorn.conf.py, as in "
-            f"production, so it replaces each worker after about 500 requests (max_requests): a row's note says "
+            f"production, so it replaces each worker after 1,000 to 1,500 requests (max_requests): a row's note says "
             f"when that happened during its load (the requests that waited for a new worker to boot count in "
             f"the client latency).",
             f"row actions: the round trip of the builder's add, remove and move buttons. The bench signs in, "
