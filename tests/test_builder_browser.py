@@ -295,3 +295,16 @@ def test_without_javascript_every_row_action_still_works(browser, live_server, d
 
 def program_slug(catalog, index: int) -> str:
     return catalog.diagnoses["hip-impingement"].program[index].exercise
+
+
+def test_saving_a_template_confirms_next_to_the_button_without_a_reload(browser, live_server, default_therapist):
+    context, page = open_builder(browser, live_server, default_therapist)
+    page.get_by_label("Template name").fill("FAI weeks 1-4")
+    page.get_by_role("button", name="Save as template").click()
+    wait_for_focus(page, "template-saved")
+    saved = page.locator("#template-saved")
+    assert "Template “FAI weeks 1-4” saved" in saved.inner_text()
+    box = saved.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= page.locator("[data-actionbar]").bounding_box()["y"]
+    assert page.evaluate("() => window.notReloaded === true")
+    context.close()

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     make_response,
     render_template,
@@ -264,6 +265,8 @@ def _save_template(form: BuilderForm):
         return _render_builder(form, 422, reply=Reply(form.template_name.id, str(exc)))
     db.commit()
     saved = f"Template “{template.name}” {'replaced' if replaced else 'saved'}: it is on the start page from now on."
+    if _requested_part() is None:  # a whole page starts at its top: say it there too
+        flash(saved)
     return _render_builder(form, reply=Reply("template-saved", saved, saved=saved))
 
 
