@@ -76,6 +76,7 @@ def serious_violations(page) -> list[str]:
 def test_row_actions_change_only_their_part_and_focus_follows(browser, live_server, default_therapist, catalog):
     context, page = open_builder(browser, live_server, default_therapist)
     before = row_names(page)
+    assert page.locator("[data-move-button]").is_hidden()  # drag and drop's own button, never shown
     page.locator("#exercises-0-note").fill("Slowly, please")  # typed, never lost
 
     page.locator("#row-1-down").click()  # move the 2nd exercise down
