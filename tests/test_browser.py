@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser():
+@contextmanager
+def running_chromium():
+    """Headless Chromium, or a skip (a failure with PRESCRIBE_REQUIRE_BROWSER) where it is missing."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("PRESCRIBE_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required here but not installed (apt-get install chromium)")
@@ -30,12 +32,15 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
-@pytest.fixture
-def live_server(app):
+@contextmanager
+def serving(app):
+    """``app`` on a local port, for as long as the block runs; yields its base URL."""
     # Local http development: browsers keep no Secure (or __Host-) cookie from http://127.0.0.1.
     app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_NAME="session")
     # Threaded, as the page's script sends requests side by side (a render ahead, a row action);
@@ -43,8 +48,22 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    with running_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def live_server(app):
+    with serving(app) as url:
+        yield url
 
 
 def sign_in(page, live_server: str, account) -> None:

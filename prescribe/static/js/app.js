@@ -1,0 +1,18 @@
+// Every page: on a narrow screen the main menu folds behind the "Menu" button (app.css hides it
+// while aria-expanded is "false"). Without this script the button stays hidden and the menu shows.
+{
+  const button = document.querySelector(".menu-button[aria-controls]");
+  const menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (menu) {
+    const isOpen = () => button.getAttribute("aria-expanded") === "true";
+    const setOpen = (open) => button.setAttribute("aria-expanded", String(open));
+    button.hidden = false;
+    button.addEventListener("click", () => setOpen(!isOpen()));
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !isOpen()) return;
+      const focusWasInMenu = menu.contains(document.activeElement) || document.activeElement === button;
+      setOpen(false);
+      if (focusWasInMenu) button.focus();
+    });
+  }
+}
