@@ -199,7 +199,7 @@ def test_after_a_hip_replacement_rows_follow_the_operated_side_and_the_handout_n
     page.screenshot(path=str(tmp_path / "builder-1366.png"), full_page=False)
 
     page.get_by_role("button", name="Download PDF").click()  # approach and weight not chosen yet
-    page.get_by_text("Choose the surgical approach the surgeon used.").wait_for(timeout=10_000)
+    page.get_by_text("Choose the surgical approach the surgeon used.", exact=True).wait_for(timeout=10_000)
     assert page.get_by_label("Affected side").input_value() == "right"  # nothing lost
     page.get_by_label("Surgical approach").select_option("posterior")
     page.get_by_label("Weight on the operated leg").select_option("as-tolerated")

@@ -54,10 +54,8 @@ class Keys:
 
 def open_builder(browser, live_server, account, diagnosis="hip-impingement", *, viewport=LAPTOP, javascript=True,
                  **context_options):
-    # The CSP forbids injected scripts; axe-core is injected, so the context bypasses it (the app's
-    # own scripts are checked against the CSP in tests/test_browser.py).
-    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, bypass_csp=True,
-                                  **context_options)
+    # The page's CSP stays on: axe-core runs through the DevTools connection, which it does not govern.
+    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, **context_options)
     page = context.new_page()
     sign_in(page, live_server, account)
     page.goto(f"{live_server}/build/{diagnosis}")

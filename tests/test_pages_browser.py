@@ -47,19 +47,10 @@ PAGES = [
     Page("page not found", "/no/such/page", status=404),
 ]
 
-# The builder is being rewritten by its owner, who removes this mark with the fix.
-XFAIL = {  # (page name, width) -> mark
-    ("builder", "390x844"): pytest.mark.xfail(strict=False, reason=(
-        "the builder's own rows: each exercise's .row-head keeps its .row-buttons (↑, ↓, Remove) "
-        "beside the title, 8 to 31 px past a 390 px window")),
-}
-
-
 def cases():
     for width in WIDTHS:
         for page in PAGES:
-            marks = [XFAIL[page.name, width]] if (page.name, width) in XFAIL else []
-            yield pytest.param(page, width, id=f"{page.name}-{width}", marks=marks)
+            yield pytest.param(page, width, id=f"{page.name}-{width}")
 
 
 @dataclass(frozen=True)
