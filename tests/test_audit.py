@@ -7,11 +7,11 @@ import threading
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from prescribe import audit
 from prescribe.db import create_database_engine, get_session
 from prescribe.models import AuditEvent
-from sqlalchemy.orm import Session
 
 from .conftest import CANARY, TEST_PASSWORD, builder_form, csrf_token, form_fields, page_csrf_token
 
@@ -78,7 +78,7 @@ def test_the_chain_verifies_and_the_check_command_says_so(app, client, runner):
     assert result.exit_code == 0 and "hash chain intact" in result.output
     events = _events(app)
     assert events[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.row_hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.row_hash for a, b in zip(events, events[1:], strict=False))
 
 
 def test_rows_cannot_be_changed_or_deleted(app, client):

@@ -9,8 +9,8 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
-from prescribe.db import get_session
 from prescribe.catalog.markup import fill
+from prescribe.db import get_session
 
 from .conftest import builder_form, csrf_token
 
@@ -249,9 +249,9 @@ def test_download_on_another_app_server_returns_the_preview_without_rendering_ag
     """gunicorn spreads requests over processes: the preview one of them drew is found by the others."""
     from datetime import timedelta
 
-    import prescribe.handout as handout
     from sqlalchemy import update
 
+    import prescribe.handout as handout
     from prescribe.handout import RenderCache
     from prescribe.models import RenderedPreview, utcnow
     from prescribe.storage import PREVIEW_TTL

@@ -28,7 +28,7 @@ EXACT, CODE, STEM, NEAR = 0, 1, 2, 3
 
 def _stem_length(first: str, second: str) -> int:
     length = 0
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=False):  # the common prefix
         if a != b:
             break
         length += 1

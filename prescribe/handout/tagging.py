@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import re
+
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 

@@ -15,8 +15,16 @@ from typing import TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
-from prescribe.programs import (LAYOUTS, Program, amount_in_short, dose_in_words, filled, frequency_phrase, how_often_lines,
-                                side_line)
+from prescribe.programs import (
+    LAYOUTS,
+    Program,
+    amount_in_short,
+    dose_in_words,
+    filled,
+    frequency_phrase,
+    how_often_lines,
+    side_line,
+)
 
 LOG_DAYS = 14
 # Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
@@ -287,7 +295,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         exercise = catalog.exercises[item.exercise]
         side = item.side if exercise.per_side else ""
         glance.append(GlanceRow(
-            number=number, name=exercise.name, thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
+            number=number, name=exercise.name,
+            thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
             amount=amount_in_short(item.dose, side), how_often=frequency_phrase(item.dose).capitalize(),
         ))
         cards.append(ExerciseCard(
@@ -320,7 +329,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         condition_name=diagnosis.patient_name,
         explanation=_filled(diagnosis.explanation),
         goal=fill(diagnosis.goal),
-        how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items)],
+        how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items, strict=True)],
                                     program.start_gently),
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
         text=_as_printed(catalog.handout_text, branding.emergency_number),

@@ -107,7 +107,7 @@ def hip_angles(frames: dict[str, Mat3], side: str) -> HipAngles:
 def knee_bend(frames: dict[str, Mat3], side: str) -> float:
     """The angle between the thigh and the shin of ``side`` (0 = straight)."""
     thigh, shin = _axis(frames[f"{side}_thigh"]), _axis(frames[f"{side}_shin"])
-    dot = sum(a * b for a, b in zip(thigh, shin))
+    dot = sum(a * b for a, b in zip(thigh, shin, strict=True))
     return math.degrees(math.acos(max(-1.0, min(1.0, dot))))
 
 
@@ -117,11 +117,11 @@ def measure(illustration: Illustration) -> tuple[PanelBody, ...]:
     supports = _supports(illustration, figures)
     seats = _seats(illustration, figures)
     bodies = []
-    for index, (angles, figure) in enumerate(zip(solved, figures)):
+    for index, (angles, figure) in enumerate(zip(solved, figures, strict=True)):
         frames = body_frames(angles)
         on_ground = illustration.view != "top"   # the top view shows lying on the back only
 
-        def rests(part: str, figure: Figure = figure) -> bool:
+        def rests(part: str, figure: Figure = figure, on_ground: bool = on_ground) -> bool:
             return on_ground and any(abs(figure.part(part).floor - s) <= RESTING for s in supports)
 
         feet = tuple(side for side in SIDES if rests(f"{side}_foot"))

@@ -1,24 +1,33 @@
 """The domain: programs, their items and doses, and how doses read in plain words."""
 
 from .build import default_program, default_side, for_patient, new_item, safety_warnings, stands_on_operated_leg
+from .changes import describe_changes
 from .model import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
     APPROACHES,
     LAYOUTS,
     MAX_EXERCISES,
-    WEIGHT_BEARING,
     PAPER_SIZES,
     RED_FLAG_SECTIONS,
     SIDES,
+    WEIGHT_BEARING,
     AdviceLine,
     Precaution,
     Program,
     ProgramItem,
 )
-from .changes import describe_changes
-from .wording import (amount_in_short, dose_in_words, dose_summary, duration, filled, frequency_in_words,
-                      frequency_phrase, how_often_lines, side_line)
+from .wording import (
+    amount_in_short,
+    dose_in_words,
+    dose_summary,
+    duration,
+    filled,
+    frequency_in_words,
+    frequency_phrase,
+    how_often_lines,
+    side_line,
+)
 
 __all__ = [
     "amount_in_short", "frequency_phrase",

@@ -4,56 +4,32 @@ sign-in and accounts: auth_forms). Field rules live next to their fields."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     ColorField,
-    DateField,
-    FieldList,
-    Form,
-    FormField,
-    HiddenField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
-    InputRequired,
     Length,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
 
-from prescribe.catalog import Catalog, Dose
-from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.colour import MIN_CONTRAST, contrast_ratio, nearest_passing_shade
-from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
-    ADVICE_SECTIONS,
     AFFECTED_SIDES,
-    APPROACHES,
     LAYOUTS,
-    MAX_EXERCISES,
     PAPER_SIZES,
-    SIDES,
-    WEIGHT_BEARING,
-    AdviceLine,
-    Precaution,
-    Program,
-    ProgramItem,
-    default_side,
-    stands_on_operated_leg,
 )
 
-from .numbers import WholeNumberField, parse_whole
 from .widgets import FastRenderMeta
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.utils import cached_property
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
+from werkzeug.utils import cached_property
 
 
 class UnreadableForm(BadRequest):
