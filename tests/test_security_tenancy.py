@@ -214,7 +214,7 @@ def test_queries_without_a_clinic_filter_still_see_only_the_signed_in_clinic(app
 def test_views_never_fetch_clinic_data_by_primary_key(app):
     """C3: ``Session.get`` can answer from the identity map without SQL, past the scope; views must not use it."""
     web = Path(__file__).resolve().parents[1] / "prescribe" / "web"
-    offenders = [f"{path.name}: {line.strip()}" for path in web.glob("*.py")
+    offenders = [f"{path.name}: {line.strip()}" for path in web.rglob("*.py")
                  for line in path.read_text().splitlines()
                  if re.search(r"\.get\((Handout|HandoutVersion|User|Clinic)\b", line)]
     assert offenders == []
