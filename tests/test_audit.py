@@ -175,6 +175,12 @@ def test_admins_read_and_filter_their_clinics_log_and_nobody_elses(app, clinics,
     assert re.search(r"\d\d:\d\d:\d\d", page)
 
 
+def test_the_logs_links_keep_the_filters_but_not_url_for_options_from_the_query(admin_client):
+    page = admin_client.get("/admin/audit?action=patient_view&_scheme=https&_external=1&_anchor=x")
+    assert page.status_code == 200
+    assert 'href="/admin/audit.csv?action=patient_view"' in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("trusted_proxies, forwarded_for, recorded", [
     (0, "203.0.113.7", "10.0.0.5"),               # no proxy configured: the header is anyone's to send
     (1, "203.0.113.7", "203.0.113.7"),            # one proxy: the address it saw
