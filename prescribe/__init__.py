@@ -52,7 +52,8 @@ def _behind_trusted_proxies(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Wrapping wsgi_app is Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _only_our_host_names(app: Flask) -> None:
@@ -60,7 +61,8 @@ def _only_our_host_names(app: Flask) -> None:
     from .web.headers import HSTS
     from .web.hosts import HostCheck
 
-    app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],
+    # Wrapping wsgi_app is Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+    app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],  # type: ignore[method-assign]
                              hsts=HSTS if app.config["SESSION_COOKIE_SECURE"] else None)
 
 

@@ -522,7 +522,9 @@ def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str
         if diagnosis.default_approach and not diagnosis.surgery:
             errors.append(ContentError(file, "default_approach", "only a diagnosis after surgery has an approach"))
         rules = surgery.approaches.get(diagnosis.default_approach)
-        for index, entry in enumerate(diagnosis.program if rules else ()):
+        if rules is None:
+            continue
+        for index, entry in enumerate(diagnosis.program):
             broken = [r.move for r in rules.avoid if r.move in exercises[entry.exercise].moves]
             if broken:
                 errors.append(ContentError(file, f"program[{index}].exercise", f"{entry.exercise!r} breaks the "

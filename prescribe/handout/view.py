@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
@@ -26,6 +26,9 @@ from prescribe.programs import (
     side_line,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 LOG_DAYS = 14
 # Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
 # (exercise figures: prescribe.illustration.print_width_mm).
@@ -36,7 +39,7 @@ PICTURE_SCALE = {"large": 1.5, "compact": 0.8}
 # The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
 # from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
 GREYSCALE_ACCENT = "#4d4d4d"
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -352,7 +355,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         patient_reference=program.patient_reference,
         changes=program.changes,
         surgery=_surgery_box(program, catalog),
-        **pictures,
+        **pictures,  # type: ignore[arg-type]  # the four *_pictures fields, by name (advice_pictures)
         avoid_title=("Things to avoid until we say they are OK" if avoid
                      else "Do not do these until your surgeon says it is OK"),
         layout=program.layout if program.layout in LAYOUTS else "standard",

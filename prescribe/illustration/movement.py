@@ -95,7 +95,7 @@ def hip_angles(frames: dict[str, Mat3], side: str) -> HipAngles:
     """The hip angles of ``side`` from the posed body's frames (see :func:`body_frames`)."""
     joint = _mul_t(frames["pelvis"], frames[f"{side}_thigh"])   # the thigh in the pelvis's axes
     if side == "far":   # mirror the far leg so that out, across, in and turned out read alike
-        joint = tuple(tuple(v * (-1 if (i == 2) != (j == 2) else 1) for j, v in enumerate(row))
+        joint = tuple(tuple(v * (-1 if (i == 2) != (j == 2) else 1) for j, v in enumerate(row))  # type: ignore[assignment]
                       for i, row in enumerate(joint))
     # joint = Rz(flexion) . Rx(-abduction) . Ry(-rotation), the clinical order of the angles
     across = math.degrees(math.asin(max(-1.0, min(1.0, joint[2][1]))))

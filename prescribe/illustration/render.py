@@ -87,7 +87,7 @@ class _Layout:
 class PanelLayout(NamedTuple):
     """Where the panels of a figure are, as fractions of the figure's printed width."""
 
-    count: int              # 1 (a hold) or 2 (start and finish)
+    count: int  # type: ignore[assignment]  # 1 (a hold) or 2 (start and finish); shadows tuple.count()
     panel_width: float      # width of each panel (all panels are equally wide)
     gap: float              # the gap between two panels (0 with one panel)
     width: float            # the viewBox's width and height (print_width_mm takes them)
@@ -110,8 +110,12 @@ def panel_layout(figure: Illustration | str) -> PanelLayout:
     """
     svg = render_svg(figure) if isinstance(figure, Illustration) else figure
     head = svg[:svg.index(">")]
-    count = int(re.search(r' data-panels="(\d+)"', head).group(1))
-    width, height = (float(v) for v in re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ([\d.]+)"', head).groups())
+    panels = re.search(r' data-panels="(\d+)"', head)
+    box = re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ([\d.]+)"', head)
+    if panels is None or box is None:
+        raise ValueError("not an SVG drawn by render_svg: no data-panels or viewBox")
+    count = int(panels.group(1))
+    width, height = (float(v) for v in box.groups())
     gap = PANEL_GAP / width if count > 1 else 0.0
     return PanelLayout(count, (1 - gap * (count - 1)) / count, gap, width, height)
 
