@@ -12,10 +12,18 @@ SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # PRESCRIBE_WORKERS=N for another number). A server reachable by others goes behind nginx: README.
 .PHONY: run test check-content system-deps clean-venv bench
 
-$(VENV)/.installed: requirements.txt
+# Two stamps: `make run` installs the runtime dependencies only (requirements.txt); `make test` adds
+# the test and development tools (requirements-dev.txt, which includes requirements.txt).
+$(VENV)/.installed-run: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 system-deps:
@@ -32,7 +40,7 @@ system-deps:
 	  fi; \
 	fi
 
-run: system-deps $(VENV)/.installed
+run: system-deps $(VENV)/.installed-run
 	@$(FLASK) db upgrade
 	@$(FLASK) init-db
 	@echo ""
@@ -44,10 +52,11 @@ run: system-deps $(VENV)/.installed
 
 # The whole suite on SQLite and on PostgreSQL (a server the tests start from the machine's binaries),
 # then the crash and load tests alone, with a summary at the end; scripts/run_tests.py says what runs where.
-test: $(VENV)/.installed
+# It starts with the lint tier (ruff and mypy, configured in pyproject.toml): failing lint fails `make test`.
+test: $(VENV)/.installed-dev
 	@$(PY) scripts/run_tests.py
 
-check-content: $(VENV)/.installed
+check-content: $(VENV)/.installed-run
 	@$(FLASK) check-content
 
 clean-venv:
@@ -55,5 +64,5 @@ clean-venv:
 
 # Benchmark (bench/run.py): one table of medians, also written to bench/results.json; under 5
 # minutes. BENCH_ARGS passes options, e.g. BENCH_ARGS="--budget 0" for the full 500-render memory run.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-run
 	@$(PY) -m bench.run $(BENCH_ARGS)

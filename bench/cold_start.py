@@ -17,8 +17,9 @@ import sys  # noqa: E402
 
 def main() -> None:
     spec = json.load(sys.stdin)
-    from prescribe import create_app
     from werkzeug.datastructures import MultiDict
+
+    from prescribe import create_app
 
     t_imported = time.monotonic()
     app = create_app(spec["config"])

@@ -10,16 +10,15 @@ from __future__ import annotations
 import itertools
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import monotonic, perf_counter, process_time
-from typing import Callable
 from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from .workload import (BUILDER_PATH, NAIVE_HTML, create_bench_account, download_form, form_pairs,
-                       six_exercise_form)
+from .workload import BUILDER_PATH, NAIVE_HTML, create_bench_account, download_form, form_pairs, six_exercise_form
 
 
 class BenchError(RuntimeError):

@@ -2,14 +2,15 @@
 
 Run by ``bench.run`` as ``python bench/memory_worker.py INSTANCE_DIR RENDERS SECONDS``. Renders the
 6-exercise handout ``RENDERS`` times in-process with ``prescribe.handout.render_program`` (the
-same program every time, only the patient name changes so no cache can answer a render) and prints a JSON line with VmRSS at each checkpoint. It stops early,
-before a render that would end after ``SECONDS`` (0 = no limit), and says how far it got.
+same program every time, only the patient name changes so no cache can answer a render) and prints
+a JSON line with VmRSS at each checkpoint. It stops early, before a render that would end after
+``SECONDS`` (0 = no limit), and says how far it got.
 """
 
 import json
 import sys
-from dataclasses import replace
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

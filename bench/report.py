@@ -110,7 +110,7 @@ class Report:
 
         def fmt(cells: list[str]) -> str:
             return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+                             for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
         out = [fmt(header), "  ".join("-" * w for w in widths)]
         for section, section_lines in sections:

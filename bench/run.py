@@ -328,9 +328,10 @@ class Bench:
                 fields = six_exercise_form(form_pairs(page.body.decode("utf-8")))
                 cookie, port = browser.cookie, server.port
 
+                # Called only within this iteration (run_load below), so the loop variables are the current ones.
                 def send_pdf(number: int, label: str = "load"):
-                    form = download_form(fields, f"Load Patient {workers}w-{label}-{number}")
-                    return request(port, "POST", "/build/", fields=form, cookie=cookie)
+                    form = download_form(fields, f"Load Patient {workers}w-{label}-{number}")  # noqa: B023
+                    return request(port, "POST", "/build/", fields=form, cookie=cookie)  # noqa: B023
 
                 self.progress(f"gunicorn {workers} worker(s): warm-up, one PDF per worker")
                 warm = run_load(lambda n: send_pdf(n, "warm"), pdf_check, total=workers, clients=workers,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -52,7 +53,8 @@ def _behind_trusted_proxies(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Wrapping wsgi_app is Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _only_our_host_names(app: Flask) -> None:
@@ -60,7 +62,8 @@ def _only_our_host_names(app: Flask) -> None:
     from .web.headers import HSTS
     from .web.hosts import HostCheck
 
-    app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],
+    # Wrapping wsgi_app is Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+    app.wsgi_app = HostCheck(app.wsgi_app, app.config["ALLOWED_HOSTS"],  # type: ignore[method-assign]
                              hsts=HSTS if app.config["SESSION_COOKIE_SECURE"] else None)
 
 
@@ -69,7 +72,8 @@ def _timed(app: Flask) -> None:
     host check and the proxy headers' handling are in the time too."""
     from .web.server_timing import ServerTiming
 
-    app.wsgi_app = ServerTiming(app.wsgi_app)
+    # Wrapping wsgi_app is Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+    app.wsgi_app = ServerTiming(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -18,9 +18,9 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session

@@ -15,14 +15,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .accounts.demo import ensure_demo_login, read_demo_login
+from . import audit
 from .accounts import passwords
-from .accounts.users import (AccountError, clinic_by_slug, create_clinic, create_user, reset_password,
-                             reset_second_factor, users_by_email)
+from .accounts.demo import ensure_demo_login, read_demo_login
+from .accounts.users import (
+    AccountError,
+    clinic_by_slug,
+    create_clinic,
+    create_user,
+    reset_password,
+    reset_second_factor,
+    users_by_email,
+)
+from .backup import BackupError, backup_database, restore_database
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
-from . import audit
-from .backup import BackupError, backup_database, restore_database
 from .db import create_tables, engine_for, get_session
 from .handout import HandoutTooLong, render_program
 from .models import ROLES

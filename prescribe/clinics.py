@@ -81,9 +81,9 @@ def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
                 if max(probe.size) > max_pixels:
                     raise LogoError(f"The logo is larger than {max_pixels} pixels on a side.")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = image.convert("RGBA")
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                image = opened.convert("RGBA")
     except LogoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -6,7 +6,7 @@ request may see is decided once, in :mod:`prescribe.web.context`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,7 +18,7 @@ ROLES = {"admin": "Clinic admin", "therapist": "Therapist"}
 
 def utcnow() -> datetime:
     """Now in UTC, naive (SQLite stores no zone; every timestamp in the database is UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Clinic(Base):

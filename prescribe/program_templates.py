@@ -32,7 +32,8 @@ def _without_patient(program: Program) -> Program:
                    next_visit=None, changes=())
 
 
-def visible_templates(session: Session, clinic: Clinic, user: User) -> tuple[list[ProgramTemplate], list[ProgramTemplate]]:
+def visible_templates(session: Session, clinic: Clinic,
+                      user: User) -> tuple[list[ProgramTemplate], list[ProgramTemplate]]:
     """(the user's personal templates, the clinic's templates), each by name."""
     rows = list(session.scalars(
         select(ProgramTemplate)

@@ -115,7 +115,8 @@ def verify(database: Path, acknowledged: dict[str, str], unanswered: list[str]) 
         found = [name for name, digest in acknowledged.items() if name in stored and stored[name][0] == digest]
         corrupt = [name for name, (actual, recorded) in stored.items() if actual != recorded]
         orphans = connection.execute(
-            "SELECT count(*) FROM handout h WHERE NOT EXISTS (SELECT 1 FROM handout_version v WHERE v.handout_id = h.id)"
+            "SELECT count(*) FROM handout h"
+            " WHERE NOT EXISTS (SELECT 1 FROM handout_version v WHERE v.handout_id = h.id)"
         ).fetchone()[0]
         versions = connection.execute("SELECT count(*) FROM handout_version").fetchone()[0]
         printed = connection.execute("SELECT count(*) FROM audit_log WHERE action = 'handout_print'").fetchone()[0]
@@ -162,7 +163,8 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     ok = passed(figures)
-    print(f"crash test ({figures['clients']} clients, {figures['run_seconds']} s): {figures['acknowledged']} saves acknowledged, {figures['found']} found intact, "
+    print(f"crash test ({figures['clients']} clients, {figures['run_seconds']} s): "
+          f"{figures['acknowledged']} saves acknowledged, {figures['found']} found intact, "
           f"{figures['lost']} lost; {figures['kills']} SIGKILLs; integrity_check {figures['integrity_check']}; "
           f"audit chain {figures['audit_chain']} -> {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

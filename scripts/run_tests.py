@@ -1,4 +1,8 @@
-"""`make test`: the whole suite on SQLite and again on PostgreSQL, then the slow durability tests.
+"""`make test`: lint, the whole suite on SQLite and again on PostgreSQL, then the slow durability tests.
+
+First the lint tier: ``ruff check`` (errors, style, import order) on the code and ``mypy`` on
+``prescribe/``, both configured in pyproject.toml and run with this venv's interpreter. A finding
+fails ``make test``, but the test passes still run, so one run shows everything.
 
 The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
 PostgreSQL pass is printed whole when it ends. The tests marked ``pages`` (every default handout on
@@ -33,6 +37,50 @@ from tests.databases import find_postgres_binaries  # noqa: E402
 # Figure lines the tests print (tests/figures.py) that the summary repeats: what the robustness tier ran.
 FIGURES = re.compile(r"^(fuzz|slow clients|storage)\b.*:")
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
+# What the linters lint: ruff the code we write and run; mypy reads its files from pyproject.toml.
+RUFF_PATHS = ["prescribe", "tests", "bench", "scripts", "wsgi.py", "gunicorn.conf.py"]
+FINDINGS = re.compile(r"^Found (\d+) errors?\b", re.MULTILINE)
+
+
+@dataclass
+class Lint:
+    """One linter run: its verdict, its closing line and how many findings it reported."""
+
+    name: str
+    args: list[str]
+    status: int | None = None
+    seconds: float = 0.0
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+    @property
+    def closing_line(self) -> str:
+        lines = [line.strip() for line in self.output.splitlines() if line.strip()]
+        verdicts = [line for line in lines if line.startswith(("Found ", "All checks passed", "Success:"))]
+        return (verdicts or lines or [f"(no output, exit status {self.status})"])[-1]
+
+    @property
+    def findings(self) -> int:
+        found = FINDINGS.search(self.output)
+        return int(found.group(1)) if found else (0 if self.ok else 1)
+
+
+def lint() -> list[Lint]:
+    """ruff, then mypy, each printed as it finishes."""
+    checks = [Lint("ruff", ["-m", "ruff", "check", "--output-format", "concise", *RUFF_PATHS]),
+              Lint("mypy", ["-m", "mypy"])]
+    for check in checks:
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, *check.args], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        check.status, check.output = done.returncode, done.stdout
+        check.seconds = time.monotonic() - started
+        print(f"$ python {' '.join(check.args)}\n{check.output}", end="" if check.output.endswith("\n") else "\n",
+              flush=True)
+    return checks
 
 
 @dataclass
@@ -79,6 +127,9 @@ def run(test_pass: Pass, *, live: bool) -> None:
 
 def main() -> int:
     require_postgres = os.environ.get("PRESCRIBE_REQUIRE_POSTGRES") == "1"
+    print(f"{'=' * 30} lint: ruff + mypy {'=' * 30}", flush=True)
+    checks = lint()
+    print(f"\n{'=' * 30} tests {'=' * 30}", flush=True)
     base = ["-p", "no:cacheprovider", "-m", "not slow and not pages"]
     temp = Path(tempfile.gettempdir())
     sqlite = Pass("SQLite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
@@ -112,6 +163,10 @@ def main() -> int:
 
     passes = [p for p in (sqlite, postgres, pages, slow) if p is not None]
     print(f"\n{'=' * 30} make test summary {'=' * 30}")
+    lint_ok = all(check.ok for check in checks)
+    lint_line = "; ".join(f"{check.name}: {check.closing_line.rstrip('.')}" for check in checks)
+    print(f"{'lint: ruff + mypy':<30} {'ok' if lint_ok else 'FAILED':<7} {lint_line}  "
+          f"(wall {sum(check.seconds for check in checks):.0f} s)")
     for test_pass in passes:
         verdict = "ok" if test_pass.ok else "FAILED"
         print(f"{test_pass.name:<30} {verdict:<7} {test_pass.closing_line}  (wall {test_pass.seconds:.0f} s)")
@@ -126,9 +181,11 @@ def main() -> int:
     passed = sum(p.count("passed") for p in passes)
     failed = sum(p.count("failed") + p.count("error") for p in passes)
     skipped = sum(p.count("skipped") for p in passes)
-    ok = all(p.ok for p in passes) and (postgres is not None or not require_postgres)
+    ok = lint_ok and all(p.ok for p in passes) and (postgres is not None or not require_postgres)
+    findings = sum(check.findings for check in checks)
     # The plain closing line CI reads, whatever the runner.
-    print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped; "
+          f"lint {'ok' if lint_ok else f'FAILED ({findings} findings)'}")
     return 0 if ok else 1
 
 

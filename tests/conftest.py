@@ -27,7 +27,6 @@ import pytest
 
 from prescribe import create_app
 from prescribe.db import get_session
-
 from scripts.loopback import form_fields  # noqa: F401 - one form reader for tests and scripts
 
 from . import figures

@@ -11,7 +11,7 @@ import re
 import stat
 import statistics
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -299,7 +299,8 @@ def test_unknown_address_wrong_password_and_disabled_account_get_one_answer(app,
     disabled = attempt(clinics["B"].therapist.email, TEST_PASSWORD)
     assert unknown[0] == wrong[0] == disabled[0] == 422
     assert unknown[1].replace("nobody@nowhere.example", "EMAIL") == wrong[1].replace(default_therapist.email, "EMAIL")
-    assert disabled[1].replace(clinics["B"].therapist.email, "EMAIL") == wrong[1].replace(default_therapist.email, "EMAIL")
+    assert (disabled[1].replace(clinics["B"].therapist.email, "EMAIL")
+            == wrong[1].replace(default_therapist.email, "EMAIL"))
     assert "do not match an account" in wrong[1]
 
     def timed(email):
@@ -348,7 +349,8 @@ def test_thirty_failures_from_one_address_pause_sign_in_from_it_for_every_accoun
     paused = login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR=spray,
                    HTTP_X_FORWARDED_FOR="192.0.2.99")
     assert paused.status_code == 429 and "paused for 15 minutes" in paused.get_data(as_text=True)
-    assert login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR="203.0.113.8").status_code == 302
+    other_address = login(app.test_client(), default_therapist.email, TEST_PASSWORD, REMOTE_ADDR="203.0.113.8")
+    assert other_address.status_code == 302
     warnings = [r for r in caplog.records if "PRESCRIBE_TRUSTED_PROXIES is 0" in r.getMessage()]
     assert len(warnings) == 1  # said once, not per request
     with app.app_context():
@@ -444,13 +446,12 @@ def _age_session(app, user_id: int, client=None, **ages: timedelta):
     values = {column: now - age for column, age in ages.items()}
     db_run(app, lambda db: db.execute(update(UserSession).where(UserSession.user_id == user_id).values(**values)))
     if client is not None and "last_seen" in ages:
-        from datetime import timezone
 
         from prescribe.web.guard import SEEN_KEY
 
         with client.session_transaction() as cookie:
             if SEEN_KEY in cookie:
-                cookie[SEEN_KEY] = (now - ages["last_seen"]).replace(tzinfo=timezone.utc).timestamp()
+                cookie[SEEN_KEY] = (now - ages["last_seen"]).replace(tzinfo=UTC).timestamp()
 
 
 def test_sign_in_gets_a_new_session_id_and_the_old_cookie_stays_anonymous(app, default_therapist):
@@ -661,7 +662,8 @@ def test_disabling_a_user_signs_them_out_at_once_and_enabling_lets_them_back(app
     """B5: disable ends every session on the server."""
     therapist = client_for(default_therapist)
     token = csrf_token(admin_client.get("/admin/users").get_data(as_text=True))
-    assert admin_client.post(f"/admin/users/{default_therapist.id}/disable", data={"csrf_token": token}).status_code == 302
+    disabled = admin_client.post(f"/admin/users/{default_therapist.id}/disable", data={"csrf_token": token})
+    assert disabled.status_code == 302
     assert therapist.get("/").status_code == 302
     assert login(app.test_client(), default_therapist.email, TEST_PASSWORD).status_code == 422
     admin_client.post(f"/admin/users/{default_therapist.id}/enable", data={"csrf_token": token})
@@ -695,7 +697,8 @@ def test_therapists_cannot_reach_admin_pages(client, default_admin):
         assert client.get(path).status_code == 404
     for path in ("/admin/users", f"/admin/users/{default_admin.id}/disable", "/admin/second-factor-rule",
                  "/clinic/settings"):
-        assert client.post(path, data={"csrf_token": token, "email": "x@y.example", "name": "Hacked"}).status_code == 404
+        data = {"csrf_token": token, "email": "x@y.example", "name": "Hacked"}
+        assert client.post(path, data=data).status_code == 404
     assert "Users" not in re.sub(r"<main.*", "", client.get("/").get_data(as_text=True), flags=re.S)
     assert client.get("/clinic/logo.png").status_code in (200, 404)  # the logo itself is the clinic's to see
 
@@ -790,7 +793,8 @@ def test_clinic_admin_can_require_a_second_factor_for_everyone(app, admin_client
     assert refused.status_code == 422
     assert "Turn on your own second factor first" in refused.get_data(as_text=True)
     _enrol(admin_client)
-    assert admin_client.post("/admin/second-factor-rule", data={"csrf_token": token, "require_mfa": "y"}).status_code == 302
+    data = {"csrf_token": token, "require_mfa": "y"}
+    assert admin_client.post("/admin/second-factor-rule", data=data).status_code == 302
     for path in ("/", "/build/hip-pain", "/account/"):
         assert client.get(path).headers["Location"] == "/account/second-factor"
     _enrol(client)

@@ -11,9 +11,8 @@ import re
 import shutil
 from datetime import date
 
-
-from prescribe.catalog.markup import fill
 from prescribe.catalog import RED_FLAG_TIERS, default_content_root, load_catalog_collecting
+from prescribe.catalog.markup import fill
 from prescribe.handout import Branding, build_handout_view, render_program
 from prescribe.handout.html import render_handout_html
 from prescribe.programs import AdviceLine, default_program

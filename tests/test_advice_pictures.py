@@ -104,7 +104,8 @@ def test_every_diagnosis_names_existing_pictures_and_shows_its_rules(catalog):
 def test_the_loader_refuses_unknown_pictures_and_missing_captions(tmp_path):
     root = _copy_content(tmp_path)
     path = root / "diagnoses" / "hip-pain.toml"
-    path.write_text(path.read_text().replace('sitting_pictures = ["sit-well"]', 'sitting_pictures = ["sit-on-a-cloud"]'))
+    path.write_text(path.read_text().replace('sitting_pictures = ["sit-well"]',
+                                             'sitting_pictures = ["sit-on-a-cloud"]'))
     picture = root / "advice_pictures" / "avoid-deep-squat.toml"
     picture.write_text("\n".join(line for line in picture.read_text().splitlines()
                                  if not line.startswith(("caption", "alt"))))

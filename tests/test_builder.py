@@ -10,8 +10,8 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
-from prescribe.db import get_session
 from prescribe.catalog.markup import fill
+from prescribe.db import get_session
 
 from .conftest import builder_form, csrf_token, form_fields
 from .test_builder_page import page_inputs
@@ -251,9 +251,9 @@ def test_download_on_another_app_server_returns_the_preview_without_rendering_ag
     """gunicorn spreads requests over processes: the preview one of them drew is found by the others."""
     from datetime import timedelta
 
-    import prescribe.handout as handout
     from sqlalchemy import update
 
+    import prescribe.handout as handout
     from prescribe.handout import RenderCache
     from prescribe.models import RenderedPreview, utcnow
     from prescribe.storage import PREVIEW_TTL
@@ -361,5 +361,6 @@ def test_check_with_errors_lists_them_in_a_summary_linking_to_each_field(client)
     response = client.post("/build/", data={**form, "exercises-2-sets": "25", "action": "update"},
                            headers={"HX-Request": "true", "HX-Target": "builder-body"})
     page = response.get_data(as_text=True)
-    assert '<a href="#exercises-2-sets">Exercise 3 (Side-lying leg raise with band), Sets: Enter a number from 1 to 10.</a>' in page
+    assert ('<a href="#exercises-2-sets">Exercise 3 (Side-lying leg raise with band), Sets: '
+            'Enter a number from 1 to 10.</a>') in page
     assert json.loads(response.headers["HX-Trigger-After-Settle"])["builder-changed"]["focus"] == "error-summary"

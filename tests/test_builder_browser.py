@@ -132,7 +132,8 @@ def test_rows_reorder_by_drag_and_by_keyboard_keeping_every_value(browser, live_
     assert shown != before and sorted(shown) == sorted(before)
     page.mouse.up()
     place = shown.index(before[4])
-    page.wait_for_function("([place, name]) => document.querySelector(`#row-${place} .row-name`).textContent === `${place + 1}. ${name}`",
+    page.wait_for_function("""([place, name]) =>
+        document.querySelector(`#row-${place} .row-name`).textContent === `${place + 1}. ${name}`""",
                            arg=[place, before[4]], timeout=10_000)
     assert row_names(page) == shown
     assert page.locator(f"#exercises-{place}-sets").input_value() == "5"

@@ -92,9 +92,10 @@ def _every_form(app):
             "affected_side": "left", "paper": "a4", "include_log": True, "email": awkward, "name": awkward,
             "display_name": awkward, "reference": "R-1", "accent_colour": "#1d6fb8", "role": "admin",
             "own_red_flags_today": "one\n<two>", "diagnosis": "hip-impingement", "catalog_query": awkward}
-    classes = [builder_forms.BuilderForm, forms.ClinicForm, forms.PatientForm, auth_forms.LoginForm, auth_forms.CodeForm,
-               auth_forms.ChangePasswordForm, auth_forms.EnrolForm, auth_forms.RemoveSecondFactorForm,
-               auth_forms.AddUserForm, auth_forms.ClinicMfaForm, auth_forms.AuditFilterForm]
+    classes = [builder_forms.BuilderForm, forms.ClinicForm, forms.PatientForm, auth_forms.LoginForm,
+               auth_forms.CodeForm, auth_forms.ChangePasswordForm, auth_forms.EnrolForm,
+               auth_forms.RemoveSecondFactorForm, auth_forms.AddUserForm, auth_forms.ClinicMfaForm,
+               auth_forms.AuditFilterForm]
     made = []
     for form_class in classes:
         extra = {"catalog": app.extensions["catalog"]} if form_class is builder_forms.BuilderForm else {}
@@ -234,7 +235,8 @@ def test_moving_a_row_renumbers_rows_that_were_cached_at_their_old_place(client)
     inputs = page_inputs(page)
     assert inputs["exercises-0-exercise"]["value"] == second
     assert inputs["exercises-1-exercise"]["value"] == first
-    assert re.search(r'value="up:0"[^>]* disabled', page) and not re.search(r'value="up:1"[^>]* disabled', page)  # only the new first row's Up is off
+    # Only the new first row's Up is off.
+    assert re.search(r'value="up:0"[^>]* disabled', page) and not re.search(r'value="up:1"[^>]* disabled', page)
 
 
 def test_a_row_with_a_note_is_never_kept_after_its_request(app, client):

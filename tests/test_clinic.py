@@ -10,7 +10,6 @@ from markupsafe import escape
 from PIL import Image
 
 from prescribe.clinics import LogoError, process_logo
-
 from prescribe.db import get_session
 
 from .conftest import csrf_token, default_clinic_id, form_fields

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from prescribe.catalog import check_content, default_content_root, load_catalog_collecting
 from prescribe.catalog.readability import assess, find_jargon
@@ -47,7 +47,8 @@ def _copy_content(tmp_path: Path) -> Path:
 def test_errors_name_the_file_and_field(tmp_path):
     root = _copy_content(tmp_path)
     bridge = root / "exercises" / "bridge.toml"
-    bridge.write_text(bridge.read_text().replace("sets = 3", "sets = 40").replace('position = "lying-back"', 'position = "upside-down"'))
+    bridge.write_text(bridge.read_text().replace("sets = 3", "sets = 40")
+                      .replace('position = "lying-back"', 'position = "upside-down"'))
     _, errors = load_catalog_collecting(root)
     found = {(e.file, e.field) for e in errors}
     assert ("exercises/bridge.toml", "dose.sets") in found

@@ -208,7 +208,8 @@ def test_no_request_to_any_route_gives_a_500_or_a_traceback(app, fuzz_setup, cap
             else:
                 body = draw(st.binary(max_size=300))
                 environ["CONTENT_TYPE"] = draw(st.sampled_from(["application/x-www-form-urlencoded",
-                                                                 "multipart/form-data", "multipart/form-data; boundary=",
+                                                                 "multipart/form-data",
+                                                                 "multipart/form-data; boundary=",
                                                                  "text/plain", "application/json"]))
             seen["bad_utf8"] += any(bad in body for bad in INVALID_UTF8)
             environ["wsgi.input"] = io.BytesIO(body)

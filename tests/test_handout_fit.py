@@ -10,7 +10,8 @@ def _lay_out(body: str):
     from weasyprint import HTML
 
     fetcher, fonts, stylesheet = _engine()
-    html = f'<html lang="en"><head><title>t</title><style>@page {{ size: A4; }}</style></head><body>{body}</body></html>'
+    html = (f'<html lang="en"><head><title>t</title><style>@page {{ size: A4; }}</style></head>'
+            f'<body>{body}</body></html>')
     return HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
         stylesheets=[stylesheet], font_config=fonts)
 

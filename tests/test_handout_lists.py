@@ -18,7 +18,6 @@ from prescribe.handout import render_program
 from prescribe.handout.pdf import PRINT_CSS, STATIC_ROOT
 from prescribe.programs import default_program
 
-
 BODY_FONT = STATIC_ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
 STEP_NUMBER = re.compile(r"^\d\.$")
 

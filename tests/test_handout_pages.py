@@ -12,7 +12,7 @@ import io
 import logging
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pdfplumber
@@ -47,7 +47,7 @@ def _catalog():
 _warnings: dict[tuple[str, str, str], list[str]] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def handout(slug: str, paper: str, option: str) -> bytes:
     """The default program of ``slug`` for a named patient, rendered once per test session."""
     catalog = _catalog()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from prescribe.catalog.markup import fill
 from prescribe.clinics import branding_for, ensure_default_clinic
 from prescribe.db import get_session
 from prescribe.handout import build_handout_view, render_handout_html, render_program
-from prescribe.catalog.markup import fill
 from prescribe.programs import default_program, dose_in_words, filled, side_line
 
 from .conftest import builder_form, png_bytes
@@ -52,7 +52,8 @@ def test_tailored_download_prints_every_exercise_dose_and_section(client, catalo
     assert weasyprint_log() == []
 
 
-ALL_DIAGNOSES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
+ALL_DIAGNOSES = sorted(p.stem for p in
+                       (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
 
 
 @pytest.mark.parametrize("slug", ALL_DIAGNOSES)

@@ -21,7 +21,7 @@ HTML = """<!doctype html><html lang="en"><head><title>Tagging</title><style>
 <table><thead><tr><th scope="col">Day</th><th scope="col">1</th></tr></thead>
 <tbody><tr><th scope="row">Walk</th><td></td></tr></tbody></table>
 <div><img alt="A figure" src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxMCAxMCI+PHJlY3Qgd2lkdGg9IjEwIiBoZWlnaHQ9IjEwIi8+PC9zdmc+" style="display: block; width: 40mm; height: 40mm"></div>
-</section></main></body></html>"""
+</section></main></body></html>"""  # noqa: E501 (the markup under test, on its own lines)
 
 
 def _tree(pdf: bytes):

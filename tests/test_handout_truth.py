@@ -48,7 +48,8 @@ def _dose(data, kind: str) -> Dose:
 def _allowed_counts(dose: Dose, fixed: list[str]) -> set[tuple[str, str]]:
     """Every (number, unit) the card may state: the dose's own, and the content's fixed numbers."""
     words = [duration(dose.hold_seconds or 0), duration(dose.rest_seconds)] if dose.minutes is None else []
-    words += [f"{dose.minutes} minutes" if dose.minutes else "", f"{dose.reps} times {dose.reps} steps" if dose.reps else "",
+    words += [f"{dose.minutes} minutes" if dose.minutes else "",
+              f"{dose.reps} times {dose.reps} steps" if dose.reps else "",
               f"{dose.sets} times", f"{dose.times_per_day} times", f"{dose.days_per_week} days", *fixed]
     return {(n, unit) for text in words for n, unit in COUNT.findall(text)}
 
@@ -75,7 +76,7 @@ def test_every_card_states_the_tailored_dose_and_side_and_no_other(data):
                       start_gently=data.draw(st.booleans(), label="start gently"))
     view = build_handout_view(program, cat, BRANDING)
 
-    for card, item in zip(view.cards, program.items):
+    for card, item in zip(view.cards, program.items, strict=True):
         exercise = cat.exercises[item.exercise]
         text = " ".join([card.purpose, *card.dose_lines, card.side_line, *card.steps, *card.tips, card.stop_if])
         assert "{" not in text and "[" not in text, text
@@ -106,7 +107,7 @@ def test_every_card_states_the_tailored_dose_and_side_and_no_other(data):
         elif ": " in line:
             phrase, names = line.rstrip(".").split(": ", 1)
             named.update({name: phrase for name in re.split(r", | and ", names)})
-    for card, item in zip(view.cards, program.items):
+    for card, item in zip(view.cards, program.items, strict=True):
         per_day = {1: "once", 2: "twice"}.get(item.dose.times_per_day, f"{item.dose.times_per_day} times")
         per_week = "every day" if item.dose.days_per_week == 7 else (
             f"{item.dose.days_per_week} day{'s' if item.dose.days_per_week > 1 else ''} a week")
@@ -119,7 +120,7 @@ def test_no_default_handout_states_a_number_its_dose_does_not_hold():
     for diagnosis in cat.diagnoses.values():
         program = default_program(diagnosis, cat, today=date(2026, 12, 6))
         view = build_handout_view(program, cat, BRANDING)
-        for card, item in zip(view.cards, program.items):
+        for card, item in zip(view.cards, program.items, strict=True):
             text = " ".join([*card.dose_lines, *card.steps, *card.tips, card.stop_if])
             allowed = _allowed_counts(item.dose, _fixed_texts(cat.exercises[item.exercise]))
             assert set(COUNT.findall(text)) <= allowed, (diagnosis.slug, card.name)

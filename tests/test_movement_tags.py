@@ -125,8 +125,9 @@ def _thigh_in_pelvis(angles: dict[str, float], side: str) -> tuple[float, float,
     down = [-thigh[row][1] for row in range(3)]
     forward, up, out = ([pelvis[row][col] for row in range(3)] for col in range(3))
     sign = 1 if side == "near" else -1
-    return (sum(a * b for a, b in zip(down, forward)), sum(a * b for a, b in zip(down, up)),
-            sign * sum(a * b for a, b in zip(down, out)))
+    return (sum(a * b for a, b in zip(down, forward, strict=True)),
+            sum(a * b for a, b in zip(down, up, strict=True)),
+            sign * sum(a * b for a, b in zip(down, out, strict=True)))
 
 
 def _holds(tag: str, illustration: Illustration) -> bool:
@@ -140,7 +141,7 @@ def _holds(tag: str, illustration: Illustration) -> bool:
         return any(abs(figure.part(part).floor - s) <= RESTING for s in supports) or any(
             p.type == "pillow" and p.get("at") == part for p in illustration.props)
 
-    for angles, figure in zip(solved, figures):
+    for angles, figure in zip(solved, figures, strict=True):
         for side in SIDES:
             forward, up, out = _thigh_in_pelvis(angles, side)
             flexion = math.degrees(math.atan2(forward, -up))

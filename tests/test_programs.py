@@ -8,8 +8,16 @@ import pytest
 
 from prescribe.catalog import Dose
 from prescribe.catalog.markup import fill
-from prescribe.programs import (Precaution, Program, default_program, dose_in_words, filled, how_often_lines,
-                                safety_warnings, side_line)
+from prescribe.programs import (
+    Precaution,
+    Program,
+    default_program,
+    dose_in_words,
+    filled,
+    how_often_lines,
+    safety_warnings,
+    side_line,
+)
 
 
 @pytest.mark.parametrize(("dose", "side", "expected"), [

@@ -70,7 +70,8 @@ def _snapshot(app, clinic_id: int) -> str:
         for user in db.scalars(select(User).where(User.clinic_id == clinic_id).order_by(User.id)):
             rows.append(repr((user.email, user.name, user.role, user.active, user.password_hash,
                               user.must_change_password, user.totp_secret)))
-            rows.append(repr(sorted(s.id for s in db.scalars(select(UserSession).where(UserSession.user_id == user.id)))))
+            sessions = db.scalars(select(UserSession).where(UserSession.user_id == user.id))
+            rows.append(repr(sorted(s.id for s in sessions)))
         for handout in db.scalars(select(Handout).where(Handout.clinic_id == clinic_id).order_by(Handout.id)):
             rows.append(repr((handout.id, handout.patient_name, handout.patient_id,
                               [(v.number, v.pdf_sha256) for v in handout.versions])))
@@ -213,8 +214,9 @@ def test_queries_without_a_clinic_filter_still_see_only_the_signed_in_clinic(app
 def test_views_never_fetch_clinic_data_by_primary_key(app):
     """C3: ``Session.get`` can answer from the identity map without SQL, past the scope; views must not use it."""
     web = Path(__file__).resolve().parents[1] / "prescribe" / "web"
-    offenders = [f"{path.name}: {line.strip()}" for path in web.glob("*.py")
-                 for line in path.read_text().splitlines() if re.search(r"\.get\((Handout|HandoutVersion|User|Clinic)\b", line)]
+    offenders = [f"{path.name}: {line.strip()}" for path in web.rglob("*.py")
+                 for line in path.read_text().splitlines()
+                 if re.search(r"\.get\((Handout|HandoutVersion|User|Clinic)\b", line)]
     assert offenders == []
 
 

@@ -5,7 +5,6 @@ And whatever is typed, the PDF engine fetches nothing outside the app's assets.
 
 from __future__ import annotations
 
-
 import pytest
 from markupsafe import escape
 
@@ -22,7 +21,8 @@ PAYLOADS = [
     "javascript:alert(1)",
 ]
 BUILDER_TEXT_FIELDS = ["patient_name", "therapist_name", "exercises-0-note", "exercises-1-note",
-                       "own_activity_modifications", "own_sitting_advice", "own_sleep_advice", "own_red_flags_emergency", "own_red_flags_today", "own_red_flags_next_visit"]
+                       "own_activity_modifications", "own_sitting_advice", "own_sleep_advice",
+                       "own_red_flags_emergency", "own_red_flags_today", "own_red_flags_next_visit"]
 
 
 def assert_shown_as_text(html: str, payload: str, where: str) -> None:

@@ -112,8 +112,9 @@ def test_the_same_idle_connections_straight_at_gunicorn_stall_it(gunicorn):
     with ExitStack() as stack:
         _hold_connections(stack, gunicorn.port, idle=2 * WORKERS, slow_body=0)
         stalled = _timed_get(gunicorn.base + "/auth/login", timeout=2)
+    answer = "did not answer within 2 s" if stalled is None else f"took {stalled:.2f} s"
     figures.note(f"slow clients, control: {2 * WORKERS} idle connections straight at {WORKERS} gunicorn sync "
-                 f"workers: a normal request {'did not answer within 2 s' if stalled is None else f'took {stalled:.2f} s'}")
+                 f"workers: a normal request {answer}")
     assert stalled is None
 
 
@@ -127,7 +128,8 @@ def test_the_production_nginx_site_is_valid(tmp_path, nginx_binary):
     site = (REPO / "deploy" / "nginx.conf").read_text()
     site = site.replace("/etc/letsencrypt/live/clinic.example/fullchain.pem", str(certificate))
     site = site.replace("/etc/letsencrypt/live/clinic.example/privkey.pem", str(key))
-    site = site.replace("include snippets/prescribe-proxy.conf;", f"include {REPO / 'deploy' / 'prescribe-proxy.conf'};")
+    site = site.replace("include snippets/prescribe-proxy.conf;",
+                        f"include {REPO / 'deploy' / 'prescribe-proxy.conf'};")
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(f"pid {tmp_path / 'nginx.pid'};\nevents {{}}\n"
                                          f"http {{ include {tmp_path / 'site.conf'}; }}\n")

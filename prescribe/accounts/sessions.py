@@ -104,4 +104,5 @@ def end_user_sessions(session: Session, user: User, *, keep: UserSession | None 
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep.id)
-    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return result.rowcount  # type: ignore[attr-defined]  # a DELETE's result is a CursorResult

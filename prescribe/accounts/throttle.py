@@ -80,7 +80,7 @@ def record_failure(session: Session, key: str, now: datetime, policy: ThrottlePo
             window_start=case((fresh_window, now), else_=LoginThrottle.window_start),
         ).execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         try:
             with session.begin_nested():
                 session.add(LoginThrottle(key=key, failures=1, window_start=now))
@@ -94,7 +94,7 @@ def record_failure(session: Session, key: str, now: datetime, policy: ThrottlePo
         .values(locked_until=now + policy.lock, failures=0, window_start=now)
         .execution_options(synchronize_session=False)
     )
-    return locked.rowcount > 0
+    return locked.rowcount > 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
 
 def record_success(session: Session, key: str) -> None:

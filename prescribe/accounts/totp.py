@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -43,7 +43,7 @@ def accept_code(secret: str, code: str, last_step: int, now: datetime) -> int | 
     if not re.fullmatch(r"\d{6}", code):
         return None
     totp = pyotp.TOTP(secret)
-    moment = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
+    moment = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     current = totp.timecode(moment)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if step > last_step and hmac.compare_digest(totp.generate_otp(step), code):
@@ -53,5 +53,5 @@ def accept_code(secret: str, code: str, last_step: int, now: datetime) -> int | 
 
 def code_at(secret: str, now: datetime) -> str:
     """The code an authenticator shows at ``now`` (used by tests and the CLI)."""
-    moment = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
+    moment = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     return pyotp.TOTP(secret).at(moment)

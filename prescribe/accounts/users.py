@@ -130,8 +130,8 @@ def authenticate(session: Session, email: str, password: str, now: datetime,
     if throttle.is_locked(session, account, now):
         return SignInResult(SignIn.LOCKED)
     users = users_by_email(session, email)
-    for user in users:
-        user.clinic  # noqa: B018 - loaded now, with the reads, not after the commit
+    for each in users:
+        each.clinic  # noqa: B018 - loaded now, with the reads, not after the commit
     session.commit()  # the users stay loaded (no expiry on commit); the writes below are short
     if not users:
         passwords.spend_verify_time(password)
@@ -168,8 +168,8 @@ def check_second_factor(session: Session, user: User, code: str, now: datetime,
     # Claim the step in one UPDATE, so two workers handed the same code cannot both accept it.
     claimed = step is not None and session.execute(
         update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
-        .execution_options(synchronize_session=False)).rowcount == 1
-    if not claimed:
+        .execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]  # CursorResult
+    if not claimed or step is None:
         locked = throttle.record_failure(session, account, now, limits.account)
         return SignIn.LOCKED if locked else SignIn.REFUSED
     user.totp_last_step = step

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .loader import CatalogError, ContentError, load_catalog, load_catalog_collecting
+from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, unmarked_counts
 from .model import (
     CATEGORIES,
     EQUIPMENT,
     MOVES,
     POSITIONS,
+    RED_FLAG_TIERS,
     Catalog,
     Diagnosis,
     Dose,
@@ -17,15 +19,14 @@ from .model import (
     HandoutText,
     PainGuide,
     ProgramEntry,
-    RED_FLAG_TIERS,
     SafetyRule,
 )
-from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, unmarked_counts
 from .readability import MAX_GRADE, assess
 
 __all__ = [
     "CATEGORIES", "EQUIPMENT", "MOVES", "POSITIONS", "Catalog", "CatalogError", "ContentError",
-    "Diagnosis", "Dose", "Exercise", "HandoutText", "PainGuide", "ProgramEntry", "RED_FLAG_TIERS", "SafetyRule", "check_content",
+    "Diagnosis", "Dose", "Exercise", "HandoutText", "PainGuide", "ProgramEntry", "RED_FLAG_TIERS", "SafetyRule",
+    "check_content",
     "load_catalog", "load_default_catalog", "default_content_root",
 ]
 
@@ -75,7 +76,8 @@ def check_content(root: Path | None = None) -> list[ContentError]:
     ]
     for file, fields, allowed in files:
         for field, text in fields:
-            errors.extend(_markup_errors(file, field, text, allowed | ({"side", "other"} if field == "one_side" else set())))
+            errors.extend(_markup_errors(file, field, text,
+                                         allowed | ({"side", "other"} if field == "one_side" else set())))
         # A diagnosis's name is the word the doctor uses ("Hip impingement"); the rest is plain.
         errors.extend(_readability_errors(file, [plain(text) for field, text in fields if field != "patient_name"]))
     return errors

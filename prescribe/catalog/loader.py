@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import markup
 from .model import (
-    PICTURE_FIELDS,
-    PICTURE_KINDS,
-    AdvicePicture,
     CATEGORIES,
     EQUIPMENT,
     HOLD_CATEGORIES,
     MOVES,
+    PICTURE_FIELDS,
+    PICTURE_KINDS,
     POSITIONS,
+    AdvicePicture,
+    Approach,
     Catalog,
     Diagnosis,
     Dose,
@@ -31,7 +33,6 @@ from .model import (
     PainGuide,
     ProgramEntry,
     SafetyRule,
-    Approach,
     SurgeryText,
 )
 
@@ -176,7 +177,7 @@ class _Fields:
             return None
         return value
 
-    def tables(self, key: str, *, required: bool = True) -> list["_Fields"]:
+    def tables(self, key: str, *, required: bool = True) -> list[_Fields]:
         value = self._get(key, required)
         if value is None:
             return []
@@ -186,7 +187,7 @@ class _Fields:
         return [_Fields(v, self.file, self.errors, f"{self.prefix}{key}[{i}].")
                 for i, v in enumerate(value)]
 
-    def table(self, key: str) -> "_Fields | None":
+    def table(self, key: str) -> _Fields | None:
         value = self._get(key, True)
         if value is None:
             return None
@@ -297,7 +298,8 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
 def _check_dose_placeholders(f: _Fields, category: str, dose: Dose, steps: tuple[str, ...],
                              tips: tuple[str, ...]) -> None:
     """A step may only use the dose the exercise always has, unless inside an optional ``[...]``."""
-    kind = "minutes" if category == "aerobic" else "hold" if category in HOLD_CATEGORIES or dose.reps is None else "reps"
+    kind = ("minutes" if category == "aerobic"
+            else "hold" if category in HOLD_CATEGORIES or dose.reps is None else "reps")
     always = {"reps": {"reps", "sets"}, "hold": {"hold", "sets"}, "minutes": {"minutes"}}[kind]
     for name, texts in (("steps", steps), ("tips", tips)):
         for index, text in enumerate(texts):
@@ -483,12 +485,14 @@ def _check_advice_pictures(diagnoses: dict[str, Diagnosis], surgery: SurgeryText
             if picture is None:
                 errors.append(ContentError(file, where, f"no advice picture {slug!r} in advice_pictures/"))
             elif field.endswith("avoid_pictures") and picture.kind != "avoid":
-                errors.append(ContentError(file, where, f"{slug!r} is a \"do\" picture; avoid_pictures are \"avoid\" ones"))
+                errors.append(ContentError(file, where,
+                                           f"{slug!r} is a \"do\" picture; avoid_pictures are \"avoid\" ones"))
             elif picture.kind == "avoid" and not set(picture.moves) & ruled_out:
                 errors.append(ContentError(file, where, f"{slug!r} shows {', '.join(picture.moves) or 'no movement'}: "
                                            "none of the movements these rules avoid"))
             elif picture.kind == "do" and set(picture.moves) & forbidden:
-                errors.append(ContentError(file, where, f"{slug!r} shows {', '.join(sorted(set(picture.moves) & forbidden))}, "
+                errors.append(ContentError(file, where,
+                                           f"{slug!r} shows {', '.join(sorted(set(picture.moves) & forbidden))}, "
                                            "which these rules avoid"))
 
     for slug, diagnosis in diagnoses.items():
@@ -518,7 +522,9 @@ def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str
         if diagnosis.default_approach and not diagnosis.surgery:
             errors.append(ContentError(file, "default_approach", "only a diagnosis after surgery has an approach"))
         rules = surgery.approaches.get(diagnosis.default_approach)
-        for index, entry in enumerate(diagnosis.program if rules else ()):
+        if rules is None:
+            continue
+        for index, entry in enumerate(diagnosis.program):
             broken = [r.move for r in rules.avoid if r.move in exercises[entry.exercise].moves]
             if broken:
                 errors.append(ContentError(file, f"program[{index}].exercise", f"{entry.exercise!r} breaks the "

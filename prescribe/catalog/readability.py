@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # Highest Flesch-Kincaid grade a content file's patient text may score as a whole, and the
 # highest any one sentence may score (single sentences score noisily, so the bar is higher).
 MAX_GRADE = 7.0

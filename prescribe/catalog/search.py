@@ -28,7 +28,7 @@ EXACT, CODE, STEM, NEAR = 0, 1, 2, 3
 
 def _stem_length(first: str, second: str) -> int:
     length = 0
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=False):  # the common prefix
         if a != b:
             break
         length += 1
@@ -62,7 +62,7 @@ def search(entries: Iterable[T], query: str, texts, codes=lambda entry: ()) -> l
         text = " ".join(texts(entry)).lower()
         words = _WORD.findall(text)
         entry_codes = [code.lower() for code in codes(entry)]
-        found = [word_match(word, text, words, entry_codes) for word in query_words]
-        if all(rank is not None for rank in found):
-            ranked.append((max(found, default=EXACT), order, entry))  # type: ignore[type-var]
+        found = [rank for word in query_words if (rank := word_match(word, text, words, entry_codes)) is not None]
+        if len(found) == len(query_words):
+            ranked.append((max(found, default=EXACT), order, entry))
     return [entry for _, _, entry in sorted(ranked, key=lambda item: (item[0], item[1]))]

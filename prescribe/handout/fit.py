@@ -57,7 +57,7 @@ def gaps(document) -> dict[str, float]:
     page did not fit: that block's id -> the height in mm a notes box there may take."""
     found: dict[str, float] = {}
     pages = [_page_content(page) for page in document.pages]
-    for (top, limit, bottom, _), (_, _, _, next_first) in zip(pages, pages[1:]):
+    for (top, limit, bottom, _), (_, _, _, next_first) in zip(pages, pages[1:], strict=False):
         if next_first is None or (bottom - top) / (limit - top) >= MIN_FILL:
             continue
         room = (limit - bottom) / PX_PER_MM - SAFETY_MM

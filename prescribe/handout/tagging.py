@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import io
 import re
+
 import pikepdf
-from pikepdf import Array, Dictionary, Name
+from pikepdf import Array, Dictionary, Name, Object
 
 START_MARK_CLASS = "ua-start"
 _MARKED_CONTENT = re.compile(rb"/(\w+)\n<</MCID (\d+)>>\nBDC")
@@ -41,9 +42,11 @@ def finish_tags(pdf: bytes) -> bytes:
     """The PDF with the repairs above applied; raises ``ValueError`` on an untagged PDF."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         tree = document.Root.get("/StructTreeRoot")
-        if tree is None:
+        if not isinstance(tree, Dictionary):
             raise ValueError("not a tagged PDF")
         root = tree.K[0] if isinstance(tree.K, Array) else tree.K
+        if not isinstance(root, Dictionary):
+            raise ValueError("the structure tree has no root element")
         _margins(document, tree, root)
         elements: list[tuple[str, Dictionary]] = []
         _join_page_fragments(root, elements)
@@ -73,7 +76,7 @@ def _margins(document: pikepdf.Pdf, tree: Dictionary, root: Dictionary) -> None:
         # Margin boxes in WeasyPrint's order: the header (top centre), then the footer and the
         # page number (bottom left, bottom right). Each is one orphan subtree.
         groups: dict[tuple[int, int], list[int]] = {}
-        tops: dict[tuple[int, int], Dictionary] = {}
+        tops: dict[tuple[int, int], Object] = {}
         for mcid in orphans:
             top = _orphan_root(mcids[mcid], root)
             groups.setdefault(top.objgen, []).append(mcid)
@@ -94,7 +97,7 @@ def _margins(document: pikepdf.Pdf, tree: Dictionary, root: Dictionary) -> None:
 
 
 def _reached_mcids(document: pikepdf.Pdf, root: Dictionary) -> set[tuple[int, int]]:
-    page_index = {page.objgen: index for index, page in enumerate(document.pages)}
+    page_index = {page.obj.objgen: index for index, page in enumerate(document.pages)}
     reached: set[tuple[int, int]] = set()
 
     def walk(node, page: int | None) -> None:
@@ -116,13 +119,13 @@ def _reached_mcids(document: pikepdf.Pdf, root: Dictionary) -> set[tuple[int, in
     return reached
 
 
-def _orphan_root(element: Dictionary, root: Dictionary) -> Dictionary:
+def _orphan_root(element: Object, root: Dictionary) -> Object:
     while element.P.objgen != root.objgen:
         element = element.P
     return element
 
 
-def _link(root: Dictionary, element: Dictionary, *, first: bool, page: Dictionary) -> None:
+def _link(root: Dictionary, element: Object, *, first: bool, page: Dictionary) -> None:
     element.S = Name.Div
     element.Pg = page
     if first:
@@ -145,7 +148,7 @@ def _mark_artifacts(page: Dictionary, mcids: set[int]) -> None:
 
 # 2. Sections split over pages ----------------------------------------------------------------
 
-def _kids(element: Dictionary) -> list:
+def _kids(element: Object) -> list:
     kids = element.get("/K")
     if kids is None:
         return []
@@ -252,7 +255,7 @@ def _list_labels(elements: list[tuple[str, Dictionary]]) -> None:
     for tag, element in elements:
         body = _first_kid(element, "/LBody") if tag == "/LI" else None
         label = _first_kid(body, "/Span") if body is not None else None
-        if label is None or not _kids(label):
+        if body is None or label is None or not _kids(label):
             continue
         kids, body_kids = _kids(element), _kids(body)
         label.S = Name.Lbl

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
@@ -27,6 +27,9 @@ from prescribe.programs import (
     side_line,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 LOG_DAYS = 14
 # Printed widths of a thumbnail in "Your program at a glance" and of the key's example figure
 # (exercise figures: prescribe.illustration.print_width_mm).
@@ -37,7 +40,7 @@ PICTURE_SCALE = {"large": 1.5, "compact": 0.8}
 # The clinic's accent in a greyscale handout: dark enough for arrows and rules, and it stays apart
 # from the figure's body (#2b2b2b) by weight and from the props' light greys by tone.
 GREYSCALE_ACCENT = "#4d4d4d"
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -305,7 +308,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         exercise = catalog.exercises[item.exercise]
         side = item.side if exercise.per_side else ""
         glance.append(GlanceRow(
-            number=number, name=exercise.name, thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
+            number=number, name=exercise.name,
+            thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
             amount=amount_in_short(item.dose, side), how_often=frequency_phrase(item.dose).capitalize(),
         ))
         cards.append(ExerciseCard(
@@ -338,7 +342,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         condition_name=diagnosis.patient_name,
         explanation=_filled(diagnosis.explanation),
         goal=fill(diagnosis.goal),
-        how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items)],
+        how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items, strict=True)],
                                     program.start_gently),
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
         text=_as_printed(catalog.handout_text, branding.emergency_number),

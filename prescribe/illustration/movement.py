@@ -95,7 +95,7 @@ def hip_angles(frames: dict[str, Mat3], side: str) -> HipAngles:
     """The hip angles of ``side`` from the posed body's frames (see :func:`body_frames`)."""
     joint = _mul_t(frames["pelvis"], frames[f"{side}_thigh"])   # the thigh in the pelvis's axes
     if side == "far":   # mirror the far leg so that out, across, in and turned out read alike
-        joint = tuple(tuple(v * (-1 if (i == 2) != (j == 2) else 1) for j, v in enumerate(row))
+        joint = tuple(tuple(v * (-1 if (i == 2) != (j == 2) else 1) for j, v in enumerate(row))  # type: ignore[assignment]
                       for i, row in enumerate(joint))
     # joint = Rz(flexion) . Rx(-abduction) . Ry(-rotation), the clinical order of the angles
     across = math.degrees(math.asin(max(-1.0, min(1.0, joint[2][1]))))
@@ -107,7 +107,7 @@ def hip_angles(frames: dict[str, Mat3], side: str) -> HipAngles:
 def knee_bend(frames: dict[str, Mat3], side: str) -> float:
     """The angle between the thigh and the shin of ``side`` (0 = straight)."""
     thigh, shin = _axis(frames[f"{side}_thigh"]), _axis(frames[f"{side}_shin"])
-    dot = sum(a * b for a, b in zip(thigh, shin))
+    dot = sum(a * b for a, b in zip(thigh, shin, strict=True))
     return math.degrees(math.acos(max(-1.0, min(1.0, dot))))
 
 
@@ -117,11 +117,11 @@ def measure(illustration: Illustration) -> tuple[PanelBody, ...]:
     supports = _supports(illustration, figures)
     seats = _seats(illustration, figures)
     bodies = []
-    for index, (angles, figure) in enumerate(zip(solved, figures)):
+    for index, (angles, figure) in enumerate(zip(solved, figures, strict=True)):
         frames = body_frames(angles)
         on_ground = illustration.view != "top"   # the top view shows lying on the back only
 
-        def rests(part: str, figure: Figure = figure) -> bool:
+        def rests(part: str, figure: Figure = figure, on_ground: bool = on_ground) -> bool:
             return on_ground and any(abs(figure.part(part).floor - s) <= RESTING for s in supports)
 
         feet = tuple(side for side in SIDES if rests(f"{side}_foot"))

@@ -87,7 +87,7 @@ class _Layout:
 class PanelLayout(NamedTuple):
     """Where the panels of a figure are, as fractions of the figure's printed width."""
 
-    count: int              # 1 (a hold) or 2 (start and finish)
+    count: int  # type: ignore[assignment]  # 1 (a hold) or 2 (start and finish); shadows tuple.count()
     panel_width: float      # width of each panel (all panels are equally wide)
     gap: float              # the gap between two panels (0 with one panel)
     width: float            # the viewBox's width and height (print_width_mm takes them)
@@ -110,8 +110,12 @@ def panel_layout(figure: Illustration | str) -> PanelLayout:
     """
     svg = render_svg(figure) if isinstance(figure, Illustration) else figure
     head = svg[:svg.index(">")]
-    count = int(re.search(r' data-panels="(\d+)"', head).group(1))
-    width, height = (float(v) for v in re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ([\d.]+)"', head).groups())
+    panels = re.search(r' data-panels="(\d+)"', head)
+    box = re.search(r' viewBox="-?[\d.]+ 0 ([\d.]+) ([\d.]+)"', head)
+    if panels is None or box is None:
+        raise ValueError("not an SVG drawn by render_svg: no data-panels or viewBox")
+    count = int(panels.group(1))
+    width, height = (float(v) for v in box.groups())
     gap = PANEL_GAP / width if count > 1 else 0.0
     return PanelLayout(count, (1 - gap * (count - 1)) / count, gap, width, height)
 
@@ -230,8 +234,8 @@ def _badge(mark: str, cx: float, cy: float, r: float, greyscale: bool = False) -
         glyph = (f"M{_n(cx - k)} {_n(cy + k * 0.05)}L{_n(cx - k * 0.25)} {_n(cy + k * 0.75)}"
                  f"L{_n(cx + k)} {_n(cy - k * 0.6)}")
     return (f'<g class="mark" data-mark="{mark}"><circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" '
-            f'fill="{figure_colours(MARK_COLOURS[mark], greyscale=greyscale)["working"]}"/><path d="{glyph}" fill="none" stroke="{WHITE}" '
-            f'stroke-width="{_n(w)}"/></g>')
+            f'fill="{figure_colours(MARK_COLOURS[mark], greyscale=greyscale)["working"]}"/>'
+            f'<path d="{glyph}" fill="none" stroke="{WHITE}" stroke-width="{_n(w)}"/></g>')
 
 
 # -- posing and placing --------------------------------------------------------------------------
@@ -307,7 +311,7 @@ def posed_panels(illustration: Illustration) -> tuple[list[dict[str, float]], li
     surface = surface_height(illustration)
     solved = [_solved(p, view, elevation, illustration.turn) for p in illustration.poses]
     figures: list[Figure] = []
-    for pose, angles in zip(illustration.poses, solved):
+    for pose, angles in zip(illustration.poses, solved, strict=True):
         fig = pose_figure(angles, view, pose.flat, elevation, illustration.turn)
         figures.append(_place(fig, pose, view, surface, figures[0] if figures else None))
     return solved, figures
@@ -375,7 +379,7 @@ def _lengthen(path: list[Point], minimum: float) -> list[Point]:
     A point that moves only a little (a hip hiking up, toes pointing) still gets an arrow long
     enough to read at print size.
     """
-    length = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(path, path[1:]))
+    length = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(path, path[1:], strict=False))
     if length >= minimum or length < 0.5:
         return path
     extra = (minimum - length) / 2
@@ -493,7 +497,7 @@ def _grey(luminance: float) -> str:
 def _mix(colour: str, toward: str, amount: float) -> str:
     a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(toward[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b))
+    return "#" + "".join(f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b, strict=True))
 
 
 def _svg(shape: Shape, at) -> str:

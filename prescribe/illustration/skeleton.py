@@ -284,9 +284,9 @@ def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] 
     for name, start, end, group in segments:
         (p1, d1) = _project(view, start, elevation, turn)
         (p2, d2) = _project(view, end, elevation, turn)
-        limb = name.split("_", 1)[1]
-        parts.append(Part(name, "limb", (p1, p2), RADIUS[limb], group, (d1 + d2) / 2,
-                          min(start[1], end[1]) - RADIUS[limb]))
+        kind = name.split("_", 1)[1]
+        parts.append(Part(name, "limb", (p1, p2), RADIUS[kind], group, (d1 + d2) / 2,
+                          min(start[1], end[1]) - RADIUS[kind]))
     # A limb's group depth is the mean of its parts, so a whole arm or leg stays in one layer.
     group_depth: dict[str, list[float]] = {}
     for part in parts:

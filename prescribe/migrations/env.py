@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
-from prescribe.db import Base
 from prescribe import models  # noqa: F401  (registers the models on Base.metadata, for autogenerate)
+from prescribe.db import Base
 
 # Any constant: every process that migrates one PostgreSQL database takes this one lock, so two app
 # servers started together cannot both run the same migration.

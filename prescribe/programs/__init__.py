@@ -42,7 +42,8 @@ from .wording import (
 
 __all__ = [
     "amount_in_short", "frequency_phrase",
-    "ADVICE_SECTION_TABLE", "ADVICE_SECTIONS", "AFFECTED_SIDES", "DOSE_FIELDS", "DOSE_FIELDS_USED", "APPROACHES", "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
+    "ADVICE_SECTION_TABLE", "ADVICE_SECTIONS", "AFFECTED_SIDES", "DOSE_FIELDS", "DOSE_FIELDS_USED", "APPROACHES",
+    "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
     "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_of_kind", "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Mapping
 
 from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise, SafetyRule
 from prescribe.catalog.markup import fill
@@ -42,14 +42,21 @@ def dose_of_kind(kind: str, values: Mapping[str, int | None]) -> Dose:
     does not use (DOSE_FIELDS_USED) are dropped, whatever was in them; a timed exercise is one set."""
     used = DOSE_FIELDS_USED[kind]
     return Dose(
-        sets=values.get("sets") if "sets" in used else 1,
+        sets=_given(values, "sets") if "sets" in used else 1,
         reps=values.get("reps") if "reps" in used else None,
         hold_seconds=values.get("hold_seconds") if "hold_seconds" in used else None,
         rest_seconds=values.get("rest_seconds") or 0,
-        times_per_day=values.get("times_per_day"),
-        days_per_week=values.get("days_per_week"),
+        times_per_day=_given(values, "times_per_day"),
+        days_per_week=_given(values, "days_per_week"),
         minutes=values.get("minutes") if "minutes" in used else None,
     )
+
+
+def _given(values: Mapping[str, int | None], name: str) -> int:
+    value = values.get(name)
+    if value is None:  # the builder's form asks for it before it builds a dose
+        raise ValueError(f"A dose needs {name}.")
+    return value
 
 
 def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = "",

@@ -58,7 +58,7 @@ def describe_changes(previous: Program, current: Program, catalog: Catalog) -> t
     old_items = {item.exercise: item for item in previous.items}
     new_items = {item.exercise: item for item in current.items}
     lines = []
-    for slug, item in new_items.items():
+    for slug in new_items:
         if slug not in old_items:
             lines.append(f"New: {name(slug)}.")
     for slug, item in new_items.items():

@@ -68,7 +68,8 @@ def mfa_setup():
             db.commit()
             flash("Your second factor is on. You will enter a code from your app at every sign-in.")
             return redirect(url_for("account.index"))
-        form.code.errors.append("That code is not right. Check the app shows Prescribe and enter the code it shows now.")
+        form.code.errors.append("That code is not right. "
+                                "Check the app shows Prescribe and enter the code it shows now.")
     uri = totp.provisioning_uri(secret, g.user.email)
     return render_template("account/mfa_setup.html", form=form, qr=totp.qr_svg_data_uri(uri),
                            secret=totp.grouped(secret)), 422 if form.is_submitted() else 200

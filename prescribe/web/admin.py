@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
@@ -161,10 +162,13 @@ def audit_log():
     """The clinic's audit log, newest first, narrowed by who, what, patient, handout and dates."""
     users, form, wanted = _filtered_log()
     events = clinic_events(get_session(), current_clinic().id, wanted, limit=AUDIT_PAGE)
+    # The filters carry over to the links; url_for's own options (_external, _scheme, _anchor) are
+    # not the query's to set (?_scheme=x alone made url_for raise: a 500).
+    query: dict[str, Any] = {k: v for k, v in request.args.items() if not k.startswith("_")}
     older = None
     if len(events) == AUDIT_PAGE:
-        older = url_for("admin.audit_log", **{**request.args.to_dict(), "before": events[-1].id})
-    export = url_for("admin.audit_export", **{k: v for k, v in request.args.items() if k != "before"})
+        older = url_for("admin.audit_log", **{**query, "before": events[-1].id})
+    export = url_for("admin.audit_export", **{k: v for k, v in query.items() if k != "before"})
     names = {u.id: u.display_name for u in users}
     return render_template("admin/audit.html", form=form, events=events, actions=ACTIONS, older=older,
                            export=export, names=names, who=lambda event: actor_label(event, names)), \

@@ -67,9 +67,11 @@ def login():
     if refusal:
         # Attributed to each account the address has (one per clinic, each clinic's log sees its
         # own); the typed address is never logged.
-        for user in users_by_email(db, form.email.data) or [None]:
+        holders: list[User | None] = [*users_by_email(db, form.email.data)] or [None]
+        for user in holders:
             record_audit("sign_in_failed", detail=result.outcome.value, user=user)
     elif result.outcome is SignIn.OK:
+        assert result.user is not None  # an OK result carries its user
         record_audit("sign_in", "user", result.user.id, user=result.user)
     db.commit()  # failures are counted (and logged) even though the sign-in is refused
     if refusal:
@@ -77,6 +79,7 @@ def login():
         message, status = refusal
         form.form_errors.append(message)
         return render_template("auth/login.html", form=form), status
+    assert result.user is not None  # OK and NEEDS_CODE results carry their user
     start_signed_in_session(result.user, mfa_pending=result.outcome is SignIn.NEEDS_CODE)
     log.info("Sign-in: password accepted for user %s", result.user.id)
     next_path = request.args.get("next")

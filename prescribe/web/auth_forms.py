@@ -7,10 +7,9 @@ from datetime import datetime, time, timedelta
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from prescribe.audit import ACTIONS, AuditFilter
-
 from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
+from prescribe.audit import ACTIONS, AuditFilter
 from prescribe.models import ROLES
 
 from .forms import AppForm, choices, plain_text

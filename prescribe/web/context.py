@@ -15,11 +15,20 @@ from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
-from prescribe.catalog import Catalog
 from prescribe import audit
+from prescribe.catalog import Catalog
 from prescribe.db import get_session
-from prescribe.models import (AuditEvent, Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, RenderedPreview,
-                              User, UserSession)
+from prescribe.models import (
+    AuditEvent,
+    Clinic,
+    Handout,
+    HandoutVersion,
+    Patient,
+    ProgramTemplate,
+    RenderedPreview,
+    User,
+    UserSession,
+)
 
 from .numbers import MAX_ID, IdConverter, parse_id  # noqa: F401 - the views' one parser of ids
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from jinja2 import nodes
 from jinja2.ext import Extension
@@ -75,7 +75,8 @@ class FragmentCacheExtension(Extension):
         return nodes.CallBlock(self.call_method("_cached", [key]), [], [], body).set_lineno(lineno)
 
     def _cached(self, key: Hashable | None, caller: Callable[[], str]) -> Markup:
-        return kept(self.environment, self.environment.fragment_store, key, caller)
+        store = self.environment.fragment_store  # type: ignore[attr-defined]  # added by environment.extend()
+        return kept(self.environment, store, key, caller)
 
 
 def kept(environment, store: FragmentStore, key: Hashable | None, render: Callable[[], str]) -> Markup:

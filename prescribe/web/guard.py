@@ -7,7 +7,7 @@ signs anyone in (idle 15 minutes, 12 hours at most, ended by sign-out, password 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -74,7 +74,7 @@ def _seen() -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -96,7 +96,7 @@ def _load_user() -> Ended | None:
         session.clear()
         return ended
     if request.endpoint != "static":  # a page's request counts; its CSS and script carry no new cookie
-        session[SEEN_KEY] = round(now.replace(tzinfo=timezone.utc).timestamp(), 3)
+        session[SEEN_KEY] = round(now.replace(tzinfo=UTC).timestamp(), 3)
     bind_request_to(row)
     return None
 

@@ -1,7 +1,8 @@
 """Security headers on every response, error pages and files included, set in this one place.
 
-The pages carry no inline script or style (their scripts are files: static/js/app.js and
-static/js/builder.js), so the CSP allows only this origin; ``data:`` images are the TOTP QR code. ``Referrer-Policy: same-origin``
+The pages carry no inline script or style (their scripts are files: static/js/app.js,
+static/js/builder.js and the builder's pinned libraries in static/vendor), so the CSP allows only
+this origin; ``data:`` images are the TOTP QR code. ``Referrer-Policy: same-origin``
 (not ``no-referrer``) keeps Flask-WTF's HTTPS referrer check working on our own form posts.
 """
 

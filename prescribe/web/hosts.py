@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .headers import SECURITY_HEADERS
 
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_HOST = re.compile(rf"^(?P<name>{_LABEL}(?:\.{_LABEL})*\.?|\[(?P<ipv6>[0-9a-f:.]{{2,45}})\])(?::(?P<port>[0-9]{{1,5}}))?$",
-                   re.ASCII)
+_HOST = re.compile(rf"^(?P<name>{_LABEL}(?:\.{_LABEL})*\.?|\[(?P<ipv6>[0-9a-f:.]{{2,45}})\])"
+                   r"(?::(?P<port>[0-9]{1,5}))?$", re.ASCII)
 MAX_HOST = 255
 
 

@@ -42,7 +42,7 @@ def parse_id(value: object) -> int | None:
 class IdConverter(BaseConverter):
     """``<int:...>`` in every route: ASCII digits of an id; anything else (``١``, 11 digits) is a 404."""
 
-    regex = r"[0-9]{1,%d}" % ID_DIGITS
+    regex = rf"[0-9]{{1,{ID_DIGITS}}}"
     weight = 50
 
     def to_python(self, value: str) -> int:

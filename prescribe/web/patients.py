@@ -17,7 +17,8 @@ bp = Blueprint("patients", __name__, url_prefix="/patients")
 def index():
     query = request.args.get("q", "")[:80]
     clinic = current_clinic()
-    return render_template("patients/index.html", query=query, form=PatientForm(formdata=None, zero_phi=clinic.zero_phi),
+    return render_template("patients/index.html", query=query,
+                           form=PatientForm(formdata=None, zero_phi=clinic.zero_phi),
                            patients=search_patients(get_session(), clinic, query), clinic=clinic)
 
 

@@ -9,10 +9,10 @@ without a name (no browser sends one) are ignored rather than handed to the view
 from __future__ import annotations
 
 from flask import Request
-from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.utils import cached_property
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
+from werkzeug.utils import cached_property
 
 
 class UnreadableForm(BadRequest):
@@ -47,7 +47,7 @@ class AppRequest(Request):
     form_data_parser_class = StrictFormDataParser
 
     @cached_property
-    def args(self) -> ImmutableMultiDict:  # type: ignore[override]
+    def args(self) -> MultiDict[str, str]:
         refuse_unreadable_address(self)
         return super().args
 

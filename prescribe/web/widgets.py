@@ -9,7 +9,8 @@ value is escaped here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 from wtforms import widgets as wtforms_widgets
@@ -104,7 +105,8 @@ def text_field(field: Input, label: str, maxlength: int | None, *, class_: str =
                multiline: bool = False) -> Markup:
     """A labelled text input or textarea with its error messages."""
     invalid = " has-error" if field.errors else ""
-    return Markup(f'<div class="field {escape(class_)}{invalid}">\n<label for="{escape(field.id)}">{escape(label)}</label>\n'
+    return Markup(f'<div class="field {escape(class_)}{invalid}">\n'
+                  f'<label for="{escape(field.id)}">{escape(label)}</label>\n'
                   f'{text_input(field, maxlength, multiline=multiline)}\n{length_counter(field, maxlength)}'
                   f'{_error_messages(field)}</div>')
 

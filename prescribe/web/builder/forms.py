@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from wtforms import (
     BooleanField,
@@ -330,7 +331,7 @@ class BuilderForm(AppForm):
             items.append(ProgramItem(exercise=exercise.slug, dose=dose, side=data.side.data or "",
                                      resistance=(data.resistance.data or "").strip(),
                                      note=(data.note.data or "").strip()))
-        sections = {}
+        sections: dict[str, Any] = {}  # the advice sections, by Program field
         for name in ADVICE_SECTIONS:
             rows = [AdviceLine(r.form.text.data, bool(r.form.included.data))
                     for r in getattr(self, name).entries if (r.form.text.data or "").strip()]

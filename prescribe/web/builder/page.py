@@ -10,8 +10,9 @@ same inputs for the same program, which a test checks.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Hashable, Mapping
+from typing import Any
 
 from prescribe.catalog import Catalog, Dose, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
@@ -212,7 +213,7 @@ def rows_from_form(form: BuilderForm) -> BuilderRows:
                          _default_doses(form.catalog, form.diagnosis.data))
 
 
-def rows_from_data(data: Mapping[str, object], catalog: Catalog) -> BuilderRows:
+def rows_from_data(data: Mapping[str, Any], catalog: Catalog) -> BuilderRows:
     """The rows of a program's form data (:func:`~prescribe.web.builder.forms.form_data_from_program`)."""
     exercises = [
         {name: Input.of_value(f"exercises-{index}-{name}", values.get(name)) for name in EXERCISE_INPUTS}
@@ -241,7 +242,8 @@ def _swaps(catalog: Catalog, slug: str) -> tuple[tuple[str, Exercise], ...]:
     exercise = catalog.exercise(slug)
     if exercise is None:
         return ()
-    variants = (("easier", catalog.exercise(exercise.easier or "")), ("harder", catalog.exercise(exercise.harder or "")))
+    variants = (("easier", catalog.exercise(exercise.easier or "")),
+                ("harder", catalog.exercise(exercise.harder or "")))
     return tuple((way, variant) for way, variant in variants if variant is not None)
 
 
@@ -267,7 +269,7 @@ def _with_catalog(exercises: list[dict[str, Input]], advice: dict[str, tuple[Adv
     warnings = safety_warnings(slugs, rules, catalog, surgeon_rules)
     rows = tuple(ExerciseRow(catalog.exercise(slug), inputs, tuple(warnings.get(index, ())),
                              (default_doses or {}).get(slug), _swaps(catalog, slug))
-                 for index, (slug, inputs) in enumerate(zip(slugs, exercises)))
+                 for index, (slug, inputs) in enumerate(zip(slugs, exercises, strict=True)))
     return BuilderRows(rows, advice, own_lines, precautions)
 
 
@@ -278,7 +280,7 @@ PERSONAL_FIELDS = ("patient_name", "patient_reference", "patient_id", "handout_i
 PERSONAL_ROW_FIELDS = ("note", "resistance")
 
 
-def fresh_page_key(data: Mapping[str, object], *, clinic_id: int, accent: str,
+def fresh_page_key(data: Mapping[str, Any], *, clinic_id: int, accent: str,
                    zero_phi: bool) -> Hashable | None:
     """What a fresh builder form shows, as a key to keep its HTML by; None if it must not be kept.
 
@@ -290,7 +292,7 @@ def fresh_page_key(data: Mapping[str, object], *, clinic_id: int, accent: str,
     if any(data.get(name) for name in PERSONAL_FIELDS):
         return None
     rows = data.get("exercises") or ()
-    if any(row.get(name) for row in rows for name in PERSONAL_ROW_FIELDS):  # type: ignore[union-attr]
+    if any(row.get(name) for row in rows for name in PERSONAL_ROW_FIELDS):
         return None
     # repr: form data holds only text, numbers, booleans, dates, lists and dicts, whose repr tells
     # any two different values apart; data built in another key order only misses the cache.

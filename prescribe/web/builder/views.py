@@ -318,8 +318,8 @@ def _new_row(exercise, formdata: MultiDict, action: Action) -> MultiDict:
 
 def _row_reply(action: Action, change: RowChange, rows: BuilderRows, swapped_from: str = "") -> Reply:
     """Where focus goes after a row action, what is announced, and the Undo line after a removal."""
-    if change.removed is not None:
-        undo = undo_offer(change.removed, change.removed_index, catalog())
+    undo = undo_offer(change.removed, change.removed_index, catalog())
+    if undo is not None:
         return Reply("undo", f"Removed {undo.name}. Undo puts it back.", undo=undo)
     place = change.moved_to
     if place is None or place >= len(rows.exercises):
