@@ -54,7 +54,7 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade_command(revision: str) -> None:
     """Apply the migrations up to REVISION (default: the newest). Keeps all data; safe to repeat."""
-    create_tables(current_app)
+    create_tables(current_app, revision)
     click.echo(f"Database at revision {_migrations().current_revision(engine_for(current_app))}.")
 
 

@@ -128,8 +128,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def create_tables(app: Flask) -> None:
-    """Bring the database to the newest schema by running its migrations (keeps all data).
+def create_tables(app: Flask, revision: str = "head") -> None:
+    """Bring the database to the newest schema (or to ``revision``) by running its migrations (keeps all data).
 
     The name predates migrations; callers (the CLI, the benchmark) need not know how it is done.
     """
@@ -138,7 +138,7 @@ def create_tables(app: Flask) -> None:
     path = sqlite_path(app.config["DATABASE_URL"])
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    upgrade(engine_for(app))
+    upgrade(engine_for(app), revision)
 
 
 class StorageTrouble(Enum):
