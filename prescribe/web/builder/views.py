@@ -236,7 +236,7 @@ def _render(program: Program, *, preview: bool = False) -> RenderedPdf:
     clinic = current_clinic()
     branding = branding_for(clinic)
     return rendered_once(
-        get_session(), clinic, render_key(program, branding),
+        get_session(), clinic, render_key(program, branding, catalog()),
         lambda: render_program(program, catalog(), branding, max_pages=current_app.config["HANDOUT_MAX_PAGES"]),
         current_app.extensions["render_cache"], share=preview)
 
