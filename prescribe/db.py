@@ -4,6 +4,15 @@ SQLite (the embedded default) and PostgreSQL (``DATABASE_URL``) run the same cod
 settings that make several gunicorn workers safe on one file (security.md section 4): WAL, foreign
 keys, a busy timeout, ``synchronous=FULL``, and every transaction opened with ``BEGIN IMMEDIATE``,
 so a worker that wants to write waits its turn instead of failing with "database is locked".
+
+Transactions: one idiom everywhere, ``with transaction(session):`` around the work that ends in a
+commit. The block commits when it ends and rolls back if it raises; nothing else in the app calls
+``commit()`` or ``rollback()``. The session begins a transaction on first use, so the reads that
+came before the block belong to what it commits: a block marks where a unit of work ends. Blocks
+do not nest (an inner one would commit the outer's work early), so a service that writes owns its
+block and is called outside any. Before slow work (a PDF render, a password hash) a service ends
+its reads with a block of their own: on SQLite every transaction holds the write lock, and other
+workers would wait for the slow work.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -108,6 +119,26 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
     return g.db_session
+
+
+@contextmanager
+def transaction(session: Session | None = None) -> Iterator[Session]:
+    """Commit ``session`` (the request's by default) when the block ends; roll back if it raises."""
+    session = session if session is not None else get_session()
+    if session.info.get("in_transaction_block"):
+        raise RuntimeError("transaction() blocks do not nest: the outer block commits")
+    session.info["in_transaction_block"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the session is closed at teardown
+            log.warning("Rollback after an error failed too")
+        raise
+    finally:
+        session.info.pop("in_transaction_block", None)
 
 
 def _close_session(_exc: BaseException | None) -> None:
