@@ -5,14 +5,16 @@ settings that make several gunicorn workers safe on one file (security.md sectio
 keys, a busy timeout, ``synchronous=FULL``, and every transaction opened with ``BEGIN IMMEDIATE``,
 so a worker that wants to write waits its turn instead of failing with "database is locked".
 
-Transactions: one idiom everywhere, ``with transaction(session):`` around the work that ends in a
-commit. The block commits when it ends and rolls back if it raises; nothing else in the app calls
-``commit()`` or ``rollback()``. The session begins a transaction on first use, so the reads that
-came before the block belong to what it commits: a block marks where a unit of work ends. Blocks
-do not nest (an inner one would commit the outer's work early), so a service that writes owns its
-block and is called outside any. Before slow work (a PDF render, a password hash) a service ends
-its reads with a block of their own: on SQLite every transaction holds the write lock, and other
-workers would wait for the slow work.
+Transactions: one idiom everywhere, services, views and commands alike: ``with transaction():``
+around the work that ends in a commit. The block commits when it ends and rolls back if it raises
+(a domain error such as ``AccountError`` included, so a refused change leaves nothing behind);
+nothing else calls ``commit()`` or ``rollback()``, but for the error handler that rolls back what
+a failed request left (``web.errors``). The session begins a transaction on first use, so what
+the session did before the block (its reads) belongs to what the block commits: a block marks
+where a unit of work ends. Blocks do not nest (an inner one would commit the outer's work early;
+``transaction()`` refuses), so a service that writes owns its block and is called outside any.
+Before slow work (a PDF render, a password hash) a service ends its reads with a block of their
+own: on SQLite every transaction holds the write lock, and other workers would wait for it.
 """
 
 from __future__ import annotations
