@@ -30,7 +30,7 @@ from .accounts.users import (
 from .backup import BackupError, backup_database, restore_database
 from .catalog import check_content
 from .clinics import branding_for, ensure_default_clinic
-from .db import create_tables, engine_for, get_session
+from .db import create_tables, engine_for, get_session, transaction
 from .handout import HandoutTooLong, render_program
 from .models import ROLES
 from .programs import PAPER_SIZES, default_program
@@ -61,7 +61,7 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade_command(revision: str) -> None:
     """Apply the migrations up to REVISION (default: the newest). Keeps all data; safe to repeat."""
-    create_tables(current_app)
+    create_tables(current_app, revision)
     click.echo(f"Database at revision {_migrations().current_revision(engine_for(current_app))}.")
 
 
@@ -131,9 +131,8 @@ def init_db_command() -> None:
     click.echo(f"Catalog: {len(catalog.diagnoses)} diagnoses, {len(catalog.exercises)} exercises.")
     click.echo(f"Clinic: {clinic.name}")
     if current_app.config["ENV_NAME"] == "development":
-        session = get_session()
-        created = ensure_demo_login(session, clinic, Path(current_app.instance_path))
-        session.commit()
+        with transaction() as session:
+            created = ensure_demo_login(session, clinic, Path(current_app.instance_path))
         if created:
             click.echo(f"Demo login created: {created[0]}  password: {created[1]}  "
                        f"(also in instance/demo_login.txt)")
@@ -146,12 +145,11 @@ def init_db_command() -> None:
 def create_clinic_command(name: str, slug: str | None) -> None:
     """Create a clinic called NAME; add its first admin with create-user."""
     _prepare_database()
-    session = get_session()
     try:
-        clinic = create_clinic(session, name, slug)
+        with transaction() as session:
+            clinic = create_clinic(session, name, slug)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    session.commit()
     click.echo(f"Created clinic {clinic.name!r} (slug: {clinic.slug}).")
     click.echo(f"Add its admin: flask --app wsgi create-user EMAIL --clinic {clinic.slug} --role admin")
 
@@ -177,11 +175,11 @@ def create_user_command(email: str, clinic_slug: str, role: str, name: str, gene
         password = click.prompt("Password (12 to 128 characters)", hide_input=True,
                                 confirmation_prompt=True)
     try:
-        user = create_user(session, clinic, email, password, role=role, name=name,
-                           must_change_password=generate_password)
+        with transaction(session):
+            user = create_user(session, clinic, email, password, role=role, name=name,
+                               must_change_password=generate_password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    session.commit()
     click.echo(f"Created {ROLES[user.role].lower()} {user.email} in {clinic.name}.")
     if generate_password:
         click.echo(f"Password (shown once; they choose their own at first sign-in): {password}")
@@ -208,15 +206,15 @@ def reset_user_command(email: str, second_factor: bool, clinic_slug: str) -> Non
         raise click.ClickException(f"{email!r} has accounts in several clinics ("
                                    f"{', '.join(user.clinic.slug for user in users)}): add --clinic SLUG.")
     user = users[0]
-    password = reset_password(session, user)
-    actions = ["password_reset"]
-    if second_factor:
-        reset_second_factor(session, user)
-        actions.append("second_factor_reset")
-    for action in actions:
-        audit.record(session, action, clinic_id=user.clinic_id, user_id=None, object_type="user",
-                     object_id=user.id, ip=audit.COMMAND_LINE)
-    session.commit()
+    with transaction(session):
+        password = reset_password(session, user)
+        actions = ["password_reset"]
+        if second_factor:
+            reset_second_factor(session, user)
+            actions.append("second_factor_reset")
+        for action in actions:
+            audit.record(session, action, clinic_id=user.clinic_id, user_id=None, object_type="user",
+                         object_id=user.id, ip=audit.COMMAND_LINE)
     click.echo(f"Reset {user.email} ({user.clinic.name})"
                f"{': the authenticator app is removed' if second_factor else ''}.")
     click.echo(f"Password (shown once; they choose their own at sign-in): {password}")
@@ -308,9 +306,8 @@ def audit_check_command() -> None:
 
 
 def _cli_audit(action: str, detail: str) -> None:
-    session = get_session()
-    audit.record(session, action, clinic_id=None, user_id=None, detail=detail, ip=audit.COMMAND_LINE)
-    session.commit()
+    with transaction() as session:
+        audit.record(session, action, clinic_id=None, user_id=None, detail=detail, ip=audit.COMMAND_LINE)
 
 
 @click.command("backup")

@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import transaction
 from .handout import Branding
 from .models import Clinic
 
@@ -48,9 +49,9 @@ def ensure_default_clinic(session: Session, instance_path: Path) -> Clinic:
     """The default clinic, created from the instance settings on first use."""
     clinic = session.scalars(select(Clinic).order_by(Clinic.id)).first()
     if clinic is None:
-        clinic = Clinic(**default_clinic_settings(instance_path))
-        session.add(clinic)
-        session.commit()
+        with transaction(session):
+            clinic = Clinic(**default_clinic_settings(instance_path))
+            session.add(clinic)
     return clinic
 
 

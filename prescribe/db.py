@@ -4,6 +4,17 @@ SQLite (the embedded default) and PostgreSQL (``DATABASE_URL``) run the same cod
 settings that make several gunicorn workers safe on one file (security.md section 4): WAL, foreign
 keys, a busy timeout, ``synchronous=FULL``, and every transaction opened with ``BEGIN IMMEDIATE``,
 so a worker that wants to write waits its turn instead of failing with "database is locked".
+
+Transactions: one idiom everywhere, services, views and commands alike: ``with transaction():``
+around the work that ends in a commit. The block commits when it ends and rolls back if it raises
+(a domain error such as ``AccountError`` included, so a refused change leaves nothing behind);
+nothing else calls ``commit()`` or ``rollback()``, but for the error handler that rolls back what
+a failed request left (``web.errors``). The session begins a transaction on first use, so what
+the session did before the block (its reads) belongs to what the block commits: a block marks
+where a unit of work ends. Blocks do not nest (an inner one would commit the outer's work early;
+``transaction()`` refuses), so a service that writes owns its block and is called outside any.
+Before slow work (a PDF render, a password hash) a service ends its reads with a block of their
+own: on SQLite every transaction holds the write lock, and other workers would wait for it.
 """
 
 from __future__ import annotations
@@ -12,6 +23,8 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -110,6 +123,26 @@ def get_session() -> Session:
     return g.db_session
 
 
+@contextmanager
+def transaction(session: Session | None = None) -> Iterator[Session]:
+    """Commit ``session`` (the request's by default) when the block ends; roll back if it raises."""
+    session = session if session is not None else get_session()
+    if session.info.get("in_transaction_block"):
+        raise RuntimeError("transaction() blocks do not nest: the outer block commits")
+    session.info["in_transaction_block"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the session is closed at teardown
+            log.warning("Rollback after an error failed too")
+        raise
+    finally:
+        session.info.pop("in_transaction_block", None)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
@@ -128,8 +161,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def create_tables(app: Flask) -> None:
-    """Bring the database to the newest schema by running its migrations (keeps all data).
+def create_tables(app: Flask, revision: str = "head") -> None:
+    """Bring the database to the newest schema (or to ``revision``) by running its migrations (keeps all data).
 
     The name predates migrations; callers (the CLI, the benchmark) need not know how it is done.
     """
@@ -138,7 +171,7 @@ def create_tables(app: Flask) -> None:
     path = sqlite_path(app.config["DATABASE_URL"])
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    upgrade(engine_for(app))
+    upgrade(engine_for(app), revision)
 
 
 class StorageTrouble(Enum):

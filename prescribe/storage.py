@@ -2,24 +2,23 @@
 
 Also the previews of the last minutes, shared by every app server, so a Download that follows a
 Preview hands back the bytes already rendered, whichever server it reaches.
+
+Functions take a session and plain values and never commit: :mod:`prescribe.handouts` does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .audit import ALL_CLINICS
-from .db import note_storage_trouble, storage_trouble
-from .handout import RenderCache, RenderedPdf
+from .handout import RenderedPdf
 from .models import Clinic, Handout, HandoutVersion, Patient, RenderedPreview, utcnow
 from .programs import Program
 
@@ -36,12 +35,11 @@ def stored_program(clinic: Clinic, program: Program) -> Program:
 
 def save_version(session: Session, clinic: Clinic, program: Program, diagnosis_name: str,
                  rendered: RenderedPdf, handout: Handout | None = None,
-                 patient: Patient | None = None, audit: Callable[[HandoutVersion], None] | None = None
-                 ) -> HandoutVersion:
-    """Store a printed program as a new version (of ``handout``, or of a new handout) and commit.
+                 patient: Patient | None = None) -> HandoutVersion:
+    """Store a printed program as a new version (of ``handout``, or of a new handout); the caller commits.
 
-    ``rendered`` must be ``program`` as printed; a version is never changed afterwards. ``audit``
-    records the print in the same transaction, so a version never exists without its audit row.
+    ``rendered`` must be ``program`` as printed; a version is never changed afterwards. The caller
+    logs the print in the same transaction, so a version never exists without its audit row.
     """
     if clinic.zero_phi and program.patient_name:
         raise ValueError("A zero-PHI clinic stores no patient names: save stored_program(clinic, program).")
@@ -67,9 +65,6 @@ def save_version(session: Session, clinic: Clinic, program: Program, diagnosis_n
     )
     session.add(version)
     session.flush()
-    if audit is not None:
-        audit(version)
-    session.commit()
     return version
 
 
@@ -121,44 +116,19 @@ def find_identical_version(session: Session, clinic: Clinic, program: Program,
 PREVIEW_TTL = timedelta(minutes=30)
 
 
-def rendered_once(session: Session, clinic: Clinic, key: str, render: Callable[[], RenderedPdf],
-                  memory: RenderCache, *, share: bool = True) -> RenderedPdf:
-    """The PDF for ``key`` (:func:`prescribe.handout.render_key`), rendered at most once for a while.
-
-    Looks in this process's ``memory``, then at the previews other app servers rendered in the
-    last ``PREVIEW_TTL``; only then calls ``render``, and keeps the result in memory and, with
-    ``share``, in the database too (never for a zero-PHI clinic: a preview carries the name). Rendering is
-    deterministic, so a kept PDF is byte for byte what ``render`` would give.
-
-    Commits: the read ends before rendering, because on SQLite every transaction holds the
-    write lock and other workers would wait a whole render for it.
-    """
-    rendered = memory.get(key)
-    if rendered is not None:
-        return rendered
-    if not clinic.zero_phi:
-        row = session.get(RenderedPreview, (clinic.id, key))
-        if row is not None and row.created_at >= utcnow() - PREVIEW_TTL:
-            rendered = RenderedPdf(pdf=row.pdf, page_count=row.page_count)
-    session.commit()
-    if rendered is None:
-        rendered = render()
-        if share and not clinic.zero_phi:
-            try:
-                _keep_preview(session, clinic, key, rendered)
-                session.commit()
-            except DBAPIError as error:  # sharing is an optimisation: a full disk still shows the preview
-                trouble = storage_trouble(error)
-                if trouble is None:
-                    raise
-                session.rollback()
-                note_storage_trouble(trouble)
-    memory.put(key, rendered)
-    return rendered
+def shared_preview(session: Session, clinic: Clinic, key: str) -> RenderedPdf | None:
+    """The preview for ``key`` (:func:`prescribe.handout.render_key`) another app server rendered in
+    the last ``PREVIEW_TTL``, if any (none is kept for a zero-PHI clinic: a preview carries the name)."""
+    if clinic.zero_phi:
+        return None
+    row = session.get(RenderedPreview, (clinic.id, key))
+    if row is None or row.created_at < utcnow() - PREVIEW_TTL:
+        return None
+    return RenderedPdf(pdf=row.pdf, page_count=row.page_count)
 
 
-def _keep_preview(session: Session, clinic: Clinic, key: str, rendered: RenderedPdf) -> None:
-    """Store a preview for the other app servers and drop every clinic's expired ones."""
+def keep_preview(session: Session, clinic: Clinic, key: str, rendered: RenderedPdf) -> None:
+    """Store a preview for the other app servers and drop every clinic's expired ones (the caller commits)."""
     now = utcnow()
     session.execute(delete(RenderedPreview).where(RenderedPreview.created_at < now - PREVIEW_TTL)
                     .execution_options(**{ALL_CLINICS: True}))

@@ -233,6 +233,40 @@ def test_db_commands_upgrade_report_and_check(app, runner):
     assert check.exit_code == 0 and "matches the models" in check.output
 
 
+def test_db_upgrade_and_downgrade_commands_stop_at_the_revision_given(tmp_path):
+    """``db upgrade REVISION`` goes no further than REVISION; ``db upgrade`` then adds the rest."""
+    app = conftest.make_app(tmp_path, DATABASE_URL=conftest.DATABASES.empty_url(tmp_path, "stepwise"))
+    runner = app.test_cli_runner()
+    engine = app.extensions["db_engine"]
+
+    def schema() -> tuple[set[str], set[str]]:
+        inspector = inspect(engine)
+        return set(inspector.get_table_names()), {c["name"] for c in inspector.get_columns("clinic")}
+
+    try:
+        result = runner.invoke(args=["db", "upgrade", "0003"])
+        assert result.exit_code == 0, result.output
+        assert "at revision 0003" in result.output and migrations.current_revision(engine) == "0003"
+        tables, columns = schema()
+        assert "audit_log" in tables and "rendered_preview" not in tables
+        assert not columns & {"emergency_number", "default_layout", "default_greyscale"}
+
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert f"at revision {migrations.head_revision()}" in result.output
+        tables, columns = schema()
+        assert "rendered_preview" in tables and {"emergency_number", "default_layout"} <= columns
+        assert migrations.schema_differences(engine) == []
+
+        result = runner.invoke(args=["db", "downgrade", "0006", "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "at revision 0006" in result.output
+        tables, columns = schema()
+        assert "emergency_number" in columns and not columns & {"default_layout", "default_greyscale"}
+    finally:
+        engine.dispose()
+
+
 def test_postgresql_urls_are_served_by_psycopg_3():
     assert database_url("postgresql://u:p@db/prescribe") == "postgresql+psycopg://u:p@db/prescribe"
     assert database_url("postgres://u:p@db/prescribe") == "postgresql+psycopg://u:p@db/prescribe"

@@ -51,7 +51,7 @@ def test_the_canary_patient_never_reaches_a_url_a_log_line_or_an_error_page(app,
     def crash(*_args, **_kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("prescribe.web.builder.views.render_program", crash)
+    monkeypatch.setattr("prescribe.handouts.render_program", crash)
     crashed = visit("POST", "/build/", data={**form, "action": "preview", "therapist_name": "Other"})
     assert crashed.status_code == 500
     error_pages.append(crashed.get_data(as_text=True))

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from prescribe.db import transaction
 from prescribe.models import ROLES, Clinic, User, UserSession, utcnow
 
 from . import passwords, sessions, throttle, totp
@@ -116,7 +117,8 @@ def authenticate(session: Session, email: str, password: str, now: datetime,
     failure counts are per address, whichever clinics' accounts it holds.
 
     A right password clears the account's count but not the address's: whoever holds one
-    account could otherwise sign in to it between guesses at others. Caller commits either way.
+    account could otherwise sign in to it between guesses at others. Caller commits the writes either
+    way (call it outside a ``transaction()`` block).
 
     Commits the reads before checking the password: the hash takes a deliberate 0.1 s or more of
     CPU, and on SQLite every transaction holds the write lock, so a sign-in would make every other
@@ -125,14 +127,14 @@ def authenticate(session: Session, email: str, password: str, now: datetime,
     """
     email = normalise_email(email)
     account, address = throttle.account_key(email), throttle.address_key(client_address)
-    if throttle.is_locked(session, address, now):
-        return SignInResult(SignIn.ADDRESS_LOCKED)
-    if throttle.is_locked(session, account, now):
-        return SignInResult(SignIn.LOCKED)
-    users = users_by_email(session, email)
-    for each in users:
-        each.clinic  # noqa: B018 - loaded now, with the reads, not after the commit
-    session.commit()  # the users stay loaded (no expiry on commit); the writes below are short
+    with transaction(session):  # the users stay loaded (no expiry on commit); the writes below are short
+        if throttle.is_locked(session, address, now):
+            return SignInResult(SignIn.ADDRESS_LOCKED)
+        if throttle.is_locked(session, account, now):
+            return SignInResult(SignIn.LOCKED)
+        users = users_by_email(session, email)
+        for each in users:
+            each.clinic  # noqa: B018 - loaded now, with the reads, not after the commit
     if not users:
         passwords.spend_verify_time(password)
     opened = [user for user in users if passwords.verify_password(user.password_hash, password) and user.active]

@@ -6,6 +6,7 @@ collected rather than raised one at a time, so ``check-content`` can report all 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable
@@ -422,7 +423,16 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     pictures = _load_advice_pictures(root, errors, illustration_parser, moves_from_pose)
     _check_advice_pictures(diagnoses, surgery, pictures, errors)
     return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery,
-                   advice_pictures=pictures), errors
+                   advice_pictures=pictures, version=content_version(root)), errors
+
+
+def content_version(root: Path) -> str:
+    """A digest of every file below ``root`` (names and bytes): changes whenever any content does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _picture_slugs(fields: _Fields, key: str) -> tuple[str, ...]:

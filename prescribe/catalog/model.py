@@ -356,6 +356,8 @@ class Catalog:
     handout_text: HandoutText | None = None
     surgery: SurgeryText | None = None
     advice_pictures: dict[str, AdvicePicture] = field(default_factory=dict)
+    # A digest of every content file it was loaded from: a render cache key changes with the content.
+    version: str = ""
 
     def rules_for(self, diagnosis: Diagnosis, approach: str) -> tuple[SafetyRule, ...]:
         """The surgical approach's rules for a program after surgery (none for other programs)."""

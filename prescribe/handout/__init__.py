@@ -19,7 +19,7 @@ def render_program(program, catalog, branding, *, max_pages: int = 20, identifie
 
     With a ``cache``, a program rendered moments ago (the preview) is handed back unchanged.
     """
-    key = render_key(program, branding) if cache is not None else ""
+    key = render_key(program, branding, catalog) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
     view = build_handout_view(program, catalog, branding)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from prescribe.accounts import totp
 from prescribe.accounts.users import AccountError, change_password, enrol_second_factor, remove_second_factor
-from prescribe.db import get_session
+from prescribe.db import get_session, transaction
 from prescribe.models import utcnow
 
 from .auth import start_signed_in_session
@@ -34,15 +34,13 @@ def password():
     form = ChangePasswordForm(email=g.user.email)
     if not form.validate_on_submit():
         return _render_index(password_form=form, status=422)
-    db = get_session()
     try:
-        change_password(db, g.user, form.current_password.data, form.new_password.data, keep=None)
+        with transaction() as db:
+            change_password(db, g.user, form.current_password.data, form.new_password.data, keep=None)
+            record_audit("password_change", "user", g.user.id)
     except AccountError as exc:
-        db.rollback()
         form[exc.field or "current_password"].errors.append(str(exc))
         return _render_index(password_form=form, status=422)
-    record_audit("password_change", "user", g.user.id)
-    db.commit()
     start_signed_in_session(g.user)
     flash("Your password is changed. You were signed out everywhere else.")
     return redirect(url_for("home.index"))
@@ -57,15 +55,15 @@ def mfa_setup():
         return redirect(url_for("account.index"))
     if not g.user_session.pending_totp_secret:
         # Kept in the server-side session row, not the cookie, until a code proves the app has it.
-        g.user_session.pending_totp_secret = totp.new_secret()
-        db.commit()
+        with transaction(db):
+            g.user_session.pending_totp_secret = totp.new_secret()
     secret = g.user_session.pending_totp_secret
     form = EnrolForm()
     if form.validate_on_submit():
         if enrol_second_factor(g.user, secret, form.code.data, utcnow()):
-            g.user_session.pending_totp_secret = None
-            record_audit("second_factor_on", "user", g.user.id)
-            db.commit()
+            with transaction(db):  # with the secret enrol_second_factor set on the user
+                g.user_session.pending_totp_secret = None
+                record_audit("second_factor_on", "user", g.user.id)
             flash("Your second factor is on. You will enter a code from your app at every sign-in.")
             return redirect(url_for("account.index"))
         form.code.errors.append("That code is not right. "
@@ -81,11 +79,11 @@ def mfa_remove():
     if not form.validate_on_submit():
         return _render_index(remove_form=form, status=422)
     try:
-        remove_second_factor(g.user, form.password.data, form.code.data, utcnow())
+        with transaction():
+            remove_second_factor(g.user, form.password.data, form.code.data, utcnow())
+            record_audit("second_factor_off", "user", g.user.id)
     except AccountError as exc:
         form[exc.field or "code"].errors.append(str(exc))
         return _render_index(remove_form=form, status=422)
-    record_audit("second_factor_off", "user", g.user.id)
-    get_session().commit()
     flash("Your second factor is off.")
     return redirect(url_for("account.index"))

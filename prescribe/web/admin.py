@@ -25,7 +25,7 @@ from prescribe.accounts.users import (
     set_clinic_mfa_requirement,
 )
 from prescribe.audit import ACTIONS, AuditFilter, actor_label, clinic_events, events_csv
-from prescribe.db import get_session
+from prescribe.db import get_session, transaction
 
 from .auth_forms import AddUserForm, AuditFilterForm, ClinicMfaForm
 from .context import admin_required, current_clinic, record_audit
@@ -69,17 +69,15 @@ def add_user():
     form = AddUserForm()
     if not form.validate_on_submit():
         return _render_users(add_form=form, status=422)
-    db = get_session()
     password = passwords.generate_password()
     try:
-        user = create_user(db, current_clinic(), form.email.data, password, role=form.role.data,
-                           name=form.name.data or "", must_change_password=True)
+        with transaction() as db:
+            user = create_user(db, current_clinic(), form.email.data, password, role=form.role.data,
+                               name=form.name.data or "", must_change_password=True)
+            record_audit("user_create", "user", user.id, detail=user.role)
     except AccountError as exc:
-        db.rollback()
         form.email.errors.append(str(exc))
         return _render_users(add_form=form, status=422)
-    record_audit("user_create", "user", user.id, detail=user.role)
-    db.commit()
     log.info("User %s added to clinic %s by user %s", user.id, user.clinic_id, g.user.id)
     return _password_once(user, password, "added")
 
@@ -88,12 +86,12 @@ def add_user():
 def disable(user_id: int):
     user = _user_or_404(user_id)
     try:
-        set_active(get_session(), g.user, user, False)
+        with transaction() as db:
+            set_active(db, g.user, user, False)
+            record_audit("user_disable", "user", user.id)
     except AccountError as exc:
         flash(str(exc))
         return redirect(url_for("admin.users"))
-    record_audit("user_disable", "user", user.id)
-    get_session().commit()
     flash(f"{user.display_name} is disabled and was signed out everywhere.")
     return redirect(url_for("admin.users"))
 
@@ -101,9 +99,9 @@ def disable(user_id: int):
 @bp.post("/users/<int:user_id>/enable")
 def enable(user_id: int):
     user = _user_or_404(user_id)
-    set_active(get_session(), g.user, user, True)
-    record_audit("user_enable", "user", user.id)
-    get_session().commit()
+    with transaction() as db:
+        set_active(db, g.user, user, True)
+        record_audit("user_enable", "user", user.id)
     flash(f"{user.display_name} can sign in again.")
     return redirect(url_for("admin.users"))
 
@@ -111,9 +109,9 @@ def enable(user_id: int):
 @bp.post("/users/<int:user_id>/reset-password")
 def reset(user_id: int):
     user = _user_or_404(user_id)
-    password = reset_password(get_session(), user)
-    record_audit("password_reset", "user", user.id)
-    get_session().commit()
+    with transaction() as db:
+        password = reset_password(db, user)
+        record_audit("password_reset", "user", user.id)
     log.info("Password of user %s reset by user %s", user.id, g.user.id)
     return _password_once(user, password, "reset")
 
@@ -121,9 +119,9 @@ def reset(user_id: int):
 @bp.post("/users/<int:user_id>/reset-second-factor")
 def reset_mfa(user_id: int):
     user = _user_or_404(user_id)
-    reset_second_factor(get_session(), user)
-    record_audit("second_factor_reset", "user", user.id)
-    get_session().commit()
+    with transaction() as db:
+        reset_second_factor(db, user)
+        record_audit("second_factor_reset", "user", user.id)
     flash(f"{user.display_name}'s authenticator app is removed. They set one up again at next sign-in"
           " if the clinic requires it.")
     return redirect(url_for("admin.users"))
@@ -135,12 +133,12 @@ def mfa_rule():
     if not form.validate_on_submit():
         abort(400)
     try:
-        set_clinic_mfa_requirement(g.user, bool(form.require_mfa.data))
+        with transaction():
+            set_clinic_mfa_requirement(g.user, bool(form.require_mfa.data))
+            record_audit("second_factor_rule", detail="required" if form.require_mfa.data else "optional")
     except AccountError as exc:
         form.require_mfa.errors.append(str(exc))
         return _render_users(mfa_form=form, status=422)
-    record_audit("second_factor_rule", detail="required" if form.require_mfa.data else "optional")
-    get_session().commit()
     flash("Everyone in the clinic now needs a second factor." if form.require_mfa.data
           else "A second factor is now optional in this clinic.")
     return redirect(url_for("admin.users"))
@@ -181,10 +179,9 @@ def audit_export():
     users, form, wanted = _filtered_log()
     if form.errors:
         return audit_log()  # the page, with the filter's errors next to its fields
-    db = get_session()
-    events = clinic_events(db, current_clinic().id, replace(wanted, before_id=None), limit=AUDIT_EXPORT_LIMIT)
-    body = events_csv(events, {u.id: u.display_name for u in users})
-    record_audit("audit_export", detail=f"{len(events)} entries")
-    db.commit()
+    with transaction() as db:
+        events = clinic_events(db, current_clinic().id, replace(wanted, before_id=None), limit=AUDIT_EXPORT_LIMIT)
+        body = events_csv(events, {u.id: u.display_name for u in users})
+        record_audit("audit_export", detail=f"{len(events)} entries")
     filename = f"audit-log-{date.today().isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from prescribe.accounts import sessions as user_sessions
 from prescribe.accounts.users import SignIn, authenticate, check_second_factor, users_by_email
-from prescribe.db import get_session
+from prescribe.db import get_session, transaction
 from prescribe.models import User, utcnow
 
 from .auth_forms import CodeForm, LoginForm
@@ -37,12 +37,11 @@ REFUSALS = {SignIn.REFUSED: (REFUSED, 422), SignIn.LOCKED: (LOCKED, 429),
 
 def start_signed_in_session(user: User, *, mfa_pending: bool = False) -> None:
     """Drop the old session (cookie, CSRF token and all) and start a new one for ``user``."""
-    db = get_session()
-    old = g.pop("user_session", None)
-    if old is not None:
-        user_sessions.end_session(db, old)
-    token = user_sessions.start_session(db, user, utcnow(), mfa_pending=mfa_pending)
-    db.commit()
+    with transaction() as db:
+        old = g.pop("user_session", None)
+        if old is not None:
+            user_sessions.end_session(db, old)
+        token = user_sessions.start_session(db, user, utcnow(), mfa_pending=mfa_pending)
     session.clear()
     session[SESSION_TOKEN_KEY] = token
 
@@ -56,24 +55,24 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     db = get_session()
+    # Ends its reads before the password hash; what it writes (the counts) is committed below.
     result = authenticate(db, form.email.data, form.password.data, utcnow(), sign_in_limits(), client_address(),
                           clinic_id=parse_id(form.clinic.data))
+    refusal = REFUSALS.get(result.outcome)
+    with transaction(db):  # failures are counted (and logged) even though the sign-in is refused
+        if refusal:
+            # Attributed to each account the address has (one per clinic, each clinic's log sees its
+            # own); the typed address is never logged.
+            holders: list[User | None] = [*users_by_email(db, form.email.data)] or [None]
+            for holder in holders:
+                record_audit("sign_in_failed", detail=result.outcome.value, user=holder)
+        elif result.outcome is SignIn.OK:
+            assert result.user is not None  # an OK result carries its user
+            record_audit("sign_in", "user", result.user.id, user=result.user)
     if result.outcome is SignIn.CHOOSE_CLINIC:
-        db.commit()
         form.clinic.choices = [("", "Choose your clinic")] + [(str(c.id), c.name) for c in result.clinics]
         form.clinic.errors = [CHOOSE_CLINIC]
         return render_template("auth/login.html", form=form), 200
-    refusal = REFUSALS.get(result.outcome)
-    if refusal:
-        # Attributed to each account the address has (one per clinic, each clinic's log sees its
-        # own); the typed address is never logged.
-        holders: list[User | None] = [*users_by_email(db, form.email.data)] or [None]
-        for user in holders:
-            record_audit("sign_in_failed", detail=result.outcome.value, user=user)
-    elif result.outcome is SignIn.OK:
-        assert result.user is not None  # an OK result carries its user
-        record_audit("sign_in", "user", result.user.id, user=result.user)
-    db.commit()  # failures are counted (and logged) even though the sign-in is refused
     if refusal:
         log.info("Sign-in refused (%s)", result.outcome.value)
         message, status = refusal
@@ -96,16 +95,15 @@ def mfa():
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/mfa.html", form=form), 422 if form.is_submitted() else 200
-    db = get_session()
-    outcome = check_second_factor(db, g.user, form.code.data, utcnow(), sign_in_limits())
-    if outcome is SignIn.OK:
-        record_audit("sign_in", "user", g.user.id, detail="with second factor")
-    else:
-        record_audit("sign_in_failed", "user", g.user.id, detail=f"second factor {outcome.value}")
-    db.commit()
+    with transaction() as db:
+        outcome = check_second_factor(db, g.user, form.code.data, utcnow(), sign_in_limits())
+        if outcome is SignIn.OK:
+            record_audit("sign_in", "user", g.user.id, detail="with second factor")
+        else:
+            record_audit("sign_in_failed", "user", g.user.id, detail=f"second factor {outcome.value}")
     if outcome is SignIn.LOCKED:
-        user_sessions.end_session(db, g.user_session)
-        db.commit()
+        with transaction(db):
+            user_sessions.end_session(db, g.user_session)
         session.clear()
         flash(LOCKED)
         return redirect(url_for("auth.login"))
@@ -131,10 +129,9 @@ def still_signed_in():
 @bp.post("/logout")
 def logout():
     """End the session on the server: a copy of the cookie signs nobody in afterwards."""
-    db = get_session()
-    user_sessions.end_session(db, g.user_session)
-    record_audit("sign_out", "user", g.user.id)
-    db.commit()
+    with transaction() as db:
+        user_sessions.end_session(db, g.user_session)
+        record_audit("sign_out", "user", g.user.id)
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

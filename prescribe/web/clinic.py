@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from prescribe.clinics import LogoError, process_logo
-from prescribe.db import get_session
+from prescribe.db import transaction
 
 from .context import admin_required, current_clinic, record_audit
 from .forms import ClinicForm
@@ -41,20 +41,20 @@ def settings():
             except LogoError as exc:
                 form.logo.errors = [str(exc)]
                 return render_template("clinic/settings.html", form=form, clinic=clinic), 422
-        before = _settings_of(clinic)
-        for name in BRANDING_FIELDS:
-            setattr(clinic, name, (getattr(form, name).data or "").strip())
-        clinic.accent_colour = clinic.accent_colour.lower()
-        clinic.zero_phi = bool(form.zero_phi.data)
-        clinic.default_greyscale = bool(form.default_greyscale.data)
-        if logo is not None:
-            clinic.logo_png = logo
-        elif form.remove_logo.data:
-            clinic.logo_png = None
-        changed = [label for name, label in SETTING_LABELS.items() if _settings_of(clinic)[name] != before[name]]
-        if changed:
-            record_audit("clinic_settings", "clinic", clinic.id, detail="changed: " + ", ".join(changed))
-        get_session().commit()
+        with transaction():
+            before = _settings_of(clinic)
+            for name in BRANDING_FIELDS:
+                setattr(clinic, name, (getattr(form, name).data or "").strip())
+            clinic.accent_colour = clinic.accent_colour.lower()
+            clinic.zero_phi = bool(form.zero_phi.data)
+            clinic.default_greyscale = bool(form.default_greyscale.data)
+            if logo is not None:
+                clinic.logo_png = logo
+            elif form.remove_logo.data:
+                clinic.logo_png = None
+            changed = [label for name, label in SETTING_LABELS.items() if _settings_of(clinic)[name] != before[name]]
+            if changed:
+                record_audit("clinic_settings", "clinic", clinic.id, detail="changed: " + ", ".join(changed))
         flash("Clinic settings saved. New handouts use them.")
         return redirect(url_for("clinic.settings"))
     status = 422 if form.is_submitted() else 200

@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from prescribe import audit
 from prescribe.catalog import Catalog
 from prescribe.db import get_session
+from prescribe.handouts import Actor, Printer
 from prescribe.models import (
     AuditEvent,
     Clinic,
@@ -82,6 +83,19 @@ def client_address() -> str:
                 "A request came with X-Forwarded-For but PRESCRIBE_TRUSTED_PROXIES is 0, so the header "
                 "is ignored. If a proxy stands in front of the app, set it to the number of proxies.")
     return request.remote_addr or ""
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the services' audit rows name them (404 when nobody is signed in)."""
+    user = current_user()
+    if user is None:
+        abort(404)
+    return Actor(clinic_id=current_clinic().id, user_id=user.id, ip=client_address())
+
+
+def handout_printer() -> Printer:
+    """What the handouts service renders with: the app's catalog, render cache and page limit."""
+    return Printer(catalog(), current_app.extensions["render_cache"], current_app.config["HANDOUT_MAX_PAGES"])
 
 
 def record_audit(action: str, object_type: str = "", object_id: int | None = None, detail: str = "",

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from prescribe.accounts.sessions import Ended, SessionPolicy, load_session
 from prescribe.accounts.throttle import SignInLimits, ThrottlePolicy
-from prescribe.db import get_session, storage_trouble
+from prescribe.db import get_session, storage_trouble, transaction
 from prescribe.models import utcnow
 
 from .context import bind_request_to
@@ -85,13 +85,15 @@ def _load_user() -> Ended | None:
         return None
     db = get_session()
     now = utcnow()
-    row, ended = load_session(db, token, now, session_policy(), seen=_seen())
+    loaded = None
     try:
-        db.commit()  # last_seen moved on (at most every 30 s), or the expired row deleted
+        with transaction(db):  # last_seen moved on (at most every 30 s), or the expired row deleted
+            loaded = load_session(db, token, now, session_policy(), seen=_seen())
     except DBAPIError as error:
-        if storage_trouble(error) is None:
+        if loaded is None or storage_trouble(error) is None:
             raise
-        db.rollback()  # a full or read-only disk: reading still works, the touch waits for it
+        # The commit met a full or read-only disk: reading still works, the touch waits for it.
+    row, ended = loaded
     if row is None:
         session.clear()
         return ended

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from prescribe.db import get_session
+from prescribe.db import get_session, transaction
 from prescribe.patients import create_patient, get_patient, patient_handouts, search_patients, update_patient
 
 from .context import current_clinic, record_audit
@@ -29,11 +29,10 @@ def create():
     if not form.validate_on_submit():
         return render_template("patients/index.html", query="", form=form, clinic=clinic,
                                patients=search_patients(get_session(), clinic)), 422
-    db = get_session()
-    patient = create_patient(db, clinic, form.display_name.data or "", form.reference.data or "",
-                             form.affected_side.data or "")
-    record_audit("patient_create", "patient", patient.id)
-    db.commit()
+    with transaction() as db:
+        patient = create_patient(db, clinic, form.display_name.data or "", form.reference.data or "",
+                                 form.affected_side.data or "")
+        record_audit("patient_create", "patient", patient.id)
     return redirect(url_for("patients.show", patient_id=patient.id))
 
 
@@ -45,8 +44,8 @@ def show(patient_id: int):
     form = PatientForm(formdata=None, obj=patient, zero_phi=clinic.zero_phi)
     page = render_template("patients/show.html", patient=patient, form=form, clinic=clinic,
                            handouts=patient_handouts(db, clinic, patient))
-    record_audit("patient_view", "patient", patient.id)
-    db.commit()
+    with transaction(db):
+        record_audit("patient_view", "patient", patient.id)
     return page
 
 
@@ -59,9 +58,9 @@ def update(patient_id: int):
     if not form.validate_on_submit():
         return render_template("patients/show.html", patient=patient, form=form, clinic=clinic,
                                handouts=patient_handouts(db, clinic, patient)), 422
-    update_patient(clinic, patient, form.display_name.data or "", form.reference.data or "",
-                   form.affected_side.data or "")
-    record_audit("patient_update", "patient", patient.id)
-    db.commit()
+    with transaction(db):
+        update_patient(clinic, patient, form.display_name.data or "", form.reference.data or "",
+                       form.affected_side.data or "")
+        record_audit("patient_update", "patient", patient.id)
     flash("Patient details saved.")
     return redirect(url_for("patients.show", patient_id=patient.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
-from prescribe.db import get_session
+from prescribe.db import get_session, transaction
 from prescribe.program_templates import TemplateError, can_manage, delete_template, get_template, visible_templates
 
 from .context import catalog, current_clinic
@@ -24,10 +24,10 @@ def delete(template_id: int):
     db = get_session()
     template = get_template(db, current_clinic(), g.user, template_id) or abort(404)
     try:
-        delete_template(db, g.user, template)
+        with transaction(db):
+            delete_template(db, g.user, template)
     except TemplateError as exc:
         flash(str(exc))
         return redirect(url_for("program_templates.index"))
-    db.commit()
     flash(f"Template \u201c{template.name}\u201d deleted.")
     return redirect(url_for("program_templates.index"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass, replace
@@ -23,10 +22,10 @@ from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
-from prescribe.clinics import branding_for
-from prescribe.db import get_session, note_storage_trouble, storage_trouble
-from prescribe.handout import HandoutTooLong, RenderedPdf, render_key, render_program
-from prescribe.patients import get_patient, patient_for_print
+from prescribe import handouts
+from prescribe.db import get_session, note_storage_trouble, storage_trouble, transaction
+from prescribe.handouts import HandoutTooLong
+from prescribe.patients import get_patient
 from prescribe.program_templates import (
     TemplateError,
     get_template,
@@ -38,22 +37,12 @@ from prescribe.programs import (
     MAX_EXERCISES,
     Program,
     default_program,
-    describe_changes,
     for_patient,
     new_item,
 )
-from prescribe.storage import (
-    find_identical_version,
-    get_handout,
-    latest_version,
-    program_of,
-    rendered_once,
-    save_version,
-    stored_program,
-)
 
-from ..context import catalog, current_clinic, parse_id, record_audit
-from ..errors import rollback_quietly, storage_message
+from ..context import catalog, current_actor, current_clinic, handout_printer, parse_id
+from ..errors import storage_message
 from ..fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
 from .page import (
@@ -192,14 +181,13 @@ def from_template(template_id: int):
 @bp.get("/from/<int:handout_id>")
 def edit(handout_id: int):
     """"Progress this program": the latest version in the builder, to print the next version."""
-    handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
-    program = replace(program_of(latest_version(handout)), changes=())
-    data = form_data_from_program(program, catalog())
-    data.update(handout_id=str(handout.id), handout_date=date.today(), show_changes=True,
-                patient_id=str(handout.patient_id or ""))
+    session, actor = get_session(), current_actor()
+    start = handouts.progression(session, actor, handout_id) or abort(404)
+    data = form_data_from_program(start.program, catalog())
+    data.update(handout_id=str(start.handout_id), handout_date=date.today(), show_changes=True,
+                patient_id=str(start.patient_id or ""))
     page = _render_fresh_builder(data)
-    record_audit("handout_edit", "handout", handout.id, detail=f"from version {handout.versions[-1].number}")
-    get_session().commit()
+    handouts.log_access(session, actor, "handout_edit", start.handout_id, f"from version {start.version_number}")
     return page
 
 
@@ -248,22 +236,19 @@ def _kept_if_storage_fails(form: BuilderForm, save):
         trouble = storage_trouble(error)
         if trouble is None:
             raise
-        rollback_quietly()
-        note_storage_trouble(trouble)
+        note_storage_trouble(trouble)  # its transaction() block has rolled back
         return _render_builder(form, 503, storage_problem=storage_message(trouble))
 
 
 def _save_template(form: BuilderForm):
     """Save the program as the therapist's or the clinic's template, and stay in the builder."""
-    db = get_session()
     try:
-        template, replaced = save_template(db, current_clinic(), g.user, form.template_name.data or "",
-                                           form.template_scope.data or "", form.to_program())
+        with transaction() as db:
+            template, replaced = save_template(db, current_clinic(), g.user, form.template_name.data or "",
+                                               form.template_scope.data or "", form.to_program())
     except TemplateError as exc:
-        db.rollback()
         form.template_name.errors = [*form.template_name.errors, str(exc)]
         return _render_builder(form, 422, reply=Reply(form.template_name.id, str(exc)))
-    db.commit()
     saved = f"Template “{template.name}” {'replaced' if replaced else 'saved'}: it is on the start page from now on."
     if _requested_part() is None:  # a whole page starts at its top: say it there too
         flash(saved)
@@ -342,63 +327,25 @@ def _row_reply(action: Action, change: RowChange, rows: BuilderRows, swapped_fro
     return Reply(row.first_input_id, f"Added {row.name} as exercise {place + 1} of {total}. Its dose comes first.")
 
 
-def _render(program: Program, *, preview: bool = False) -> RenderedPdf:
-    """The handout's PDF; a preview already rendered by any app server is handed back as it is.
-
-    Only a preview is kept for the other servers: a download is kept as a version anyway.
-    """
-    clinic = current_clinic()
-    branding = branding_for(clinic)
-    return rendered_once(
-        get_session(), clinic, render_key(program, branding),
-        lambda: render_program(program, catalog(), branding, max_pages=current_app.config["HANDOUT_MAX_PAGES"]),
-        current_app.extensions["render_cache"], share=preview)
-
-
 def _print(form: BuilderForm, *, as_attachment: bool, background: bool = False):
     """Preview renders without saving; Download keeps the exact bytes as a handout version.
 
-    When progressing a handout, the "What changed since your last visit" box compares with its
-    latest version. In a zero-PHI clinic the stored version is printed without the name, and the
-    copy handed over (with the name) is rendered on the side and never stored.
+    :mod:`prescribe.handouts` does both; a handout too long to print is an error next to the exercises.
     """
-    program = form.to_program()
-    session = get_session()
-    clinic = current_clinic()
-    handout_id = parse_id(form.handout_id.data)
-    handout = get_handout(session, clinic, handout_id) if handout_id else None
-    if handout is not None and form.show_changes.data:
-        program = replace(program, changes=describe_changes(program_of(latest_version(handout)), program, catalog()))
-    stored = stored_program(clinic, program)
-    version = find_identical_version(session, clinic, stored, handout) if as_attachment else None
-    # End the read transaction before rendering (a second or more): on SQLite it holds the write
-    # lock, and the other workers would wait for the PDF.
-    session.commit()
+    session, actor, printer = get_session(), current_actor(), handout_printer()
+    program, handout_id, show_changes = form.to_program(), parse_id(form.handout_id.data), bool(form.show_changes.data)
     try:
         if not as_attachment:
-            rendered = _render(program, preview=True)
+            shown = handouts.preview(session, actor, printer, program, handout_id=handout_id,
+                                     show_changes=show_changes, logged=not background)
             if background:  # the page drawing ahead while the therapist edits: nothing leaves the server
                 return "", 204
-            if handout is not None:  # a saved patient's handout, shown again
-                record_audit("handout_preview", "handout", handout.id)
-                session.commit()
-            return send_file(io.BytesIO(rendered.pdf), mimetype="application/pdf",
-                             download_name="preview.pdf", max_age=0)
-        if version is None:
-            rendered = _render(stored)
-            patient = patient_for_print(session, clinic, parse_id(form.patient_id.data),
-                                        program.patient_name, program.patient_reference, program.affected_side)
-            diagnosis = catalog().diagnoses[program.diagnosis]
-            version = save_version(session, clinic, stored, diagnosis.name, rendered, handout, patient,
-                                   audit=lambda v: record_audit("handout_print", "handout", v.handout_id,
-                                                                detail=f"version {v.number}"))
-        else:
-            record_audit("handout_print", "handout", version.handout_id, detail=f"version {version.number} again")
-            session.commit()
-        pdf = version.pdf if stored == program else _render(program).pdf
+            return send_file(io.BytesIO(shown.pdf), mimetype="application/pdf", download_name=shown.filename,
+                             max_age=0)
+        printed = handouts.print_handout(session, actor, printer, program, handout_id=handout_id,
+                                         show_changes=show_changes, patient_id=parse_id(form.patient_id.data))
     except HandoutTooLong as exc:
-        session.rollback()
         form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
         return _render_builder(form, 422)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=version.filename, etag=hashlib.sha256(pdf).hexdigest(), max_age=0)
+    return send_file(io.BytesIO(printed.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=printed.filename, etag=printed.etag, max_age=0)

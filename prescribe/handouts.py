@@ -1,0 +1,221 @@
+"""Handouts: preview, print and reprint, as plain functions over a session.
+
+The builder's and the saved handouts' views call these. Each call reads what it needs in one short
+transaction, renders outside any transaction (a render takes a second or two, and on SQLite every
+transaction holds the write lock: the other workers would wait for the PDF), then writes in one
+short transaction, its audit row included. Calls take plain values (ids, a Program, an
+:class:`Actor`) and return plain data (:class:`HandoutPdf`); they never read Flask's ``g`` or the
+request. They own their transactions: call them outside any ``transaction()`` block.
+
+In a zero-PHI clinic the database keeps the program without the patient's name; the copy handed
+over, with the name, is rendered on the side and never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .catalog import Catalog
+from .clinics import branding_for
+from .db import note_storage_trouble, storage_trouble, transaction
+from .handout import (
+    HandoutTooLong,
+    RenderCache,
+    RenderedPdf,
+    render_key,
+    render_program,
+)
+from .models import Clinic, Handout
+from .patients import patient_for_print
+from .programs import Program, describe_changes
+from .storage import (
+    find_identical_version,
+    get_handout,
+    get_version,
+    keep_preview,
+    latest_version,
+    program_of,
+    save_version,
+    shared_preview,
+    stored_program,
+)
+
+__all__ = ["Actor", "HandoutPdf", "HandoutTooLong", "Printer", "Progression", "log_access", "preview",
+           "print_handout", "progression", "version_pdf"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks, as the audit log records it: their clinic (the only one they see), id and address."""
+
+    clinic_id: int
+    user_id: int | None
+    ip: str = ""
+
+
+@dataclass(frozen=True)
+class Printer:
+    """What rendering needs from the app: the catalog, this process's render cache, the page limit."""
+
+    catalog: Catalog
+    cache: RenderCache
+    max_pages: int = 20
+
+
+@dataclass(frozen=True)
+class HandoutPdf:
+    """A PDF to hand over: its bytes, file name and strong ETag, and the version it is (if stored)."""
+
+    pdf: bytes
+    filename: str
+    etag: str
+    handout_id: int | None = None
+    version_number: int | None = None
+
+
+@dataclass(frozen=True)
+class Progression:
+    """A saved handout's latest program, to open in the builder for the next version."""
+
+    handout_id: int
+    patient_id: int | None
+    version_number: int
+    program: Program
+
+
+def preview(session: Session, actor: Actor, printer: Printer, program: Program, *, handout_id: int | None = None,
+            show_changes: bool = False, logged: bool = True) -> HandoutPdf:
+    """``program`` as the builder shows it, saving nothing (a preview may be shared with other app servers).
+
+    A saved handout's preview is logged, unless ``logged`` is false: the builder page rendering
+    ahead while the therapist edits, which sends nothing out of the server.
+    """
+    with transaction(session):
+        clinic = _clinic(session, actor)
+        handout = get_handout(session, clinic, handout_id) if handout_id else None
+        program = _with_changes(program, handout, show_changes, printer.catalog)
+    rendered = _rendered_once(session, clinic, program, printer, share=True)
+    if handout is not None and logged:
+        with transaction(session):
+            _audit(session, actor, "handout_preview", handout.id)
+    return HandoutPdf(rendered.pdf, "preview.pdf", _etag(rendered.pdf), handout.id if handout else None)
+
+
+def print_handout(session: Session, actor: Actor, printer: Printer, program: Program, *,
+                  handout_id: int | None = None, show_changes: bool = False,
+                  patient_id: int | None = None) -> HandoutPdf:
+    """Print ``program``: the identical stored version if there is one, else a new version, saved.
+
+    A new version belongs to handout ``handout_id`` (else a new handout) and to the patient
+    ``patient_id`` (updated to what is printed), or to a patient made from the printed name and
+    reference. With ``show_changes`` the "What changed since your last visit" box compares with
+    the handout's latest version. Raises :class:`HandoutTooLong` (nothing saved).
+    """
+    with transaction(session):
+        clinic = _clinic(session, actor)
+        handout = get_handout(session, clinic, handout_id) if handout_id else None
+        program = _with_changes(program, handout, show_changes, printer.catalog)
+        stored = stored_program(clinic, program)
+        version = find_identical_version(session, clinic, stored, handout)
+    if version is None:
+        rendered = _rendered_once(session, clinic, stored, printer, share=False)
+        with transaction(session):
+            patient = patient_for_print(session, clinic, patient_id, program.patient_name,
+                                        program.patient_reference, program.affected_side)
+            diagnosis_name = printer.catalog.diagnoses[program.diagnosis].name
+            version = save_version(session, clinic, stored, diagnosis_name, rendered, handout, patient)
+            _audit(session, actor, "handout_print", version.handout_id, f"version {version.number}")
+    else:
+        with transaction(session):
+            _audit(session, actor, "handout_print", version.handout_id, f"version {version.number} again")
+    # The copy handed over: the stored bytes, or (zero-PHI, with a name) the named copy, never stored.
+    pdf = version.pdf if stored == program else _rendered_once(session, clinic, program, printer, share=False).pdf
+    return HandoutPdf(pdf, version.filename, _etag(pdf), version.handout_id, version.number)
+
+
+def version_pdf(session: Session, actor: Actor, handout_id: int, number: int) -> HandoutPdf | None:
+    """A stored version's exact bytes, for a reprint (logged as an export); None if the clinic has no such version."""
+    with transaction(session):
+        version = get_version(session, _clinic(session, actor), handout_id, number)
+        if version is None:
+            return None
+        _audit(session, actor, "handout_export", handout_id, f"version {number}")
+    return HandoutPdf(version.pdf, version.filename, version.pdf_sha256, handout_id, number)
+
+
+def progression(session: Session, actor: Actor, handout_id: int) -> Progression | None:
+    """The handout's latest program (its "what changed" box cleared) to progress in the builder; reads only.
+
+    The view logs the opening with :func:`log_access` once its page is drawn.
+    """
+    with transaction(session):
+        handout = get_handout(session, _clinic(session, actor), handout_id)
+        if handout is None:
+            return None
+        latest = latest_version(handout)
+        return Progression(handout.id, handout.patient_id, latest.number, replace(program_of(latest), changes=()))
+
+
+def log_access(session: Session, actor: Actor, action: str, handout_id: int, detail: str = "") -> None:
+    """Log that ``actor`` saw a handout (``handout_view``, ``handout_edit``): a page already drawn."""
+    with transaction(session):
+        _audit(session, actor, action, handout_id, detail)
+
+
+def _clinic(session: Session, actor: Actor) -> Clinic:
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise LookupError(f"No clinic {actor.clinic_id}")
+    return clinic
+
+
+def _with_changes(program: Program, handout: Handout | None, show_changes: bool, catalog: Catalog) -> Program:
+    """``program`` with its "What changed since your last visit" box, compared with the handout's latest version."""
+    if handout is None or not show_changes:
+        return program
+    return replace(program, changes=describe_changes(program_of(latest_version(handout)), program, catalog))
+
+
+def _audit(session: Session, actor: Actor, action: str, handout_id: int, detail: str = "") -> None:
+    audit.record(session, action, clinic_id=actor.clinic_id, user_id=actor.user_id, object_type="handout",
+                 object_id=handout_id, detail=detail, ip=actor.ip)
+
+
+def _etag(pdf: bytes) -> str:
+    return hashlib.sha256(pdf).hexdigest()
+
+
+def _rendered_once(session: Session, clinic: Clinic, program: Program, printer: Printer, *,
+                   share: bool) -> RenderedPdf:
+    """The PDF of ``program`` for ``clinic``, rendered at most once for a while.
+
+    Looks in this process's cache, then at the previews other app servers rendered lately; only
+    then renders (outside any transaction), and keeps the result in the cache and, with ``share``,
+    in the database too (never for a zero-PHI clinic: a preview carries the name). Rendering is
+    deterministic, so a kept PDF is byte for byte what a render would give.
+    """
+    branding = branding_for(clinic)
+    key = render_key(program, branding, printer.catalog)
+    rendered = printer.cache.get(key)
+    if rendered is not None:
+        return rendered
+    with transaction(session):
+        rendered = shared_preview(session, clinic, key)
+    if rendered is None:
+        rendered = render_program(program, printer.catalog, branding, max_pages=printer.max_pages)
+        if share and not clinic.zero_phi:
+            try:
+                with transaction(session):
+                    keep_preview(session, clinic, key, rendered)
+            except DBAPIError as error:  # sharing is an optimisation: a full disk still shows the preview
+                trouble = storage_trouble(error)
+                if trouble is None:
+                    raise
+                note_storage_trouble(trouble)
+    printer.cache.put(key, rendered)
+    return rendered
