@@ -32,6 +32,7 @@ from .forms import (
     SIDE_CHOICES,
     BuilderForm,
 )
+from .rows import Action, RowChange
 
 # What the inputs allow, as the form checks it: the page's min, max and maxlength attributes.
 INPUT_LIMITS = {
@@ -362,3 +363,42 @@ def _exercise_errors(form: BuilderForm, rows: BuilderRows) -> list[ErrorLink]:
             links.extend(ErrorLink(field.id, f"Exercise {index + 1} ({row.name}), {label}: {error}")
                          for error in field.errors)
     return links
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the page does after a change: where keyboard focus goes, and what a screen reader hears."""
+
+    focus: str = ""  # an element's id
+    say: str = ""
+    undo: UndoOffer | None = None
+    saved: str = ""  # the confirmation shown next to Save as template
+
+
+NO_REPLY = Reply()  # nothing to focus or say (the whole page, fresh)
+
+
+def row_reply(action: Action, change: RowChange, rows: BuilderRows, catalog: Catalog, swapped_from: str = "") -> Reply:
+    """Where focus goes after a row action, what is announced, and the Undo line after a removal."""
+    undo = undo_offer(change.removed, change.removed_index, catalog)
+    if undo is not None:
+        return Reply("undo", f"Removed {undo.name}. Undo puts it back.", undo=undo)
+    place = change.moved_to
+    if place is None or place >= len(rows.exercises):
+        return Reply("exercise-list", "Nothing changed.")
+    row = rows.exercises[place]
+    total = len(rows.exercises)
+    if action.kind in ("up", "down", "move"):
+        moved_up = action.kind == "up" or (action.kind == "move" and place < (action.index or 0))
+        button = "up" if (moved_up and place > 0) or place == total - 1 else "down"
+        return Reply(f"row-{place}-{button}", f"{row.name} moved to place {place + 1} of {total}.")
+    if action.kind == "swap":
+        before = catalog.exercise(swapped_from)
+        went = "easier" if before and before.easier == row.slug else "harder"
+        back = "harder" if went == "easier" else "easier"
+        ways = dict(row.swaps)
+        focus = next((f"row-{place}-{way}" for way in (went, back) if way in ways), row.first_input_id)
+        return Reply(focus, f"Swapped for the {went} {row.name}, with its own dose.")
+    if action.kind == "undo":
+        return Reply(row.first_input_id, f"{row.name} is back in place {place + 1}.")
+    return Reply(row.first_input_id, f"Added {row.name} as exercise {place + 1} of {total}. Its dose comes first.")

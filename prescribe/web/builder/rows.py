@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
+from prescribe.catalog import Catalog, Exercise
+from prescribe.programs import new_item
+
 from ..numbers import parse_whole
 
 ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>[0-9]{1,3})-(?P<field>[a-z_]+)$")
@@ -144,3 +147,24 @@ def apply_row_action(formdata: MultiDict, prefix: str, action: Action,
 def row_from_item(item_data: dict) -> MultiDict:
     """Raw form data for a new row from a program item's values."""
     return MultiDict({key: "" if value is None else str(value) for key, value in item_data.items()})
+
+
+def new_row_for(exercise: Exercise, formdata: MultiDict, action: Action, catalog: Catalog) -> MultiDict:
+    """A new row for ``exercise``: added at the end, or in place of the row it swaps for.
+
+    A swapped row keeps its note and a side the therapist chose by hand; its dose is the one the
+    diagnosis gives the new exercise, or the exercise's own.
+    """
+    diagnosis = catalog.diagnosis(formdata.get("diagnosis", ""))
+    default_dose = next((entry.dose for entry in diagnosis.program if entry.exercise == exercise.slug),
+                        None) if diagnosis else None
+    item = new_item(exercise, default_dose, affected_side=formdata.get("affected_side", ""),
+                    after_surgery=bool(diagnosis and diagnosis.surgery))
+    values = {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side, "side_default": item.side}
+    if action.kind == "swap":
+        old = f"exercises-{action.index}-"
+        values["note"] = formdata.get(old + "note", "")
+        side, followed = formdata.get(old + "side", ""), formdata.get(old + "side_default", "")
+        if exercise.per_side and side and side != followed:
+            values.update(side=side, side_default="")
+    return row_from_item(values)

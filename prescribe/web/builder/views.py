@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from flask import (
@@ -38,7 +38,6 @@ from prescribe.programs import (
     Program,
     default_program,
     for_patient,
-    new_item,
 )
 
 from ..context import catalog, current_actor, current_clinic, handout_printer, parse_id
@@ -47,22 +46,22 @@ from ..fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
 from .page import (
     INPUT_LIMITS,
+    NO_REPLY,
     ROW_LISTS,
     BuilderRows,
-    UndoOffer,
+    Reply,
     error_summary,
     fresh_page_key,
+    row_reply,
     rows_from_data,
     rows_from_form,
-    undo_offer,
 )
 from .rows import (
     ROW_ACTIONS,
     Action,
-    RowChange,
     apply_row_action,
+    new_row_for,
     parse_action,
-    row_from_item,
 )
 
 bp = Blueprint("builder", __name__, url_prefix="/build")
@@ -78,16 +77,6 @@ def _linked_patient(form: BuilderForm):
 PARTS = {"exercises": "builder/_exercises.html", "builder-body": "builder/_form.html"}
 
 
-@dataclass(frozen=True)
-class Reply:
-    """What the page does after a change: where keyboard focus goes, and what a screen reader hears."""
-
-    focus: str = ""  # an element's id
-    say: str = ""
-    undo: UndoOffer | None = None
-    saved: str = ""  # the confirmation shown next to Save as template
-
-
 def _requested_part() -> str | None:
     """The part of the page a script asked for, or None for the whole page."""
     if request.headers.get("HX-Request") != "true":
@@ -97,7 +86,7 @@ def _requested_part() -> str | None:
 
 
 def _render_builder(form: BuilderForm, status: int = 200, search_results=None, rows: BuilderRows | None = None,
-                    storage_problem: str = "", reply: Reply = Reply()):
+                    storage_problem: str = "", reply: Reply = NO_REPLY):
     """The builder after a post: the whole page, or only the part a script asked for, with the
     focus and announcement the change calls for (htmx's HX-Trigger-After-Settle event)."""
     rows = rows or rows_from_form(form)
@@ -115,7 +104,7 @@ def _render_builder(form: BuilderForm, status: int = 200, search_results=None, r
 
 
 def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, storage_problem: str = "",
-                  reply: Reply = Reply()) -> dict:
+                  reply: Reply = NO_REPLY) -> dict:
     clinic = current_clinic()
     return dict(form=form, rows=rows, limits=INPUT_LIMITS, storage_problem=storage_problem,
                 diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
@@ -272,59 +261,12 @@ def _edit_rows(action: Action):
             form.catalog_query.errors = [problem]
             return _render_builder(form, 422, reply=Reply(form.catalog_query.id, problem))
         if exercise is not None:
-            new_row = _new_row(exercise, formdata, action)
+            new_row = new_row_for(exercise, formdata, action, catalog())
     swapped_from = formdata.get(f"exercises-{action.index}-exercise", "") if action.kind == "swap" else ""
     change = apply_row_action(formdata, "exercises", action, new_row)
     form = BuilderForm(change.formdata, catalog=catalog())
     rows = rows_from_form(form)
-    return _render_builder(form, rows=rows, reply=_row_reply(action, change, rows, swapped_from))
-
-
-def _new_row(exercise, formdata: MultiDict, action: Action) -> MultiDict:
-    """A new row for ``exercise``: added at the end, or in place of the row it swaps for.
-
-    A swapped row keeps its note and a side the therapist chose by hand; its dose is the one the
-    diagnosis gives the new exercise, or the exercise's own.
-    """
-    diagnosis = catalog().diagnosis(formdata.get("diagnosis", ""))
-    default_dose = next((entry.dose for entry in diagnosis.program if entry.exercise == exercise.slug),
-                        None) if diagnosis else None
-    item = new_item(exercise, default_dose, affected_side=formdata.get("affected_side", ""),
-                    after_surgery=bool(diagnosis and diagnosis.surgery))
-    values = {"exercise": item.exercise, **item.dose.as_dict(), "side": item.side, "side_default": item.side}
-    if action.kind == "swap":
-        old = f"exercises-{action.index}-"
-        values["note"] = formdata.get(old + "note", "")
-        side, followed = formdata.get(old + "side", ""), formdata.get(old + "side_default", "")
-        if exercise.per_side and side and side != followed:
-            values.update(side=side, side_default="")
-    return row_from_item(values)
-
-
-def _row_reply(action: Action, change: RowChange, rows: BuilderRows, swapped_from: str = "") -> Reply:
-    """Where focus goes after a row action, what is announced, and the Undo line after a removal."""
-    undo = undo_offer(change.removed, change.removed_index, catalog())
-    if undo is not None:
-        return Reply("undo", f"Removed {undo.name}. Undo puts it back.", undo=undo)
-    place = change.moved_to
-    if place is None or place >= len(rows.exercises):
-        return Reply("exercise-list", "Nothing changed.")
-    row = rows.exercises[place]
-    total = len(rows.exercises)
-    if action.kind in ("up", "down", "move"):
-        moved_up = action.kind == "up" or (action.kind == "move" and place < (action.index or 0))
-        button = "up" if (moved_up and place > 0) or place == total - 1 else "down"
-        return Reply(f"row-{place}-{button}", f"{row.name} moved to place {place + 1} of {total}.")
-    if action.kind == "swap":
-        before = catalog().exercise(swapped_from)
-        went = "easier" if before and before.easier == row.slug else "harder"
-        back = "harder" if went == "easier" else "easier"
-        ways = dict(row.swaps)
-        focus = next((f"row-{place}-{way}" for way in (went, back) if way in ways), row.first_input_id)
-        return Reply(focus, f"Swapped for the {went} {row.name}, with its own dose.")
-    if action.kind == "undo":
-        return Reply(row.first_input_id, f"{row.name} is back in place {place + 1}.")
-    return Reply(row.first_input_id, f"Added {row.name} as exercise {place + 1} of {total}. Its dose comes first.")
+    return _render_builder(form, rows=rows, reply=row_reply(action, change, rows, catalog(), swapped_from))
 
 
 def _print(form: BuilderForm, *, as_attachment: bool, background: bool = False):
