@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from .conftest import TEST_PASSWORD
 from .pdf_helpers import column_texts
@@ -45,13 +46,45 @@ def serving(app):
     app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_NAME="session")
     # Threaded, as the page's script sends requests side by side (a render ahead, a row action);
     # a one-at-a-time server resets the second connection where gunicorn's workers would queue it.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    requests = InFlight(app.wsgi_app)
+    server = make_server("127.0.0.1", 0, requests, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        # A request the page sent last (a render ahead) may still be running in its thread: let it
+        # finish and hand its database connection back before the test's app closes the database.
+        requests.wait_until_idle(timeout=20)
+
+
+class InFlight:
+    """WSGI middleware counting the requests being handled, so the server can wait for none."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.running += 1
+        try:
+            body = self.wsgi_app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(body, self._done)  # closes the body, then counts the request done
+
+    def _done(self) -> None:
+        with self.changed:
+            self.running -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.running == 0, timeout)
 
 
 @pytest.fixture
@@ -73,7 +106,7 @@ def sign_in(page, live_server: str, account) -> None:
     page.get_by_label("Email").fill(account.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)  # the start page, signed in
 
 
 def test_therapist_tailors_and_downloads_a_handout(browser, live_server, default_therapist, tmp_path):
