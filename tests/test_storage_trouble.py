@@ -144,8 +144,8 @@ def test_a_full_disk_gets_a_503_keeps_the_form_and_recovers_by_itself(tmp_path, 
         assert _versions(app) == 2  # 2 saves answered with a PDF, 2 in the database: 0 lost
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        disk = "a 16 MB tmpfs filled to ENOSPC" if real_disk else "its max_page_count"
-        figures.note(f"storage, full disk (SQLite on {disk}):"
+        limit = "a 16 MB tmpfs filled to ENOSPC" if real_disk else "its max_page_count"
+        figures.note(f"storage, full disk (SQLite on {limit}):"
                      " 6 saves refused with a 503 and the form kept, 2 saves answered with a PDF and 2 stored"
                      " (0 lost), 1 log line, saved again without a restart")
     finally:
