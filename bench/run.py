@@ -100,7 +100,7 @@ PAGE_CLIENTS = 16                    # builder / minimal page: concurrent client
 BUILDER_REQUESTS = 320                # as many as the minimal page: the same load shape for both
 MINIMAL_REQUESTS = 320
 ROW_ACTION_REQUESTS = 600            # add, remove, move in rotation: up to 200 of each
-HTMX_HEADERS = {"HX-Request": "true"}  # as the page's script sends a row action
+HTMX_HEADERS = {"HX-Request": "true", "HX-Target": "exercises"}  # as htmx sends a row action from the page
 KB = 1000
 PHASES = ("in-process", "cold-start", "memory", "gunicorn")
 SERVED_APP = "bench.served_app:app"  # the app, with the minimal page mounted beside it
@@ -494,7 +494,8 @@ class Bench:
                     if group == "all" and what == "client" and q == 50:
                         row.note = (f"POST {BUILDER_POST} with the whole form of GET {BUILDER_PATH} plus "
                                     + ", ".join(f"action={button}" for _kind, button in ROW_ACTIONS)
-                                    + f" in rotation, HX-Request: true; answers (median size): {answers}"
+                                    + " in rotation, HX-Request: true, HX-Target: exercises; "
+                                    + f"answers (median size): {answers}"
                                     + _replaced_workers_note(load))
                     if group == "all" and what == "server" and q == 95:
                         row.check(ROW_ACTION_SERVER_P95, row.median, label="")
@@ -641,8 +642,8 @@ class Bench:
             f"sign-out form's), then, right after the minimal page, up to {ROW_ACTION_REQUESTS} POST "
             f"{BUILDER_POST} from {PAGE_CLIENTS} clients, each the whole form plus "
             + ", ".join(f"action={button} ({kind})" for kind, button in ROW_ACTIONS)
-            + " in rotation, with HX-Request: true (an answer of the whole page or of only the changed part "
-            "both count). Every request starts from the same form, so each adds, removes or moves one row. "
+            + " in rotation, with HX-Request: true and HX-Target: exercises, as htmx sends them (the answer "
+            "is the exercises part of the page; a whole page would count too). Every request starts from the same form, so each adds, removes or moves one row. "
             "client = latency seen by the client, queueing for the 2 workers included; server = the app's own "
             "time from its Server-Timing: app;dur=<ms> header (prescribe/web/server_timing.py: from the "
             "request reaching the app to its status and headers), without the wait for a worker. The target "
