@@ -643,7 +643,8 @@ class Bench:
             f"{BUILDER_POST} from {PAGE_CLIENTS} clients, each the whole form plus "
             + ", ".join(f"action={button} ({kind})" for kind, button in ROW_ACTIONS)
             + " in rotation, with HX-Request: true and HX-Target: exercises, as htmx sends them (the answer "
-            "is the exercises part of the page; a whole page would count too). Every request starts from the same form, so each adds, removes or moves one row. "
+            "is the exercises part of the page; a whole page would count too). Every request starts from "
+            "the same form, so each adds, removes or moves one row. "
             "client = latency seen by the client, queueing for the 2 workers included; server = the app's own "
             "time from its Server-Timing: app;dur=<ms> header (prescribe/web/server_timing.py: from the "
             "request reaching the app to its status and headers), without the wait for a worker. The target "
