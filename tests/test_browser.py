@@ -156,6 +156,13 @@ def test_therapist_tailors_and_downloads_a_handout(browser, live_server, default
     page.close()
 
 
+def post_and_load(page, button) -> None:
+    """Without JavaScript a button posts the form: waits for the page that comes back."""
+    locator = page.locator(button) if isinstance(button, str) else button
+    with page.expect_navigation(wait_until="load", timeout=15_000):
+        locator.click()
+
+
 def test_builder_works_without_javascript_for_adding_and_removing(browser, live_server, default_therapist):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -163,11 +170,11 @@ def test_builder_works_without_javascript_for_adding_and_removing(browser, live_
     page.goto(live_server + "/build/hip-pain")
     rows_before = page.locator("li.row").count()
     page.get_by_label("Find an exercise").fill("clamshell with band")
-    page.get_by_role("button", name="Search").click()
-    page.get_by_role("button", name="Add").first.click()
+    post_and_load(page, page.get_by_role("button", name="Search"))
+    post_and_load(page, page.get_by_role("button", name="Add").first)
     assert page.locator("li.row").count() == rows_before + 1
     assert "Clamshell with band" in page.locator("li.row").last.inner_text()
-    page.locator("li.row").first.get_by_role("button", name="Remove").click()
+    post_and_load(page, page.locator("li.row").first.get_by_role("button", name="Remove"))
     assert page.locator("li.row").count() == rows_before
     context.close()
 

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from .pdf_helpers import column_texts
-from .test_browser import browser, live_server, sign_in  # noqa: F401  (pytest fixtures)
+from .test_browser import browser, live_server, post_and_load, sign_in  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -279,16 +279,16 @@ def test_without_javascript_every_row_action_still_works(browser, live_server, d
     context, page = open_builder(browser, live_server, default_therapist, javascript=False)
     before = row_names(page)
     page.locator("#exercises-0-note").fill("Keep this")
-    page.locator("#row-0-down").click()
+    post_and_load(page, "#row-0-down")
     assert row_names(page)[:2] == [before[1], before[0]]
-    page.locator("#row-1-remove").click()
+    post_and_load(page, "#row-1-remove")
     assert before[0] not in row_names(page)
-    page.get_by_role("button", name="Undo").click()
+    post_and_load(page, page.get_by_role("button", name="Undo"))
     assert row_names(page)[1] == before[0] and page.locator("#exercises-1-note").input_value() == "Keep this"
-    page.locator("#row-1-easier").click()
+    post_and_load(page, "#row-1-easier")
     assert row_names(page)[1] == catalog.exercise(catalog.exercise(program_slug(catalog, 0)).easier).name
     assert page.locator("#exercises-1-note").input_value() == "Keep this"
-    page.get_by_role("button", name="Check").click()
+    post_and_load(page, page.get_by_role("button", name="Check"))
     assert "Please check" not in page.content()
     context.close()
 
