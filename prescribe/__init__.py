@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         clinic,
         handouts,
         home,
+        patient_page,
         patients,
         program_templates,
     )
@@ -132,7 +133,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     for module in (auth, account, admin, home, builder, handouts, patients, program_templates, clinic,
-                   catalog_pages):
+                   catalog_pages, patient_page):
         app.register_blueprint(module.bp)
 
     register_template_helpers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -41,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    # Where patients reach this server (https://clinic.example): the QR code on every printed
+    # handout and emailed links lead there. Empty: the address the therapist's request came to.
+    "PUBLIC_URL": "",
     "HANDOUT_MAX_PAGES": 20,  # a full 20-exercise program with every advice section is 17
     # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
     # X-Forwarded-For and X-Forwarded-Proto. 0 ignores those headers: anyone can send them, and
@@ -72,6 +76,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     _ensure_secret_key(app)
     _trusted_proxies(app)
     _allowed_hosts(app)
+    _public_url(app)
 
 
 def database_url(url: str) -> str:
@@ -114,6 +119,15 @@ def _allowed_hosts(app: Flask) -> None:
         raise ConfigError(f"ALLOWED_HOSTS must list this server's host names (like clinic.example), not "
                           f"{app.config['ALLOWED_HOSTS']!r}.")
     app.config["ALLOWED_HOSTS"] = hosts
+
+
+def _public_url(app: Flask) -> None:
+    url = str(app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if url and (not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?", url)
+                or (url.startswith("http://") and app.config["ENV_NAME"] == "production")):
+        raise ConfigError(f"PUBLIC_URL must be this server's address as patients reach it, like "
+                          f"https://clinic.example (https in production), not {url!r}.")
+    app.config["PUBLIC_URL"] = url
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -19,12 +19,13 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, patient_links
 from .catalog import Catalog
 from .clinics import branding_for
 from .db import note_storage_trouble, storage_trouble, transaction
 from .handout import (
     HandoutTooLong,
+    PhoneLink,
     RenderCache,
     RenderedPdf,
     render_key,
@@ -89,17 +90,19 @@ class Progression:
 
 
 def preview(session: Session, actor: Actor, printer: Printer, program: Program, *, handout_id: int | None = None,
-            show_changes: bool = False, logged: bool = True) -> HandoutPdf:
+            show_changes: bool = False, logged: bool = True, page_base: str | None = None) -> HandoutPdf:
     """``program`` as the builder shows it, saving nothing (a preview may be shared with other app servers).
 
     A saved handout's preview is logged, unless ``logged`` is false: the builder page rendering
-    ahead while the therapist edits, which sends nothing out of the server.
+    ahead while the therapist edits, which sends nothing out of the server. With ``page_base``
+    (the server's address) page 1 shows where the printed copy's QR code and short code go.
     """
     with transaction(session):
         clinic = _clinic(session, actor)
         handout = get_handout(session, clinic, handout_id) if handout_id else None
         program = _with_changes(program, handout, show_changes, printer.catalog)
-    rendered = _rendered_once(session, clinic, program, printer, share=True)
+    phone = patient_links.placeholder_link(page_base) if page_base else None
+    rendered = _rendered_once(session, clinic, program, printer, share=True, phone=phone)
     if handout is not None and logged:
         with transaction(session):
             _audit(session, actor, "handout_preview", handout.id)
@@ -108,13 +111,15 @@ def preview(session: Session, actor: Actor, printer: Printer, program: Program, 
 
 def print_handout(session: Session, actor: Actor, printer: Printer, program: Program, *,
                   handout_id: int | None = None, show_changes: bool = False,
-                  patient_id: int | None = None) -> HandoutPdf:
+                  patient_id: int | None = None, page_base: str | None = None) -> HandoutPdf:
     """Print ``program``: the identical stored version if there is one, else a new version, saved.
 
     A new version belongs to handout ``handout_id`` (else a new handout) and to the patient
     ``patient_id`` (updated to what is printed), or to a patient made from the printed name and
     reference. With ``show_changes`` the "What changed since your last visit" box compares with
-    the handout's latest version. Raises :class:`HandoutTooLong` (nothing saved).
+    the handout's latest version. With ``page_base`` (the server's address, ``https://clinic.example``)
+    a new version prints the QR code and short code of its own patient's page. Raises
+    :class:`HandoutTooLong` (nothing saved).
     """
     with transaction(session):
         clinic = _clinic(session, actor)
@@ -122,19 +127,26 @@ def print_handout(session: Session, actor: Actor, printer: Printer, program: Pro
         program = _with_changes(program, handout, show_changes, printer.catalog)
         stored = stored_program(clinic, program)
         version = find_identical_version(session, clinic, stored, handout)
+    link = patient_links.new_secrets() if page_base else None
+    phone = patient_links.phone_link(page_base, link) if page_base and link else None
     if version is None:
-        rendered = _rendered_once(session, clinic, stored, printer, share=False)
+        rendered = _rendered_once(session, clinic, stored, printer, share=False, phone=phone)
         with transaction(session):
             patient = patient_for_print(session, clinic, patient_id, program.patient_name,
                                         program.patient_reference, program.affected_side)
             diagnosis_name = printer.catalog.diagnoses[program.diagnosis].name
             version = save_version(session, clinic, stored, diagnosis_name, rendered, handout, patient)
+            if link is not None:
+                patient_links.store(session, clinic, version, link, channel="print", user_id=actor.user_id)
             _audit(session, actor, "handout_print", version.handout_id, f"version {version.number}")
     else:
         with transaction(session):
+            if link is not None and stored != program:  # a new named copy: its own QR code
+                patient_links.store(session, clinic, version, link, channel="print", user_id=actor.user_id)
             _audit(session, actor, "handout_print", version.handout_id, f"version {version.number} again")
     # The copy handed over: the stored bytes, or (zero-PHI, with a name) the named copy, never stored.
-    pdf = version.pdf if stored == program else _rendered_once(session, clinic, program, printer, share=False).pdf
+    pdf = (version.pdf if stored == program
+           else _rendered_once(session, clinic, program, printer, share=False, phone=phone).pdf)
     return HandoutPdf(pdf, version.filename, _etag(pdf), version.handout_id, version.number)
 
 
@@ -191,7 +203,7 @@ def _etag(pdf: bytes) -> str:
 
 
 def _rendered_once(session: Session, clinic: Clinic, program: Program, printer: Printer, *,
-                   share: bool) -> RenderedPdf:
+                   share: bool, phone: PhoneLink | None = None) -> RenderedPdf:
     """The PDF of ``program`` for ``clinic``, rendered at most once for a while.
 
     Looks in this process's cache, then at the previews other app servers rendered lately; only
@@ -200,14 +212,14 @@ def _rendered_once(session: Session, clinic: Clinic, program: Program, printer: 
     deterministic, so a kept PDF is byte for byte what a render would give.
     """
     branding = branding_for(clinic)
-    key = render_key(program, branding, printer.catalog)
+    key = render_key(program, branding, printer.catalog, phone)
     rendered = printer.cache.get(key)
     if rendered is not None:
         return rendered
     with transaction(session):
         rendered = shared_preview(session, clinic, key)
     if rendered is None:
-        rendered = render_program(program, printer.catalog, branding, max_pages=printer.max_pages)
+        rendered = render_program(program, printer.catalog, branding, max_pages=printer.max_pages, phone=phone)
         if share and not clinic.zero_phi:
             try:
                 with transaction(session):

@@ -6,9 +6,20 @@ request may see is decided once, in :mod:`prescribe.web.context`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -47,6 +58,13 @@ class Clinic(Base):
     # What new handouts print with unless the builder says otherwise (migration 0007).
     default_layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
     default_greyscale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The patient's page (migration 0008): how long a printed link works, whether a superseded
+    # version's page links to the newest one, whether ticks and pain scores are sent to the clinic,
+    # and whether an emailed link carries the PDF too.
+    link_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    link_to_newer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    share_progress: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email_pdf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     handouts: Mapped[list[Handout]] = relationship(back_populates="clinic")
     users: Mapped[list[User]] = relationship(back_populates="clinic", order_by="User.email")
@@ -200,6 +218,52 @@ def _versions_are_never_changed(_mapper, _connection, version: HandoutVersion) -
     The database refuses too (triggers from migration 0002); this stops the ORM before it asks.
     """
     raise PermissionError(f"Handout version {version.id} was printed and cannot be changed or deleted.")
+
+
+class PatientLink(Base):
+    """The patient's own page of one printed version, reached by the QR code or the short code.
+
+    Neither the token (128 random bits, in the QR code and the emailed link) nor the short code
+    (typed from the sheet) is stored: only their SHA-256, so a copy of the database opens no page.
+    A link ends at ``expires_at`` or when revoked; a re-issued link is a new row.
+    """
+
+    __tablename__ = "patient_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    handout_id: Mapped[int] = mapped_column(ForeignKey("handout.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("handout_version.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(Integer, default=None)  # the user who printed or sent it
+    channel: Mapped[str] = mapped_column(String(10), default="print")  # print | email | copy
+    opens: Mapped[int] = mapped_column(Integer, default=0)
+    last_opened_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    version: Mapped[HandoutVersion] = relationship()
+
+
+class ProgressEntry(Base):
+    """One day of a patient's log sent from their page: sessions ticked and a 0-10 pain score.
+
+    Written only when the clinic shares progress (``Clinic.share_progress``); else it stays on the phone.
+    """
+
+    __tablename__ = "progress_entry"
+    __table_args__ = (UniqueConstraint("link_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    handout_id: Mapped[int] = mapped_column(ForeignKey("handout.id"), index=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("patient_link.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    pain: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RenderedPreview(Base):

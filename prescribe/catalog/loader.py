@@ -620,11 +620,17 @@ def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | 
         notes_title=f.text("notes_title", max_len=60),
         emergency=f.text("emergency", max_len=160),
         disclaimer=f.text("disclaimer", max_len=160),
+        phone_title=f.text("phone_title", max_len=60),
+        phone_lines=f.texts("phone_lines", min_items=1, max_items=3, max_len=120),
+        phone_type=f.text("phone_type", max_len=120),
     )
     f.reject_unknown()
     for key in ("red_flags_emergency_heading", "emergency"):
         if getattr(text, key).count("{number}") != 1:
             f.error(key, "must hold {number} once: the clinic's emergency number goes there")
+    for placeholder in ("{address}", "{code}"):
+        if text.phone_type.count(placeholder) != 1:
+            f.error("phone_type", f"must hold {placeholder} once: each printed version's own goes there")
     return text if len(errors) == before else None
 
 

@@ -452,6 +452,10 @@ class HandoutText:
     notes_title: str  # heads the lined box that fills a page which would end early
     emergency: str  # holds "{number}"
     disclaimer: str
+    # The box leading to the patient's own page: a title, what to do, and "{address}" + "{code}"
+    phone_title: str = "Your exercises on your phone"
+    phone_lines: tuple[str, ...] = ()
+    phone_type: str = "Go to {address} and type this code: {code}"
 
     def emergency_heading(self, number: str) -> str:
         return self.red_flags_emergency_heading.replace("{number}", number)

@@ -5,24 +5,28 @@ from dataclasses import replace
 from .cache import RenderCache, render_key
 from .html import render_handout_html
 from .pdf import HandoutTooLong, RenderedPdf, html_to_pdf
-from .view import Branding, HandoutView, build_handout_view, format_date
+from .view import Branding, HandoutView, PhoneLink, build_handout_view, format_date, phone_box
 
 __all__ = [
-    "Branding", "HandoutTooLong", "RenderCache", "render_key", "HandoutView", "RenderedPdf", "build_handout_view",
+    "Branding", "HandoutTooLong", "PhoneLink", "RenderCache", "render_key", "HandoutView", "RenderedPdf",
+    "build_handout_view",
     "format_date", "html_to_pdf", "render_handout_html", "render_program",
 ]
 
 
 def render_program(program, catalog, branding, *, max_pages: int = 20, identifier: str = "handout",
-                   cache: "RenderCache | None" = None) -> RenderedPdf:
+                   cache: "RenderCache | None" = None, phone: PhoneLink | None = None) -> RenderedPdf:
     """Program -> view model -> HTML -> PDF, the whole path in one call.
 
-    With a ``cache``, a program rendered moments ago (the preview) is handed back unchanged.
+    With a ``cache``, a program rendered moments ago (the preview) is handed back unchanged. A
+    printed version passes its ``phone`` link: page 1 then carries its QR code and short code.
     """
-    key = render_key(program, branding, catalog) if cache is not None else ""
+    key = render_key(program, branding, catalog, phone) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
     view = build_handout_view(program, catalog, branding)
+    if phone is not None:
+        view = replace(view, phone=phone_box(phone, catalog.handout_text))
 
     def with_notes(gaps: dict[str, float]) -> str:
         return render_handout_html(replace(view, notes_before=tuple(sorted(gaps.items()))))

@@ -21,10 +21,10 @@ from prescribe.catalog import Catalog
 from prescribe.programs import Program
 
 from .pdf import RenderedPdf
-from .view import Branding
+from .view import Branding, PhoneLink
 
 
-def render_key(program: Program, branding: Branding, catalog: Catalog) -> str:
+def render_key(program: Program, branding: Branding, catalog: Catalog, phone: PhoneLink | None = None) -> str:
     """A digest of everything that decides the printed bytes.
 
     Every field of the program and of the branding, whatever fields they gain later (a canonical
@@ -32,7 +32,7 @@ def render_key(program: Program, branding: Branding, catalog: Catalog) -> str:
     version, a digest of its files); and what draws them (:func:`code_version`).
     """
     data = {"program": asdict(program), "branding": asdict(branding), "catalog": catalog.version,
-            "code": code_version()}
+            "code": code_version(), "phone": asdict(phone) if phone else None}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_value)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -13,6 +13,8 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
+import segno
+
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
 from prescribe.programs import (
@@ -157,6 +159,51 @@ class RedFlagTier:
 
 
 @dataclass(frozen=True)
+class PhoneLink:
+    """What a printed version says about the patient's own page: the QR code's address and the typed way in."""
+
+    qr_address: str      # HTTPS://CLINIC.EXAMPLE/P/TOKEN (upper case: the QR code's alphanumeric mode)
+    entry_address: str   # clinic.example/p, where the short code is typed
+    code: str            # K7QM2-XRT4P
+
+
+@dataclass(frozen=True)
+class PhoneBox:
+    """The box on page 1 that leads to the patient's page: the QR code and the words around it."""
+
+    qr_uri: str
+    title: str
+    lines: tuple[str, ...]
+    type_before: str  # "No camera? Go to"
+    address: str
+    type_middle: str  # "and type this code:"
+    code: str
+    type_after: str
+
+
+PREVIEW_CODE = "(printed with the handout)"
+QR_PLACEHOLDER = "data:image/svg+xml;base64," + base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect x="3" y="3" width="94" height="94" '
+    b'fill="#f2f2f2" stroke="#777" stroke-width="2" stroke-dasharray="6 4"/><text x="50" y="46" '
+    b'font-family="sans-serif" font-size="13" text-anchor="middle" fill="#444">QR code</text><text x="50" '
+    b'y="63" font-family="sans-serif" font-size="11" text-anchor="middle" fill="#444">when printed</text></svg>'
+).decode("ascii")
+
+
+def phone_box(link: PhoneLink, text: HandoutText) -> PhoneBox:
+    """The QR code (vector, medium error correction) and the handout's words for ``link``."""
+    before, rest = text.phone_type.split("{address}", 1)
+    middle, after = rest.split("{code}", 1) if "{code}" in rest else (rest, "")
+    if link.qr_address:
+        qr_uri = segno.make(link.qr_address, error="m").svg_data_uri(scale=4, border=4, dark="#000000")
+    else:  # a preview: where the printed copy's code goes
+        qr_uri = QR_PLACEHOLDER
+    return PhoneBox(qr_uri=qr_uri, title=text.phone_title, lines=text.phone_lines, type_before=before.strip(),
+                    address=link.entry_address, type_middle=middle.strip(),
+                    code=link.code or PREVIEW_CODE, type_after=after.strip())
+
+
+@dataclass(frozen=True)
 class HandoutView:
     title: str
     lang: str
@@ -196,6 +243,7 @@ class HandoutView:
     notes_before: tuple[tuple[str, float], ...] = ()
     layout: str = "standard"  # a key of LAYOUTS: "standard" | "compact" | "large"
     greyscale: bool = False  # printed in greys; ``branding.accent_colour`` is then GREYSCALE_ACCENT
+    phone: PhoneBox | None = None  # a printed version's way to the patient's page (none in a preview)
 
 
     def notes_height(self, block_id: str) -> float:

@@ -38,6 +38,8 @@ from .wording import (
     frequency_phrase,
     how_often_lines,
     side_line,
+    timer_label,
+    timer_seconds,
 )
 
 __all__ = [
@@ -47,5 +49,5 @@ __all__ = [
     "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_of_kind", "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
-    "stands_on_operated_leg",
+    "stands_on_operated_leg", "timer_label", "timer_seconds",
 ]

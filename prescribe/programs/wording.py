@@ -163,3 +163,18 @@ def dose_summary(dose: Dose) -> str:
     else:
         amount = f"{dose.sets} × {dose.hold_seconds} s hold"
     return f"{amount} · {dose.times_per_day}×/day · {dose.days_per_week} d/wk"
+
+
+def timer_seconds(dose: Dose) -> int | None:
+    """How long the patient's page times one go: the hold, or the minutes of a timed exercise (None: no timer)."""
+    if dose.hold_seconds:
+        return dose.hold_seconds
+    return dose.minutes * 60 if dose.minutes else None
+
+
+def timer_label(dose: Dose) -> str:
+    """The timer button's words: "Time my hold: 30 seconds", "Time it: 10 minutes" ("" when there is no timer)."""
+    seconds = timer_seconds(dose)
+    if seconds is None:
+        return ""
+    return f"Time my hold: {duration(seconds)}" if dose.hold_seconds else f"Time it: {duration(seconds)}"

@@ -93,6 +93,11 @@ def current_actor() -> Actor:
     return Actor(clinic_id=current_clinic().id, user_id=user.id, ip=client_address())
 
 
+def page_base() -> str:
+    """Where patients reach this server: ``PUBLIC_URL``, else the (allowed) host this request came to."""
+    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+
+
 def handout_printer() -> Printer:
     """What the handouts service renders with: the app's catalog, render cache and page limit."""
     return Printer(catalog(), current_app.extensions["render_cache"], current_app.config["HANDOUT_MAX_PAGES"])

@@ -37,6 +37,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
+        if name == "Referrer-Policy" and response.headers.get(name) == "no-referrer":
+            continue  # stricter, set by the view (the patient's page: its address is its key)
         response.headers[name] = value
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers["Strict-Transport-Security"] = HSTS

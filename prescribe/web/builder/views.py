@@ -40,7 +40,7 @@ from prescribe.programs import (
     for_patient,
 )
 
-from ..context import catalog, current_actor, current_clinic, handout_printer, parse_id
+from ..context import catalog, current_actor, current_clinic, handout_printer, page_base, parse_id
 from ..errors import storage_message
 from ..fragments import kept_page_part
 from .forms import BuilderForm, form_data_from_program
@@ -279,13 +279,14 @@ def _print(form: BuilderForm, *, as_attachment: bool, background: bool = False):
     try:
         if not as_attachment:
             shown = handouts.preview(session, actor, printer, program, handout_id=handout_id,
-                                     show_changes=show_changes, logged=not background)
+                                     show_changes=show_changes, logged=not background, page_base=page_base())
             if background:  # the page drawing ahead while the therapist edits: nothing leaves the server
                 return "", 204
             return send_file(io.BytesIO(shown.pdf), mimetype="application/pdf", download_name=shown.filename,
                              max_age=0)
         printed = handouts.print_handout(session, actor, printer, program, handout_id=handout_id,
-                                         show_changes=show_changes, patient_id=parse_id(form.patient_id.data))
+                                         show_changes=show_changes, patient_id=parse_id(form.patient_id.data),
+                                         page_base=page_base())
     except HandoutTooLong as exc:
         form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
         return _render_builder(form, 422)
