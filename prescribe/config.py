@@ -53,6 +53,15 @@ DEFAULTS: dict[str, Any] = {
     # The host names the app answers to (a list, or "a.example,b.example" from the environment; a
     # leading dot allows every subdomain). Any other Host header gets a plain 400. Default: loopback.
     "ALLOWED_HOSTS": None,
+    # Outgoing mail, for emailing a patient the link to their program (prescribe/mail.py). No host:
+    # the app offers no email. Security is "starttls" (port 587 by default), "ssl" (465) or "none"
+    # (25; a relay on the same machine only). The sign-in is optional; FROM is required with a host.
+    "SMTP_HOST": None,
+    "SMTP_PORT": None,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
 }
 
 SECRET_KEY_FILE = "secret_key"
@@ -67,6 +76,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_prefixed_env("PRESCRIBE")
+        _smtp_text_as_typed(app)
     else:
         app.config.from_mapping(test_config)
     if not app.config.get("DATABASE_URL"):
@@ -77,6 +87,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     _trusted_proxies(app)
     _allowed_hosts(app)
     _public_url(app)
+    _smtp(app)
 
 
 def database_url(url: str) -> str:
@@ -128,6 +139,43 @@ def _public_url(app: Flask) -> None:
         raise ConfigError(f"PUBLIC_URL must be this server's address as patients reach it, like "
                           f"https://clinic.example (https in production), not {url!r}.")
     app.config["PUBLIC_URL"] = url
+
+
+SMTP_TEXT_KEYS = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM")
+
+
+def _smtp_text_as_typed(app: Flask) -> None:
+    """The SMTP text settings exactly as the environment holds them.
+
+    ``from_prefixed_env`` reads each value as JSON first, so a password of ``12345`` would become a
+    number and ``null`` or ``1e5`` would change; passwords and user names are text, whatever they look like.
+    """
+    for key in SMTP_TEXT_KEYS:
+        value = os.environ.get(f"PRESCRIBE_{key}")
+        if value is not None:
+            app.config[key] = value
+
+
+def _smtp(app: Flask) -> None:
+    """With a mail host, the security, port and sender must make sense; without one, mail is off."""
+    if not app.config["SMTP_HOST"]:
+        return
+    from .mail import DEFAULT_PORTS, valid_address
+
+    security = app.config["SMTP_SECURITY"]
+    if isinstance(security, str):
+        security = app.config["SMTP_SECURITY"] = security.strip().lower()
+    if security not in DEFAULT_PORTS:
+        raise ConfigError(f"SMTP_SECURITY must be starttls, ssl or none, not {security!r}.")
+    port = app.config["SMTP_PORT"]
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
+        raise ConfigError(f"SMTP_PORT must be a port number from 1 to 65535 (usually 587 or 465), not {port!r}.")
+    if not app.config["SMTP_FROM"]:
+        raise ConfigError("SMTP_FROM is not set: with SMTP_HOST set, give the address patient emails come "
+                          "from (like clinic@clinic.example).")
+    if not valid_address(str(app.config["SMTP_FROM"])):
+        raise ConfigError(f"SMTP_FROM must be one email address (like clinic@clinic.example), not "
+                          f"{app.config['SMTP_FROM']!r}.")
 
 
 def _ensure_secret_key(app: Flask) -> None:
