@@ -19,6 +19,7 @@ from .clinics import branding_for
 from .db import transaction
 from .handout import Branding
 from .handouts import Actor
+from .mail import LinkEmail, MailError, MailSettings, compose_link_email, send
 from .models import Clinic, PatientLink, utcnow
 from .patient_links import LinkRow, Progress, Secrets
 from .programs import Program
@@ -181,10 +182,42 @@ def change_link(session: Session, actor: Actor, handout_id: int, link_id: int, a
         return next(row for row in patient_links.links_of(session, clinic, handout_id) if row.id == link.id)
 
 
-def log_email(session: Session, actor: Actor, handout_id: int, link_id: int, sent: bool) -> None:
-    """Log an emailed link (the address is never logged), or a send the mail server refused."""
+@dataclass(frozen=True)
+class Emailed:
+    """A link made and emailed; ``error`` says why the mail server did not take it ("" when it did)."""
+
+    issued: IssuedLink
+    error: str = ""
+
+
+def email_link(session: Session, actor: Actor, handout_id: int, to: str, settings: MailSettings,
+               page_base: str) -> Emailed | None:
+    """Make a link to the handout's newest version and email it to ``to`` (with the PDF if the clinic
+    allows it). The address is used for this message only: never stored, never logged. The link
+    is made even if the mail server fails, so the therapist can copy it instead. None if the
+    clinic has no such handout."""
+    issued = issue_link(session, actor, handout_id, channel="email")
+    if issued is None:
+        return None
     with transaction(session):
-        _audit(session, actor, "link_email" if sent else "link_email_failed", handout_id, f"link {link_id}")
+        clinic = _clinic(session, actor)
+        handout = get_handout(session, clinic, handout_id)
+        assert handout is not None
+        version = latest_version(handout)
+        email = LinkEmail(to=to, clinic_name=clinic.name, clinic_phone=clinic.phone, clinic_address=clinic.address,
+                          accent_colour=clinic.accent_colour, logo_png=clinic.logo_png,
+                          url=patient_links.page_address(page_base, issued.token), code=issued.code,
+                          expires_on=issued.expires_on, emergency_number=clinic.emergency_number or "911",
+                          pdf=version.pdf if clinic.email_pdf else None, pdf_filename=version.filename,
+                          code_url=page_base.rstrip("/") + "/p")
+    error = ""
+    try:
+        send(settings, compose_link_email(email, settings.sender))
+    except MailError as exc:
+        error = str(exc)
+    with transaction(session):
+        _audit(session, actor, "link_email_failed" if error else "link_email", handout_id, f"link {issued.link_id}")
+    return Emailed(issued, error)
 
 
 def _find(session: Session, key: str, now: datetime) -> PatientLink | None:

@@ -19,7 +19,9 @@ BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent
 SETTING_LABELS = {"name": "name", "address": "address", "phone": "phone", "website": "website",
                   "footer_line": "footer line", "accent_colour": "accent colour", "default_paper": "paper size",
                   "default_layout": "layout", "default_greyscale": "greyscale",
-                  "emergency_number": "emergency number", "zero_phi": "zero-PHI mode", "logo_png": "logo"}
+                  "emergency_number": "emergency number", "zero_phi": "zero-PHI mode", "logo_png": "logo",
+                  "link_days": "days a link works", "link_to_newer": "link to the newest handout",
+                  "share_progress": "progress sharing", "email_pdf": "PDF in emails"}
 
 
 def _settings_of(clinic) -> dict[str, object]:
@@ -48,6 +50,10 @@ def settings():
             clinic.accent_colour = clinic.accent_colour.lower()
             clinic.zero_phi = bool(form.zero_phi.data)
             clinic.default_greyscale = bool(form.default_greyscale.data)
+            clinic.link_days = form.link_days.data
+            clinic.link_to_newer = bool(form.link_to_newer.data)
+            clinic.share_progress = bool(form.share_progress.data)
+            clinic.email_pdf = bool(form.email_pdf.data)
             if logo is not None:
                 clinic.logo_png = logo
             elif form.remove_logo.data:

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     ColorField,
+    IntegerField,
     SelectField,
     StringField,
 )
@@ -17,7 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
+    InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -106,6 +109,12 @@ class ClinicForm(AppForm):
     logo = FileField("Logo (PNG or JPEG, up to 1 MB)")
     remove_logo = BooleanField("Remove the current logo")
     zero_phi = BooleanField("Zero-PHI mode: never store patient names")
+    link_days = IntegerField("Days a patient's link works", default=90, validators=[
+        InputRequired(message="Enter how many days a link works, such as 90."),
+        NumberRange(min=1, max=730, message="Use 1 to 730 days.")])
+    link_to_newer = BooleanField("A superseded handout's page links to the newest one")
+    share_progress = BooleanField("Patients' ticks and pain scores are sent to the clinic")
+    email_pdf = BooleanField("Emails to patients carry the PDF too")
 
     # The nearest shade that passes when the accent colour is too light (shown as a preview).
     accent_suggestion: str = ""

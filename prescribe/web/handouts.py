@@ -1,30 +1,84 @@
-"""Saved handouts: see a handout's versions and download any of them byte for byte."""
+"""Saved handouts: see a handout's versions and download any of them byte for byte; manage the
+links to the patient's own page (copy, email, extend, revoke, re-issue) and see what they sent."""
 
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from prescribe import handouts
+from prescribe import handouts, patient_pages
 from prescribe.db import get_session
+from prescribe.mail import mail_settings, valid_address
+from prescribe.patient_links import page_address
+from prescribe.patient_pages import IssuedLink
 from prescribe.storage import get_handout, program_of
 
-from .context import catalog, current_actor, current_clinic
+from .context import catalog, current_actor, current_clinic, page_base
+from .forms import AppForm
 
 bp = Blueprint("handouts", __name__, url_prefix="/handouts")
 
 
+class EmailLinkForm(AppForm):
+    email = StringField("Patient's email address", validators=[
+        DataRequired(message="Enter the patient's email address."), Length(max=254)],
+        description="Used for this message only: Prescribe does not keep it.")
+
+    def validate_email(self, field: StringField) -> None:
+        if field.data and not valid_address(field.data.strip()):
+            raise ValidationError("Enter one email address, like name@example.com.")
+
+
+class LinkActionForm(AppForm):
+    action = HiddenField()
+
+
 @bp.get("/<int:handout_id>")
 def show(handout_id: int):
-    handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
-    latest = handout.versions[-1]
-    program = program_of(latest)
-    names = [catalog().exercises[i.exercise].name if i.exercise in catalog().exercises else i.exercise
-             for i in program.items]
-    page = render_template("handouts/show.html", handout=handout, latest=latest, exercise_names=names)
-    handouts.log_access(get_session(), current_actor(), "handout_view", handout.id)
-    return page
+    return _show(handout_id)
+
+
+@bp.post("/<int:handout_id>/links")
+def new_link(handout_id: int):
+    """A new link to the newest version, shown once to copy into a message of the therapist's own."""
+    form = LinkActionForm()
+    if not form.validate_on_submit():
+        return _show(handout_id, status=400)
+    issued = patient_pages.issue_link(get_session(), current_actor(), handout_id, channel="copy") or abort(404)
+    return _show(handout_id, issued=issued, said="New link made. Copy it now: it is shown only once.")
+
+
+@bp.post("/<int:handout_id>/links/email")
+def email_link(handout_id: int):
+    form = EmailLinkForm()
+    settings = mail_settings(current_app.config) or abort(404)
+    if not form.validate_on_submit():
+        return _show(handout_id, email_form=form, status=422)
+    emailed = patient_pages.email_link(get_session(), current_actor(), handout_id, form.email.data.strip(),
+                                       settings, page_base()) or abort(404)
+    if emailed.error:
+        form.email.errors = [emailed.error]
+        return _show(handout_id, email_form=form, issued=emailed.issued)
+    return _show(handout_id, issued=emailed.issued, said="Email sent. The address was not kept.")
+
+
+@bp.post("/<int:handout_id>/links/<int:link_id>")
+def change_link(handout_id: int, link_id: int):
+    """Extend, revoke or re-issue one link."""
+    form = LinkActionForm()
+    action = form.action.data
+    if not form.validate_on_submit() or action not in ("extend", "revoke", "reissue"):
+        return _show(handout_id, status=400)
+    session, actor = get_session(), current_actor()
+    if action == "reissue":
+        issued = patient_pages.issue_link(session, actor, handout_id, channel="copy", replacing=link_id) or abort(404)
+        return _show(handout_id, issued=issued,
+                     said="The old link no longer works (nor the QR code it was printed as). Copy the new one now.")
+    patient_pages.change_link(session, actor, handout_id, link_id, action) or abort(404)
+    return _show(handout_id, said="Link extended." if action == "extend" else "Link revoked: it no longer works.")
 
 
 @bp.get("/<int:handout_id>/versions/<int:number>.pdf")
@@ -33,3 +87,21 @@ def download(handout_id: int, number: int):
     stored = handouts.version_pdf(get_session(), current_actor(), handout_id, number) or abort(404)
     return send_file(io.BytesIO(stored.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=stored.filename, etag=stored.etag, max_age=0, conditional=True)
+
+
+def _show(handout_id: int, *, issued: IssuedLink | None = None, said: str = "",
+          email_form: EmailLinkForm | None = None, status: int = 200):
+    handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
+    latest = handout.versions[-1]
+    program = program_of(latest)
+    names = [catalog().exercises[i.exercise].name if i.exercise in catalog().exercises else i.exercise
+             for i in program.items]
+    panel = patient_pages.links_panel(get_session(), current_actor(), handout.id)
+    base = page_base()
+    page = render_template(
+        "handouts/show.html", handout=handout, latest=latest, exercise_names=names, panel=panel,
+        issued=issued, issued_url=page_address(base, issued.token) if issued else "", entry_address=base + "/p",
+        said=said, email_form=email_form or EmailLinkForm(formdata=None),
+        mail_on=mail_settings(current_app.config) is not None, action_form=LinkActionForm(formdata=None))
+    handouts.log_access(get_session(), current_actor(), "handout_view", handout.id)
+    return page, status

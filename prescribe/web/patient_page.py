@@ -14,8 +14,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from prescribe import patient_pages
 from prescribe.db import get_session

@@ -16,3 +16,23 @@
     });
   }
 }
+
+// "Copy link": copies the field the button names and says so next to it. Without this script
+// the field is still there to select and copy by hand.
+for (const button of document.querySelectorAll("[data-copy]")) {
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) continue;
+  const said = document.createElement("span");
+  said.setAttribute("role", "status");
+  said.className = "copied";
+  button.after(said);
+  button.addEventListener("click", async () => {
+    source.select();
+    try {
+      await navigator.clipboard.writeText(source.value);
+      said.textContent = " Copied.";
+    } catch {
+      said.textContent = " Selected: press Ctrl+C (or Command+C) to copy.";
+    }
+  });
+}
