@@ -72,6 +72,11 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     grabber held ``from`` a hand to the floor), a ``pillow`` ``between`` two points (the knees) and
     a ``soft`` low chair. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
 
+Motion
+    For a movement, :func:`render_motion_svg` draws the same figure as one panel that moves from
+    the start pose to the finish and back (SVG SMIL, started by the page's script; no arrows), for
+    the patient's phone page. A hold has nothing to move: it returns None.
+
 Movement tags
     :mod:`.movement` measures on the posed body which safety-rule movements each figure shows
     (the hip bent past a right angle, a leg across the body, a knee bent while standing on it,
@@ -114,8 +119,9 @@ File format
         length = 16
 """
 
+from .motion import render_motion_svg
 from .poses import Arrow, Illustration, Pose, Prop, parse_illustration
 from .render import WIDE_FIGURE_ASPECT, PanelLayout, figure_colours, panel_layout, render_svg
 
 __all__ = ["WIDE_FIGURE_ASPECT", "Arrow", "Illustration", "PanelLayout", "Pose", "Prop",
-           "figure_colours", "panel_layout", "parse_illustration", "render_svg"]
+           "figure_colours", "panel_layout", "parse_illustration", "render_motion_svg", "render_svg"]
