@@ -113,6 +113,8 @@ class ClinicData:
     pdf: bytes
     logo: bytes
     markers: list[str] = field(default_factory=list)
+    link_id: int = 0  # a link to the patient's page of the handout's version
+    link_token: str = ""
 
 
 def add_user(app, clinic_id: int, email: str, role: str = "therapist", **values) -> Account:
@@ -220,16 +222,23 @@ def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patien
         db.add(template)
         db.flush()
         pdf = f"%PDF-1.7 fake bytes of {slug} {patient}".encode()
-        db.add(HandoutVersion(handout_id=handout.id, number=1, program_json=json.dumps(program.as_dict()),
-                              filename="hip-pain-2026-11-21.pdf", pdf=pdf,
-                              pdf_sha256=hashlib.sha256(pdf).hexdigest(), page_count=3))
+        version = HandoutVersion(handout_id=handout.id, number=1, program_json=json.dumps(program.as_dict()),
+                                 filename="hip-pain-2026-11-21.pdf", pdf=pdf,
+                                 pdf_sha256=hashlib.sha256(pdf).hexdigest(), page_count=3)
+        db.add(version)
+        db.flush()
+        from prescribe import patient_links
+
+        secrets = patient_links.new_secrets()
+        link = patient_links.store(db, clinic, version, secrets, channel="print", user_id=None)
         db.commit()
         clinic_id, handout_id, patient_id, template_id = clinic.id, handout.id, patient_row.id, template.id
+        link_id, link_token = link.id, secrets.token
     admin = add_user(app, clinic_id, f"admin@{slug}.example", "admin", name=f"{name} Admin")
     therapist = add_user(app, clinic_id, f"therapist@{slug}.example", "therapist", name=f"{name} Therapist")
     return ClinicData(id=clinic_id, slug=slug, name=name, admin=admin, therapist=therapist,
                       handout_id=handout_id, version_number=1, patient_id=patient_id, template_id=template_id,
-                      patient_name=patient, pdf=pdf, logo=logo,
+                      patient_name=patient, pdf=pdf, logo=logo, link_id=link_id, link_token=link_token,
                       markers=[name, patient, admin.email, therapist.email, f"{name} footer", f"{slug}-ref-42",
                                f"{name} template"])
 

@@ -32,15 +32,17 @@ def printed(tmp_path_factory):
 
         account = add_user(app, default_clinic_id(app), "therapist@riverside.example", "therapist")
         sign_in(app, therapist, account)
+        app.config["PUBLIC_URL"] = url  # where patients reach this server: the QR code leads there
         form = dict(builder_form(therapist, "hip-impingement"), action="download")
-        pdf = therapist.post("/build/", data=form, base_url=url).data
+        pdf = therapist.post("/build/", data=form).data
         yield url, qr_address(pdf)
     app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    yield from running_chromium()
+    with running_chromium() as browser:
+        yield browser
 
 
 def visit(chromium, address: str, **context_options):
@@ -67,7 +69,7 @@ def test_a_phone_shows_the_program_moving_and_works_offline_after_the_first_visi
     assert tab.evaluate("() => [...document.querySelectorAll('.moving svg')].every((s) => s.animationsPaused())")
 
     tab.get_by_role("button", name="I did my exercises").click()
-    tab.get_by_text("3", exact=True).first.click()  # pain 3 of 10
+    tab.get_by_role("radio", name="3", exact=True).check()  # pain 3 of 10, as a finger taps it
     assert tab.locator("[data-count]").inner_text() == "Done once today. Well done."
     timer = tab.locator(".timer").first
     if timer.count():

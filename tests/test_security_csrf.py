@@ -9,7 +9,10 @@ from .conftest import csrf_token, page_csrf_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 FILL = {"handout_id": 1, "number": 1, "user_id": 1, "patient_id": 1, "template_id": 1, "diagnosis_slug": "hip-pain",
-        "filename": "css/app.css"}
+        "filename": "css/app.css", "link_id": 1, "key": "K7QM2XRT4P"}
+# The one exemption: the patient's page sends its log with the link's key in the address and no
+# cookie at all, so there is no session for a forged request to ride on.
+EXEMPT = {"patient_page.progress"}
 EXPIRED_PAGE = "This form has expired"
 
 
@@ -21,6 +24,8 @@ def _state_changing(app, **fill) -> list[tuple[str, str, str]]:
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
+            if rule.endpoint in EXEMPT:
+                continue
             for method in sorted(rule.methods & STATE_CHANGING):
                 found.append((rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})))
     return found
@@ -57,11 +62,31 @@ def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app
     figures.record("csrf_refusals", refused_all_three)
 
 
-def test_no_view_or_blueprint_is_exempt_from_csrf():
+def test_no_view_or_blueprint_is_exempt_from_csrf_but_the_patients_cookieless_log(app):
     from prescribe.extensions import csrf
 
-    assert csrf._exempt_views == set()
+    assert csrf._exempt_views == {"prescribe.web.patient_page.progress"}
     assert csrf._exempt_blueprints == set()
+
+
+def test_the_patients_log_needs_no_cookie_and_reads_none(app, clinics):
+    """The exempt route acts on the key in its address only: a signed-in admin's cookie adds nothing."""
+    from prescribe.db import get_session
+    from prescribe.models import Clinic, ProgressEntry, utcnow
+
+    from .conftest import sign_in
+
+    a = clinics["A"]
+    with app.app_context():
+        get_session().get(Clinic, a.id).share_progress = True
+        get_session().commit()
+    client = app.test_client()
+    sign_in(app, client, a.admin)
+    today = {"day": utcnow().date().isoformat(), "sessions": 1}
+    assert client.post("/p/" + "B" * 26 + "/progress", json=today).status_code == 404  # no key, no write
+    assert client.post(f"/p/{a.link_token}/progress", json=today).json == {"kept": True}
+    with app.app_context():
+        assert len(get_session().query(ProgressEntry).all()) == 1
 
 
 def test_https_posts_need_a_same_origin_referrer(app, clinics, client_for):

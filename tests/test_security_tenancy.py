@@ -29,10 +29,15 @@ CLINIC_IDS = {
     "user_id": lambda clinic: [clinic.admin.id, clinic.therapist.id],
     "patient_id": lambda clinic: [clinic.patient_id],
     "template_id": lambda clinic: [clinic.template_id],
+    "link_id": lambda clinic: [clinic.link_id],
 }
-# URL variables that name shared, non-clinic things (the catalog, static files).
-NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css"}
-PUBLIC = {"static", "auth.login"}
+# URL variables that name shared, non-clinic things (the catalog, static files), and the patient's
+# page key: a capability of its own, open to whoever holds it (tests/test_patient_page.py).
+NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css", "key": "K7QM2XRT4P"}
+# The sign-in page, static files, and the patient's page (its link is the key; no account).
+PUBLIC = {"static", "auth.login", "patient_page.enter_code", "patient_page.enter_code_upper", "patient_page.page",
+          "patient_page.page_upper", "patient_page.newest", "patient_page.manifest", "patient_page.service_worker",
+          "patient_page.progress"}
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -464,11 +464,13 @@ class HandoutText:
         return self.emergency.replace("{number}", number)
 
     def patient_fields(self) -> list[tuple[str, str]]:
-        """Every text a patient reads, with its field (the clinic's emergency number as 911)."""
+        """Every text a patient reads, with its field (the clinic's emergency number as 911, and a
+        printed version's page address and short code as samples)."""
         found: list[tuple[str, str]] = []
         for name, value in vars(self).items():
             if isinstance(value, str):
-                found.append((name, value.replace("{number}", "911")))
+                found.append((name, value.replace("{number}", "911").replace("{address}", "clinic.example/p")
+                              .replace("{code}", "K7QM2-XRT4P")))
             elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
                 found.extend(_listed(name, value))
         found.extend(self.pain_guide.patient_fields("pain_guide."))
