@@ -231,6 +231,8 @@ def test_progress_stays_on_the_phone_unless_the_clinic_shares_it(app, client):
     assert phone.post(f"/p/{key}/progress", data="not json").status_code == 400
     handout_page = client.get("/handouts/1").get_data(as_text=True)
     assert "Exercised on 1 of the last 28 days" in handout_page and "Pain, oldest first: 3 out of 10" in handout_page
+    progressing = client.get("/build/from/1").get_data(as_text=True)  # and when progressing the program
+    assert "exercised on 1 of the last 28 days; pain, oldest first: 3 out of 10" in progressing
 
 
 @pytest.mark.parametrize("settings_value", ["0", "731", "lots"])
@@ -294,3 +296,15 @@ def test_a_refused_mail_server_says_so_keeps_the_address_and_offers_the_link(app
     assert 'id="issued-url"' in body  # the link to copy instead
     bad = client.post("/handouts/1/links/email", data={"csrf_token": csrf_token(page), "email": "ann@@example"})
     assert bad.status_code == 422 and "Enter one email address" in bad.get_data(as_text=True)
+
+
+def test_in_a_zero_phi_clinic_the_named_copy_and_the_stored_one_share_one_working_code(app, client):
+    with app.app_context():
+        get_session().get(Clinic, 1).zero_phi = True
+        get_session().commit()
+    handed_over = print_handout(client, patient_name="Zqxcanary Patientname")
+    stored = client.get("/handouts/1/versions/1.pdf").data
+    assert handed_over != stored  # the name is printed, never kept
+    assert qr_address(handed_over) == qr_address(stored)
+    body = page_text(open_as_patient(app, qr_address(stored)))
+    assert "Your exercises" in body and "Zqxcanary" not in body

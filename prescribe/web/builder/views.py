@@ -22,9 +22,10 @@ from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
-from prescribe import handouts
+from prescribe import handouts, patient_pages
 from prescribe.db import get_session, note_storage_trouble, storage_trouble, transaction
 from prescribe.handouts import HandoutTooLong
+from prescribe.patient_links import Progress
 from prescribe.patients import get_patient
 from prescribe.program_templates import (
     TemplateError,
@@ -118,12 +119,12 @@ def _form_body(form: BuilderForm, rows: BuilderRows) -> Markup:
     return Markup(render_template("builder/_form.html", **_form_context(form, rows)))
 
 
-def _builder_page(diagnosis_slug: str | None, form_body: Markup) -> str:
+def _builder_page(diagnosis_slug: str | None, form_body: Markup, progress: Progress | None = None) -> str:
     return render_template("builder/builder.html", diagnosis=catalog().diagnosis(diagnosis_slug or ""),
-                           form_body=form_body)
+                           form_body=form_body, patient_progress=progress)
 
 
-def _render_fresh_builder(data: dict):
+def _render_fresh_builder(data: dict, progress: Progress | None = None):
     """The builder filled with form data (:func:`form_data_from_program`), nothing posted yet.
 
     Only the page's own fields go through WTForms; the rows come from the data as it is. The form's
@@ -137,7 +138,7 @@ def _render_fresh_builder(data: dict):
 
     clinic = current_clinic()
     key = fresh_page_key(data, clinic_id=clinic.id, accent=clinic.accent_colour, zero_phi=clinic.zero_phi)
-    return _builder_page(data.get("diagnosis"), kept_page_part(current_app.jinja_env, key, render)), 200
+    return _builder_page(data.get("diagnosis"), kept_page_part(current_app.jinja_env, key, render), progress), 200
 
 
 def _builder_for(program: Program, **fields):
@@ -175,7 +176,8 @@ def edit(handout_id: int):
     data = form_data_from_program(start.program, catalog())
     data.update(handout_id=str(start.handout_id), handout_date=date.today(), show_changes=True,
                 patient_id=str(start.patient_id or ""))
-    page = _render_fresh_builder(data)
+    panel = patient_pages.links_panel(session, actor, handout_id)
+    page = _render_fresh_builder(data, panel.progress if panel else None)
     handouts.log_access(session, actor, "handout_edit", start.handout_id, f"from version {start.version_number}")
     return page
 
