@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
 import statistics
@@ -82,13 +83,15 @@ REPRINT_VS_BARE = Target("reprint/bare", "<=", 0.05)
 TWO_WORKERS_SCALING = Target("2w/1w", ">=", 1.8)
 HANDOUT_SIZE = Target("KB", "<=", 100, " KB")
 BUILDER_VS_MINIMAL = Target("builder/minimal p95", "<=", 2)
+PATIENT_PAGE_WEIGHT = Target("KB", "<=", 150, " KB")
 ROW_ACTION_SERVER_P95 = Target("server p95", "<=", 100, " ms")
 RSS_GROWTH = Target("RSS500/RSS100", "<=", 1.10)
 
 DEFAULT_BUDGET_S = 280
 # Seconds each phase may take samples for at the default budget (scaled with --budget); the
 # memory run gets the rest. Minimum samples are taken whatever the clock says.
-ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8, "row_actions": 15}
+ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8, "row_actions": 15,
+              "patient_page": 8}
 MIN_ROUNDS, MIN_COLD_STARTS = 3, 3
 MEMORY_RESERVE_S = 6                 # kept back from the memory run for the report
 UNLIMITED_CAP_S = 3600
@@ -100,6 +103,8 @@ PAGE_CLIENTS = 16                    # builder / minimal page: concurrent client
 BUILDER_REQUESTS = 320                # as many as the minimal page: the same load shape for both
 MINIMAL_REQUESTS = 320
 ROW_ACTION_REQUESTS = 600            # add, remove, move in rotation: up to 200 of each
+PATIENT_PAGE_REQUESTS = 320          # the patient's page of a printed version, as a phone opens it
+PHONE_HEADERS = {"Accept-Encoding": "gzip"}
 HTMX_HEADERS = {"HX-Request": "true", "HX-Target": "exercises"}  # as htmx sends a row action from the page
 KB = 1000
 PHASES = ("in-process", "cold-start", "memory", "gunicorn")
@@ -351,6 +356,8 @@ class Bench:
                     self._report_pages(builder, minimal)
                     form = browser_form(page.body.decode("utf-8"))
                     self._report_row_actions(_counting_replaced_workers(server, self._row_actions, port, cookie, form))
+                    patient = _counting_replaced_workers(server, self._patient_page, port, patient_page_path(browser))
+                    self._report_patient_page(patient, minimal)
         self.report.raw["throughput"] = {
             w: {"window_rates": rates[w], "overall_per_s": loads[w].throughput,
                 "requests": len(loads[w].completions), "elapsed_s": loads[w].elapsed, "capped": loads[w].capped}
@@ -499,6 +506,41 @@ class Bench:
                                     + _replaced_workers_note(load))
                     if group == "all" and what == "server" and q == 95:
                         row.check(ROW_ACTION_SERVER_P95, row.median, label="")
+
+    def _patient_page(self, port: int, path: str) -> LoadResult:
+        self.progress(f"gunicorn 2 workers: the patient's page, up to {PATIENT_PAGE_REQUESTS} GETs from "
+                      f"{PAGE_CLIENTS} phones (gzip)")
+
+        def get(_number: int):
+            return request(port, "GET", path, headers=PHONE_HEADERS)
+
+        run_load(get, timed_ok_check, total=2, clients=2, time_cap=UNLIMITED_CAP_S)
+        load = run_load(get, timed_ok_check, total=PATIENT_PAGE_REQUESTS, clients=PAGE_CLIENTS,
+                        time_cap=self.allotment("patient_page"))
+        if load.errors or not load.latencies:
+            raise RuntimeError(f"patient's page: {len(load.errors)} errors, first: {load.errors[:1]}")
+        return load
+
+    def _report_patient_page(self, load: LoadResult, minimal: LoadResult) -> None:
+        """Latency (against the minimal page) and weight of the page a patient's phone opens."""
+        self.report.raw["patient_page"] = {"client_seconds": load.latencies, "server_seconds": load.server_seconds,
+                                           "body_bytes": load.body_bytes}
+        ms = [seconds * 1000 for seconds in load.latencies]
+        server = [seconds * 1000 for seconds in load.server_seconds]
+        m50 = percentile(minimal.latencies, 50) * 1000
+        add = self.report.add
+        add(Row(SECTION_PAGE, "patient's page: p50", "ms", percentile(ms, 50), min(ms), max(ms), len(ms),
+                ratio_label="patient/minimal p50", ratio=percentile(ms, 50) / m50,
+                note="GET /p/<key> of a printed version, no cookie, gzip; each opening is counted and logged"
+                     + _replaced_workers_note(load)))
+        add(Row(SECTION_PAGE, "patient's page: p95", "ms", percentile(ms, 95), min(ms), max(ms), len(ms)))
+        add(Row(SECTION_PAGE, "patient's page: server time p95", "ms", percentile(server, 95), min(server),
+                max(server), len(server)))
+        size = statistics.median(load.body_bytes) / KB
+        add(Row(SECTION_PAGE, "patient's page: bytes over the wire", "KB", size, min(load.body_bytes) / KB,
+                max(load.body_bytes) / KB, len(load.body_bytes),
+                note="the page with every moving picture inlined, gzipped (its CSS and script are files, "
+                     "cached)")).check(PATIENT_PAGE_WEIGHT, size, label="")
 
     # -- phase 4: memory ---------------------------------------------------------------------
 
@@ -722,6 +764,23 @@ class CpuSnapshot:
             return None
         others = (self.machine - before.machine) - (self.ours - before.ours)
         return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def patient_page_path(browser: Browser) -> str:
+    """The path of a patient's page: "Make a link to copy" on the newest saved handout, as a therapist would."""
+    home = browser.go("GET", "/").body.decode("utf-8")
+    handout = re.search(r'href="(/handouts/[0-9]+)"', home)
+    if handout is None:
+        raise RuntimeError("no saved handout on the start page")
+    page = browser.go("GET", handout[1]).body.decode("utf-8")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    if token is None:
+        raise RuntimeError("no form on the handout's page")
+    made = browser.go("POST", handout[1] + "/links", fields=[("csrf_token", token[1])]).body.decode("utf-8")
+    address = re.search(r'id="issued-url" class="copy-source" value="https?://[^/]+(/p/[A-Z2-7]+)"', made)
+    if address is None:
+        raise RuntimeError("the handout's page made no link")
+    return address[1]
 
 
 def _counting_replaced_workers(server: GunicornServer, measure, *args) -> LoadResult:

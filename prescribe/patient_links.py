@@ -3,7 +3,8 @@
 A link is a random token (128 bits, upper-case base32 without padding: 26 characters, the QR
 code's alphanumeric mode, so the code is smaller) and a short code to type from the sheet (10
 characters of Crockford's base32, 50 bits, shown as ``K7QM2-XRT4P``). Only the SHA-256 of each is
-stored: neither a database copy nor a backup opens a page. Guessing either is throttled per client
+stored in the links table. (The printed version's PDF carries its QR code and short code, as the
+patient's sheet does: a reprint is the same sheet.) Guessing either is throttled per client
 address (:func:`note_miss`); an unknown, expired and revoked link all look the same to the caller.
 
 A version may have several links, one per way it went out: the QR code printed on it, each
@@ -18,10 +19,11 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .accounts.throttle import ThrottlePolicy, address_key, is_locked, record_failure
@@ -37,8 +39,13 @@ CODE_LENGTH = 10
 CODE_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V", "-": None, " ": None, ".": None})
 CHANNELS = {"print": "Printed QR code", "email": "Emailed", "copy": "Copied link"}
 MIN_LINK_DAYS, MAX_LINK_DAYS = 1, 730
-# Guessing: 20 unknown links or codes from one address in 15 minutes locks it out for 15 minutes.
-GUESS_POLICY = ThrottlePolicy(max_failures=20, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# Guessing: 40 unknown links or codes from one address in 15 minutes lock it out for 15 minutes. Only
+# keys that match no link count (an old sheet's expired code is no guess), so patients behind one
+# clinic Wi-Fi or mobile carrier address are not locked out by each other's old sheets.
+GUESS_POLICY = ThrottlePolicy(max_failures=40, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# A link works to the end of its last day wherever the patient is: until noon UTC the next day
+# (midnight at UTC-12), so the date printed is never a day too generous or too short.
+LAST_DAY_GRACE = timedelta(hours=36)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class LinkRow:
     opens: int
     last_opened_at: datetime | None
     state: str  # "active" | "expired" | "revoked"
+
+    @property
+    def last_day(self) -> date:
+        return works_until(self.expires_at)
 
     @property
     def channel_label(self) -> str:
@@ -137,6 +148,16 @@ def link_days(clinic: Clinic) -> int:
     return min(max(clinic.link_days or 90, MIN_LINK_DAYS), MAX_LINK_DAYS)
 
 
+def link_end(start: datetime, days: int) -> datetime:
+    """When a link made at ``start`` stops, working ``days`` days: the end of that last day anywhere."""
+    return datetime.combine((start + timedelta(days=days)).date(), time()) + LAST_DAY_GRACE
+
+
+def works_until(expires_at: datetime) -> date:
+    """The last day a link works, as the patient and the therapist read it."""
+    return (expires_at - LAST_DAY_GRACE).date()
+
+
 def store(session: Session, clinic: Clinic, version: HandoutVersion, link: Secrets, *, channel: str,
           user_id: int | None, now: datetime | None = None) -> PatientLink:
     """Keep ``link`` (its hashes) for ``version``, working for the clinic's number of days."""
@@ -145,7 +166,7 @@ def store(session: Session, clinic: Clinic, version: HandoutVersion, link: Secre
     now = now or utcnow()
     row = PatientLink(clinic_id=clinic.id, handout_id=version.handout_id, version_id=version.id,
                       token_hash=digest(link.token), code_hash=digest(link.code), created_at=now,
-                      expires_at=now + timedelta(days=link_days(clinic)), created_by=user_id, channel=channel)
+                      expires_at=link_end(now, link_days(clinic)), created_by=user_id, channel=channel)
     session.add(row)
     session.flush()
     return row
@@ -174,7 +195,7 @@ def extend(link: PatientLink, clinic: Clinic, now: datetime | None = None) -> No
     """The link works the clinic's number of days from now (a revoked link stays revoked)."""
     if link.revoked_at is not None:
         raise ValueError("A revoked link cannot be extended: re-issue it.")
-    link.expires_at = max(link.expires_at, (now or utcnow()) + timedelta(days=link_days(clinic)))
+    link.expires_at = max(link.expires_at, link_end(now or utcnow(), link_days(clinic)))
 
 
 def revoke(link: PatientLink, now: datetime | None = None) -> None:
@@ -182,16 +203,19 @@ def revoke(link: PatientLink, now: datetime | None = None) -> None:
         link.revoked_at = now or utcnow()
 
 
-def open_by_token(session: Session, token_text: str, now: datetime | None = None) -> PatientLink | None:
-    """The working link with this token, or None: unknown, expired and revoked alike."""
-    token = normalise_token(token_text)
-    return _working(session, PatientLink.token_hash, digest(token), now) if token else None
+def find_key(session: Session, key: str) -> PatientLink | None:
+    """The link whose token or short code ``key`` is, whether it still works or not (None: no such key)."""
+    if token := normalise_token(key):
+        column, value = PatientLink.token_hash, digest(token)
+    elif code := normalise_code(key):
+        column, value = PatientLink.code_hash, digest(code)
+    else:
+        return None
+    return session.scalar(select(PatientLink).where(column == value).execution_options(**{ALL_CLINICS: True}))
 
 
-def open_by_code(session: Session, code_text: str, now: datetime | None = None) -> PatientLink | None:
-    """The working link with this short code, or None: unknown, expired and revoked alike."""
-    code = normalise_code(code_text)
-    return _working(session, PatientLink.code_hash, digest(code), now) if code else None
+def is_working(link: PatientLink, now: datetime | None = None) -> bool:
+    return _state(link, now or utcnow()) == "active"
 
 
 def note_open(link: PatientLink, now: datetime | None = None) -> None:
@@ -224,14 +248,18 @@ def note_miss(session: Session, client_address: str, now: datetime | None = None
 
 
 def record_progress(session: Session, link: PatientLink, day: date, sessions: int, pain: int | None) -> None:
-    """Keep one day of the patient's log (the clinic shares progress); the latest report of a day wins."""
-    entry = session.scalar(select(ProgressEntry).where(ProgressEntry.link_id == link.id, ProgressEntry.day == day)
-                           .execution_options(**{ALL_CLINICS: True}))
-    if entry is None:
-        entry = ProgressEntry(clinic_id=link.clinic_id, handout_id=link.handout_id, link_id=link.id, day=day)
-        session.add(entry)
-    entry.sessions, entry.pain, entry.updated_at = sessions, pain, utcnow()
-    session.flush()
+    """Keep one day of the patient's log (the clinic shares progress); the latest report of a day wins.
+
+    One statement (insert, or update the day's row), so two reports of one day sent at once by a
+    phone both land, whichever app server takes them.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    insert = dialect.insert(ProgressEntry).values(clinic_id=link.clinic_id, handout_id=link.handout_id,
+                                                  link_id=link.id, day=day, sessions=sessions, pain=pain,
+                                                  updated_at=now)
+    session.execute(insert.on_conflict_do_update(index_elements=["link_id", "day"],
+                                                 set_={"sessions": sessions, "pain": pain, "updated_at": now}))
 
 
 def progress_of(session: Session, clinic: Clinic, handout_id: int, days: int = 28,
@@ -266,13 +294,6 @@ def handout_of(session: Session, link: PatientLink) -> Handout:
                              .execution_options(**{ALL_CLINICS: True}))
     assert handout is not None
     return handout
-
-
-def _working(session: Session, column, value: str, now: datetime | None) -> PatientLink | None:
-    link = session.scalar(select(PatientLink).where(column == value).execution_options(**{ALL_CLINICS: True}))
-    if link is None or _state(link, now or utcnow()) != "active":
-        return None
-    return link
 
 
 def _state(link: PatientLink, now: datetime) -> str:

@@ -10,7 +10,7 @@ then keeps to the link's own clinic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,10 @@ from .programs import Program
 from .storage import get_handout, latest_version, program_of
 
 MAX_SESSIONS_A_DAY = 10
+
+
+class LinkRevoked(Exception):
+    """A revoked link stays revoked: it cannot be extended (re-issue it instead)."""
 
 
 class Guessing(Exception):
@@ -73,11 +77,8 @@ def open_page(session: Session, key: str, client_address: str, *, newest: bool =
     """
     now = now or utcnow()
     with transaction(session):
-        if patient_links.is_guessing(session, client_address, now):
-            raise Guessing()
-        link = _find(session, key, now)
+        link = _find(session, key, client_address, now)
         if link is None:
-            patient_links.note_miss(session, client_address, now)
             return None
         clinic = patient_links.clinic_of(session, link)
         version = patient_links.version_of(session, link)
@@ -93,7 +94,7 @@ def open_page(session: Session, key: str, client_address: str, *, newest: bool =
                            version_number=version.number, newest_number=newest_version.number,
                            showing_newest=showing_newest, link_to_newer=clinic.link_to_newer,
                            share_progress=clinic.share_progress, printed_on=version.created_at.date(),
-                           expires_on=link.expires_at.date())
+                           expires_on=patient_links.works_until(link.expires_at))
 
 
 def send_progress(session: Session, key: str, client_address: str, day: date, sessions: int,
@@ -109,11 +110,8 @@ def send_progress(session: Session, key: str, client_address: str, day: date, se
     if abs((day - now.date()).days) > 7:
         raise ValueError("day: within a week of today")
     with transaction(session):
-        if patient_links.is_guessing(session, client_address, now):
-            raise Guessing()
-        link = _find(session, key, now)
+        link = _find(session, key, client_address, now)
         if link is None:
-            patient_links.note_miss(session, client_address, now)
             return False
         if not patient_links.clinic_of(session, link).share_progress:
             return False
@@ -128,6 +126,11 @@ class LinksPanel:
     links: tuple[LinkRow, ...]
     progress: Progress | None  # None: the clinic keeps progress on the phone
     link_days: int
+
+    def printed_code_works(self, version_number: int) -> bool | None:
+        """Whether the QR code printed on that version still opens its page (None: it printed none)."""
+        printed = [link for link in self.links if link.channel == "print" and link.version_number == version_number]
+        return any(link.state == "active" for link in printed) if printed else None
 
 
 def links_panel(session: Session, actor: Actor, handout_id: int) -> LinksPanel | None:
@@ -173,6 +176,8 @@ def change_link(session: Session, actor: Actor, handout_id: int, link_id: int, a
         if link is None:
             return None
         if action == "extend":
+            if link.revoked_at is not None:
+                raise LinkRevoked()
             patient_links.extend(link, clinic)
         elif action == "revoke":
             patient_links.revoke(link)
@@ -220,15 +225,22 @@ def email_link(session: Session, actor: Actor, handout_id: int, to: str, setting
     return Emailed(issued, error)
 
 
-def _find(session: Session, key: str, now: datetime) -> PatientLink | None:
-    if patient_links.normalise_token(key):
-        return patient_links.open_by_token(session, key, now)
-    return patient_links.open_by_code(session, key, now)
+def _find(session: Session, key: str, client_address: str, now: datetime) -> PatientLink | None:
+    """The working link ``key`` opens, or None (the caller cannot tell why). A key that matches no
+    link at all counts as a guess; an address that guessed too often waits (:class:`Guessing`)
+    whatever it asks, so a hit after many misses is refused too."""
+    if patient_links.is_guessing(session, client_address, now):
+        raise Guessing()
+    link = patient_links.find_key(session, key)
+    if link is None:
+        patient_links.note_miss(session, client_address, now)
+        return None
+    return link if patient_links.is_working(link, now) else None
 
 
 def _issued(link: PatientLink, secrets: Secrets) -> IssuedLink:
     return IssuedLink(link_id=link.id, token=secrets.token, code=secrets.code_display,
-                      expires_on=(link.expires_at - timedelta(seconds=1)).date())
+                      expires_on=patient_links.works_until(link.expires_at))
 
 
 def _clinic(session: Session, actor: Actor) -> Clinic:

@@ -87,6 +87,7 @@ def test_the_short_code_typed_in_any_case_opens_the_same_page(app, client):
 
 
 def test_unknown_expired_and_revoked_links_all_get_the_same_friendly_page(app, client):
+    """And only the unknown one counts as a guess: an old sheet's ended code locks nobody out."""
     pdf = print_handout(client)
     working = path_of(qr_address(pdf))
     phone = app.test_client()
@@ -103,15 +104,21 @@ def test_unknown_expired_and_revoked_links_all_get_the_same_friendly_page(app, c
         link.expires_at, link.revoked_at = utcnow() + timedelta(days=1), utcnow()
         get_session().commit()
     revoked = phone.get(working, follow_redirects=True)
+    with app.app_context():
+        from prescribe.models import LoginThrottle
+
+        assert [row.failures for row in get_session().scalars(select(LoginThrottle))] == [2]  # unknown, nonsense
     bodies = {r.get_data(as_text=True) for r in (expired, unknown, nonsense, revoked)}
     assert {r.status_code for r in (expired, unknown, nonsense, revoked)} == {404}
-    assert len(bodies) == 1 and "This link does not work" in bodies.pop()
+    assert len(bodies) == 1 and "This code or link does not work" in bodies.pop()
 
 
 def test_guessing_is_throttled_per_address_and_then_even_a_real_link_waits(app, client):
+    from prescribe.patient_links import GUESS_POLICY
+
     working = path_of(qr_address(print_handout(client)))
     guesser = app.test_client()
-    for n in range(20):
+    for n in range(GUESS_POLICY.max_failures):
         assert guesser.get(f"/p/{n:026d}".replace("0", "A")).status_code == 404
     assert guesser.get(working, follow_redirects=True).status_code == 429
     assert guesser.get("/p", query_string={"code": "K7QM2-XRT4P"}, follow_redirects=True).status_code == 429
@@ -165,6 +172,9 @@ def test_a_therapist_revokes_extends_and_reissues_a_link(app, client):
     token = csrf_token(handout_page)
     assert client.post("/handouts/1/links/1", data={"csrf_token": token, "action": "revoke"}).status_code == 200
     assert open_as_patient(app, address).status_code == 404
+    stale = client.post("/handouts/1/links/1", data={"csrf_token": token, "action": "extend"})  # an old tab
+    assert stale.status_code == 409 and "re-issue it instead" in stale.get_data(as_text=True)
+    assert "The QR code printed on version 1 no longer works" in stale.get_data(as_text=True)
     reissued = client.post("/handouts/1/links/1", data={"csrf_token": token, "action": "reissue"})
     new_address = re.search(r'id="issued-url" class="copy-source" value="([^"]+)"', reissued.get_data(as_text=True))
     assert new_address and open_as_patient(app, new_address.group(1)).status_code == 200
@@ -225,6 +235,7 @@ def test_progress_stays_on_the_phone_unless_the_clinic_shares_it(app, client):
         get_session().get(Clinic, 1).share_progress = True
         get_session().commit()
     assert "go to Riverside Physical Therapy" in page_text(phone.get(address, follow_redirects=True))
+    assert phone.post(f"/p/{key}/progress", json={"day": today, "sessions": 1, "pain": 5}).json == {"kept": True}
     assert phone.post(f"/p/{key}/progress", json={"day": today, "sessions": 2, "pain": 3}).json == {"kept": True}
     assert phone.post(f"/p/{key}/progress", json={"day": today, "sessions": 99}).status_code == 400
     assert phone.post(f"/p/{key}/progress", json={"day": "1999-01-01", "sessions": 1}).status_code == 400

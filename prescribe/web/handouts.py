@@ -77,8 +77,13 @@ def change_link(handout_id: int, link_id: int):
         issued = patient_pages.issue_link(session, actor, handout_id, channel="copy", replacing=link_id) or abort(404)
         return _show(handout_id, issued=issued,
                      said="The old link no longer works (nor the QR code it was printed as). Copy the new one now.")
-    patient_pages.change_link(session, actor, handout_id, link_id, action) or abort(404)
-    return _show(handout_id, said="Link extended." if action == "extend" else "Link revoked: it no longer works.")
+    try:
+        patient_pages.change_link(session, actor, handout_id, link_id, action) or abort(404)
+    except patient_pages.LinkRevoked:
+        return _show(handout_id, said="This link was revoked, so it cannot be extended: re-issue it instead.",
+                     status=409)
+    return _show(handout_id, said="Link extended." if action == "extend" else
+                 "Link revoked: it no longer works. A copy already kept on the patient's phone stays there.")
 
 
 @bp.get("/<int:handout_id>/versions/<int:number>.pdf")

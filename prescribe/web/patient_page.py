@@ -37,8 +37,10 @@ PAGE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "private, no-cache",
 }
-NOT_WORKING = ("This link does not work",
-               "It may be mistyped, or it has ended. Please call your clinic for a new one.")
+NOT_WORKING = ("This code or link does not work",
+               "It may have a typo, or it may have ended. Please call your clinic for a new one.")
+RETIRED = ("This program cannot be shown here any more",
+           "Your printed sheet still has it all. Please call your clinic if you have questions.")
 WAIT = ("Please wait a little",
         "Too many codes were tried from this connection. Please wait 15 minutes and try again, or call your clinic.")
 SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "js" / "patient-sw.js"
@@ -68,8 +70,8 @@ def page(key: str):
 @bp.get("/P/<key>")
 @public
 def page_upper(key: str):
-    """The QR code's address (upper case, the smaller code) -> the page's own, under the offline worker's scope."""
-    return _private(redirect(url_for(".page", key=key), code=301))
+    """The QR code's address (upper case: the smaller code): the same page, kept offline as one."""
+    return _page(key, newest=False)
 
 
 @bp.get("/p/<key>/newest")
@@ -98,6 +100,9 @@ def service_worker():
     """The service worker that keeps each opened page for offline use (scope: /p/)."""
     response = current_app.response_class(SERVICE_WORKER.read_bytes(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    # Registered for the whole site, so that the QR code's /P/<key> opens offline too; it answers
+    # only for the patient's pages and files (static/js/patient-sw.js).
+    response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
@@ -132,7 +137,12 @@ def _page(key: str, *, newest: bool):
         return _private(make_response(render_template("patient/gone.html", title=WAIT[0], message=WAIT[1]), 429))
     if shown is None:
         return _not_working()
-    html = render_template("patient/page.html", **_page_context(shown))
+    try:
+        context = _page_context(shown)
+    except KeyError:  # an exercise or diagnosis this version printed has left the catalog since
+        return _private(make_response(render_template("patient/gone.html", title=RETIRED[0], message=RETIRED[1]),
+                                      410))
+    html = render_template("patient/page.html", **context)
     return _compressed(_private(make_response(html)))
 
 

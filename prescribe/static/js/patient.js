@@ -4,7 +4,6 @@
    the printed pictures and everything else still reads. */
 "use strict";
 (() => {
-  const OFFLINE_CACHE = "prescribe-patient-v1";
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const pauseButton = document.querySelector("[data-pause]");
   const figures = [...document.querySelectorAll(".figure")].filter((f) => f.querySelector(".moving svg"));
@@ -73,7 +72,7 @@
       ticking = setInterval(() => {
         const remaining = Math.max(0, Math.round((end - Date.now()) / 1000));
         if (remaining === 0) {
-          stop("Time is up. Rest, then go again.");
+          stop("Time is up. Relax.");
           if (navigator.vibrate) navigator.vibrate(300);
         } else {
           left.textContent = words(remaining) + " left";
@@ -103,20 +102,28 @@
     const log = readLog(key);
     controls.hidden = false;
 
-    const entry = (day) => (log[day] = log[day] || { sessions: 0, pain: null, sent: true });
+    const entry = (day) => (log[day] = log[day] || { sessions: 0, pain: null, sent: true, rev: 0 });
+    const sending = new Set();  // days with a report on its way: one at a time per day
     function send() {
       if (!sendTo || !navigator.onLine) return;
       for (const [day, item] of Object.entries(log)) {
-        if (item.sent) continue;
+        if (item.sent || sending.has(day)) continue;
+        const rev = item.rev || 0;
+        sending.add(day);
         fetch(sendTo, {
           method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
           referrerPolicy: "no-referrer", body: JSON.stringify({ day, sessions: item.sessions, pain: item.pain }),
         }).then((response) => {
-          if (response.ok || response.status === 404 || response.status === 400) {
+          sending.delete(day);
+          // Kept, or refused for good (a link that ended, a day too old): either way, not again.
+          // A change made while this report was on its way is sent next.
+          if ((response.ok || response.status === 404 || response.status === 400) && (item.rev || 0) === rev) {
             item.sent = true;
             writeLog(key, log);
+          } else if (response.ok) {
+            send();
           }
-        }).catch(() => { /* offline: sent when the phone is online again */ });
+        }).catch(() => { sending.delete(day); /* offline: sent when the phone is online again */ });
       }
     }
     function draw() {
@@ -143,6 +150,7 @@
     function change(update) {
       const item = entry(dayKey(new Date()));
       update(item);
+      item.rev = (item.rev || 0) + 1;
       item.sent = !sendTo;
       writeLog(key, log);
       draw();
@@ -163,17 +171,21 @@
   }
 
   /* Offline: keep this page and what it needs ------------------------------------------------- */
+  const OFFLINE_CACHE = "prescribe-patient-v2";
   const worker = document.querySelector("[data-service-worker]");
   const offlineNote = document.querySelector("[data-offline-note]");
   if (worker && "serviceWorker" in navigator && window.caches) {
-    navigator.serviceWorker.register(worker.dataset.serviceWorker, { scope: "/p/" }).then(() => caches.open(OFFLINE_CACHE))
+    navigator.serviceWorker.register(worker.dataset.serviceWorker, { scope: "/" }).then(() => caches.open(OFFLINE_CACHE))
       .then(async (cache) => {
         const assets = [...document.querySelectorAll("link[rel=stylesheet], link[rel=manifest], script[src]")]
           .map((element) => element.href || element.src);
         await cache.addAll(assets);
-        // The page itself, asked for as an offline copy (not counted as another opening).
+        // The page itself, under the address the worker keeps it by (the QR code's /P/ and /p/ alike),
+        // asked for as an offline copy (not counted as another opening).
         const page = await fetch(location.href, { headers: { "X-Offline-Copy": "1" }, credentials: "omit" });
-        if (page.ok) await cache.put(location.href, page);
+        const kept = location.origin + location.pathname.replace(/^\/p\/([^/]+)/i,
+          (_all, key) => "/p/" + key.toUpperCase());
+        if (page.ok) await cache.put(kept, page);
         if (offlineNote) offlineNote.hidden = false;
         document.documentElement.dataset.offline = "ready";
       }).catch(() => { /* no offline copy: the page still works online */ });
