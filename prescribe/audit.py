@@ -44,6 +44,7 @@ ACTIONS = {
     "handout_edit": "Opened a handout to progress it",
     "handout_print": "Printed a new version",
     "handout_export": "Downloaded a stored version",
+    "handout_fhir_export": "Downloaded a stored version as FHIR",
     "patient_page_open": "A patient opened their page",
     "link_issue": "Made a link to a patient's page",
     "link_extend": "Extended a patient's link",

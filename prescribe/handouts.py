@@ -14,6 +14,7 @@ over, with the name, is rendered on the side and never stored.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +24,7 @@ from . import audit, patient_links
 from .catalog import Catalog
 from .clinics import branding_for
 from .db import note_storage_trouble, storage_trouble, transaction
+from .fhir import version_bundle
 from .handout import (
     HandoutTooLong,
     PhoneLink,
@@ -46,8 +48,8 @@ from .storage import (
     stored_program,
 )
 
-__all__ = ["Actor", "HandoutPdf", "HandoutTooLong", "Printer", "Progression", "log_access", "preview",
-           "print_handout", "progression", "version_pdf"]
+__all__ = ["Actor", "FhirExport", "HandoutPdf", "HandoutTooLong", "Printer", "Progression", "log_access", "preview",
+           "print_handout", "progression", "version_fhir", "version_pdf"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,14 @@ class HandoutPdf:
     etag: str
     handout_id: int | None = None
     version_number: int | None = None
+
+
+@dataclass(frozen=True)
+class FhirExport:
+    """A stored version as a FHIR R4 Bundle: its JSON bytes and file name (the PDF's, ``.fhir.json``)."""
+
+    data: bytes
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,21 @@ def version_pdf(session: Session, actor: Actor, handout_id: int, number: int) ->
             return None
         _audit(session, actor, "handout_export", handout_id, f"version {number}")
     return HandoutPdf(version.pdf, version.filename, version.pdf_sha256, handout_id, number)
+
+
+def version_fhir(session: Session, actor: Actor, handout_id: int, number: int,
+                 catalog: Catalog) -> FhirExport | None:
+    """A stored version as a FHIR R4 Bundle (:mod:`prescribe.fhir`), logged as an export; None if the
+    clinic has no such version. The same version always gives the same bytes."""
+    with transaction(session):
+        clinic = _clinic(session, actor)
+        version = get_version(session, clinic, handout_id, number)
+        if version is None:
+            return None
+        bundle = version_bundle(clinic, version, catalog)
+        filename = version.filename.removesuffix(".pdf") + ".fhir.json"
+        _audit(session, actor, "handout_fhir_export", handout_id, f"version {number}")
+    return FhirExport(json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8"), filename)
 
 
 def progression(session: Session, actor: Actor, handout_id: int) -> Progression | None:

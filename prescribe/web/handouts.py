@@ -94,6 +94,14 @@ def download(handout_id: int, number: int):
                      download_name=stored.filename, etag=stored.etag, max_age=0, conditional=True)
 
 
+@bp.get("/<int:handout_id>/versions/<int:number>.fhir.json")
+def download_fhir(handout_id: int, number: int):
+    """The stored version as a FHIR R4 Bundle (its exact PDF inside), for the clinic's electronic record."""
+    export = handouts.version_fhir(get_session(), current_actor(), handout_id, number, catalog()) or abort(404)
+    return send_file(io.BytesIO(export.data), mimetype="application/fhir+json", as_attachment=True,
+                     download_name=export.filename, max_age=0)
+
+
 def _show(handout_id: int, *, issued: IssuedLink | None = None, said: str = "",
           email_form: EmailLinkForm | None = None, status: int = 200):
     handout = get_handout(get_session(), current_clinic(), handout_id) or abort(404)
