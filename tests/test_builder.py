@@ -225,7 +225,9 @@ def test_a_value_in_an_input_the_exercise_does_not_use_cannot_block_printing(cli
     assert re.search(f'<input[^>]*name="exercises-{index}-minutes" type="hidden" value="0"', html)  # kept
 
 
-def test_download_after_preview_returns_the_previewed_pdf_without_rendering_again(client, monkeypatch):
+def test_a_preview_renders_once_and_a_download_once_more_with_its_own_code(client, monkeypatch):
+    """The preview shows where the code goes; the download prints its own code, so it renders its own
+    copy, once: the same download again hands back the saved version."""
     import prescribe.handout as handout
 
     renders = []
@@ -238,16 +240,19 @@ def test_download_after_preview_returns_the_previewed_pdf_without_rendering_agai
     monkeypatch.setattr(handout, "html_to_pdf", counting)
     form = builder_form(client, "hip-impingement")
     preview = client.post("/build/", data={**form, "action": "preview"})
+    again = client.post("/build/", data={**form, "action": "preview"})
+    assert (preview.status_code, again.status_code) == (200, 200)
+    assert again.data == preview.data and len(renders) == 1
     download = client.post("/build/", data={**form, "action": "download"})
-    assert (preview.status_code, download.status_code) == (200, 200)
-    assert download.data == preview.data
-    assert len(renders) == 1
-    changed = client.post("/build/", data={**form, "exercises-0-sets": "1", "action": "download"})
-    assert changed.status_code == 200 and changed.data != preview.data
+    assert download.status_code == 200 and download.data != preview.data and len(renders) == 2
+    assert client.post("/build/", data={**form, "action": "download"}).data == download.data
     assert len(renders) == 2
+    changed = client.post("/build/", data={**form, "exercises-0-sets": "1", "action": "download"})
+    assert changed.status_code == 200 and changed.data != download.data
+    assert len(renders) == 3
 
 
-def test_download_on_another_app_server_returns_the_preview_without_rendering_again(app, client, monkeypatch):
+def test_a_preview_one_app_server_drew_is_found_by_the_others(app, client, monkeypatch):
     """gunicorn spreads requests over processes: the preview one of them drew is found by the others."""
     from datetime import timedelta
 
@@ -264,9 +269,9 @@ def test_download_on_another_app_server_returns_the_preview_without_rendering_ag
     form = builder_form(client, "hip-pain")
     preview = client.post("/build/", data={**form, "action": "preview"})
     app.extensions["render_cache"] = RenderCache()  # another process: nothing in its memory
-    download = client.post("/build/", data={**form, "action": "download"})
-    assert (preview.status_code, download.status_code) == (200, 200)
-    assert download.data == preview.data and len(renders) == 1
+    elsewhere = client.post("/build/", data={**form, "action": "preview"})
+    assert (preview.status_code, elsewhere.status_code) == (200, 200)
+    assert elsewhere.data == preview.data and len(renders) == 1
 
     with app.app_context():  # a preview older than PREVIEW_TTL is rendered afresh
         db = get_session()

@@ -393,7 +393,8 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items, strict=True)],
                                     program.start_gently),
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
-        text=_as_printed(catalog.handout_text, branding.emergency_number),
+        # phone_type's {address} and {code} are each printed version's own: phone_box() fills them.
+        text=replace(_as_printed(catalog.handout_text, branding.emergency_number), phone_type=""),
         cards=tuple(cards),
         advice_blocks=tuple(
             AdviceBlock(section.block_id, section.handout_title, _included(getattr(program, section.name)),
