@@ -136,6 +136,9 @@ def register_blueprints(app: Flask) -> None:
                    catalog_pages, patient_page):
         app.register_blueprint(module.bp)
 
+    from .web.api import register_api
+
+    register_api(app)
     register_template_helpers(app)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -37,11 +38,13 @@ from .models import Clinic, Handout
 from .patients import patient_for_print
 from .programs import Program, describe_changes
 from .storage import (
+    count_handouts,
     find_identical_version,
     get_handout,
     get_version,
     keep_preview,
     latest_version,
+    page_of_handouts,
     program_of,
     save_version,
     shared_preview,
@@ -183,6 +186,57 @@ def version_fhir(session: Session, actor: Actor, handout_id: int, number: int,
         filename = version.filename.removesuffix(".pdf") + ".fhir.json"
         _audit(session, actor, "handout_fhir_export", handout_id, f"version {number}")
     return FhirExport(json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8"), filename)
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    number: int
+    printed_at: datetime
+    page_count: int
+    pdf_sha256: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class HandoutSummary:
+    """A saved handout as a list or the API shows it: its diagnosis, patient and versions."""
+
+    id: int
+    diagnosis_slug: str
+    diagnosis_name: str
+    patient_id: int | None
+    patient_name: str  # "" in a zero-PHI clinic, or when none was printed
+    created_at: datetime
+    updated_at: datetime
+    versions: tuple[VersionSummary, ...]
+
+
+def list_handouts(session: Session, actor: Actor, *, offset: int = 0,
+                  limit: int = 20) -> tuple[list[HandoutSummary], int]:
+    """The clinic's handouts, most recently printed first, a page at a time, and how many there are."""
+    with transaction(session):
+        clinic = _clinic(session, actor)
+        total = count_handouts(session, clinic)
+        return [_summary(h) for h in page_of_handouts(session, clinic, offset=offset, limit=limit)], total
+
+
+def handout_summary(session: Session, actor: Actor, handout_id: int) -> HandoutSummary | None:
+    """One of the clinic's handouts (logged as viewed), or None."""
+    with transaction(session):
+        handout = get_handout(session, _clinic(session, actor), handout_id)
+        if handout is None:
+            return None
+        _audit(session, actor, "handout_view", handout.id)
+        return _summary(handout)
+
+
+def _summary(handout: Handout) -> HandoutSummary:
+    return HandoutSummary(
+        id=handout.id, diagnosis_slug=handout.diagnosis_slug, diagnosis_name=handout.diagnosis_name,
+        patient_id=handout.patient_id, patient_name=handout.patient_name, created_at=handout.created_at,
+        updated_at=handout.updated_at,
+        versions=tuple(VersionSummary(v.number, v.created_at, v.page_count, v.pdf_sha256, v.filename)
+                       for v in handout.versions))
 
 
 def progression(session: Session, actor: Actor, handout_id: int) -> Progression | None:

@@ -75,6 +75,18 @@ def recent_handouts(session: Session, clinic: Clinic, limit: int = 15) -> list[H
     ))
 
 
+def page_of_handouts(session: Session, clinic: Clinic, *, offset: int, limit: int) -> list[Handout]:
+    """The clinic's handouts, most recently printed first, ``limit`` of them after the first ``offset``."""
+    return list(session.scalars(
+        select(Handout).where(Handout.clinic_id == clinic.id)
+        .order_by(Handout.updated_at.desc(), Handout.id.desc()).offset(offset).limit(limit)
+    ))
+
+
+def count_handouts(session: Session, clinic: Clinic) -> int:
+    return session.scalar(select(func.count()).select_from(Handout).where(Handout.clinic_id == clinic.id)) or 0
+
+
 def get_handout(session: Session, clinic: Clinic, handout_id: int) -> Handout | None:
     """The clinic's handout with this id, or None (also for another clinic's handout)."""
     return session.scalar(select(Handout).where(Handout.id == handout_id,
