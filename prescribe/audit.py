@@ -65,6 +65,9 @@ ACTIONS = {
     "password_change": "Changed their password",
     "second_factor_on": "Turned on their second factor",
     "second_factor_off": "Turned off their second factor",
+    "api_token_create": "Made an API token",
+    "api_token_revoke": "Revoked an API token",
+    "api_request": "Used the API",
 }
 # The "From" of what a server operator did with a flask command (no user, no address).
 COMMAND_LINE = "command line"

@@ -1,4 +1,4 @@
-"""Database models: clinics, their users and sessions, patients, handouts, templates, the audit log.
+"""Database models: clinics, their users, sessions and API tokens, patients, handouts, templates, the audit log.
 
 Every row of clinic data carries (or hangs off a row that carries) ``clinic_id``; which clinic a
 request may see is decided once, in :mod:`prescribe.web.context`.
@@ -126,6 +126,28 @@ class UserSession(Base):
     mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     # A TOTP secret being enrolled, kept here rather than in the (readable) cookie.
     pending_totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A user's key to the API (``/api/v1/``): it acts as that user, in their clinic, with its scope.
+
+    The secret is shown once when it is made; only its SHA-256 is stored, so a copy of the database
+    opens nothing. Revoking it, or disabling its user, stops it at once.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    scope: Mapped[str] = mapped_column(String(10))  # read | read-write
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
 

@@ -115,6 +115,8 @@ class ClinicData:
     markers: list[str] = field(default_factory=list)
     link_id: int = 0  # a link to the patient's page of the handout's version
     link_token: str = ""
+    api_token_id: int = 0  # an API token of the clinic's therapist
+    api_token_secret: str = ""
 
 
 def add_user(app, clinic_id: int, email: str, role: str = "therapist", **values) -> Account:
@@ -236,11 +238,28 @@ def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patien
         link_id, link_token = link.id, secrets.token
     admin = add_user(app, clinic_id, f"admin@{slug}.example", "admin", name=f"{name} Admin")
     therapist = add_user(app, clinic_id, f"therapist@{slug}.example", "therapist", name=f"{name} Therapist")
+    api_token_id, api_token_secret = _make_api_token(app, therapist, f"{name} token")
     return ClinicData(id=clinic_id, slug=slug, name=name, admin=admin, therapist=therapist,
                       handout_id=handout_id, version_number=1, patient_id=patient_id, template_id=template_id,
                       patient_name=patient, pdf=pdf, logo=logo, link_id=link_id, link_token=link_token,
+                      api_token_id=api_token_id, api_token_secret=api_token_secret,
                       markers=[name, patient, admin.email, therapist.email, f"{name} footer", f"{slug}-ref-42",
                                f"{name} template"])
+
+
+def _make_api_token(app, account: Account, name: str) -> tuple[int, str]:
+    """An API token of ``account`` (its id and secret), stored as the service stores one."""
+    from prescribe import api_tokens
+    from prescribe.models import ApiToken
+
+    secret = api_tokens.new_secret()
+    with app.app_context():
+        db = get_session()
+        token = ApiToken(clinic_id=account.clinic_id, user_id=account.id, name=name, scope="read-write",
+                         token_hash=api_tokens.digest(secret))
+        db.add(token)
+        db.commit()
+        return token.id, secret
 
 
 @pytest.fixture

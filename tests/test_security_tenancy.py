@@ -30,6 +30,7 @@ CLINIC_IDS = {
     "patient_id": lambda clinic: [clinic.patient_id],
     "template_id": lambda clinic: [clinic.template_id],
     "link_id": lambda clinic: [clinic.link_id],
+    "token_id": lambda clinic: [clinic.api_token_id],
 }
 # URL variables that name shared, non-clinic things (the catalog, static files), and the patient's
 # page key: a capability of its own, open to whoever holds it (tests/test_patient_page.py).

@@ -1,26 +1,31 @@
-"""The signed-in user's own account: change the password, turn the second factor on or off."""
+"""The signed-in user's own account: change the password, turn the second factor on or off, and
+make or revoke API tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
+from prescribe import api_tokens
 from prescribe.accounts import totp
 from prescribe.accounts.users import AccountError, change_password, enrol_second_factor, remove_second_factor
 from prescribe.db import get_session, transaction
 from prescribe.models import utcnow
 
 from .auth import start_signed_in_session
-from .auth_forms import ChangePasswordForm, EnrolForm, RemoveSecondFactorForm
-from .context import record_audit
+from .auth_forms import ApiTokenForm, ChangePasswordForm, EnrolForm, RemoveSecondFactorForm, RevokeTokenForm
+from .context import client_address, record_audit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _render_index(password_form=None, remove_form=None, status: int = 200):
+def _render_index(password_form=None, remove_form=None, token_form=None, issued=None, status: int = 200):
     password_form = password_form or ChangePasswordForm(formdata=None, email=g.user.email)
     remove_form = remove_form or RemoveSecondFactorForm(formdata=None)
+    token_form = token_form or ApiTokenForm(formdata=None)
     return render_template("account/index.html", user=g.user, password_form=password_form,
-                           remove_form=remove_form), status
+                           remove_form=remove_form, token_form=token_form, revoke_form=RevokeTokenForm(formdata=None),
+                           tokens=api_tokens.tokens_of(get_session(), g.user), issued=issued,
+                           scopes=api_tokens.SCOPES), status
 
 
 @bp.get("/")
@@ -86,4 +91,24 @@ def mfa_remove():
         form[exc.field or "code"].errors.append(str(exc))
         return _render_index(remove_form=form, status=422)
     flash("Your second factor is off.")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/api-tokens")
+def new_token():
+    """Make an API token; its secret is on this response only."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _render_index(token_form=form, status=422)
+    issued = api_tokens.issue(get_session(), g.user, form.name.data, form.scope.data, ip=client_address())
+    return _render_index(issued=issued)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of the user's own tokens; another's, or another clinic's, is a 404."""
+    if not RevokeTokenForm().validate_on_submit():
+        return _render_index(status=400)
+    api_tokens.revoke(get_session(), g.user, token_id, ip=client_address()) or abort(404)
+    flash("Token revoked: it no longer works.")
     return redirect(url_for("account.index"))

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 
 from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
+from prescribe.api_tokens import NAME_MAX, SCOPES
 from prescribe.audit import ACTIONS, AuditFilter
 from prescribe.models import ROLES
 
@@ -77,6 +78,28 @@ class RemoveSecondFactorForm(AppForm):
         InputRequired(message="Enter your current password."),
         Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
     code = _code_field("Code from your app")
+
+
+def scope_choice(form, field) -> None:
+    """A scope posted that is not in the list is refused by name (the select shows Read again)."""
+    if field.data not in SCOPES:
+        field.data = "read"
+        raise ValidationError("Choose one of the access levels in the list: " + ", ".join(SCOPES.values()) + ".")
+
+
+class ApiTokenForm(AppForm):
+    """A new API token: a name to recognise it by, and what it may do."""
+
+    name = StringField("Token name", description="Say what uses it, such as \"Clinic spreadsheet\".",
+                       validators=[DataRequired(message="Enter a name for the token."),
+                                   Length(max=NAME_MAX, message=f"Keep the name to {NAME_MAX} characters."),
+                                   plain_text])
+    scope = SelectField("Access", choices=choices(SCOPES), default="read", validate_choice=False,
+                        validators=[scope_choice])
+
+
+class RevokeTokenForm(AppForm):
+    """The Revoke button of one token (its CSRF token only)."""
 
 
 class AddUserForm(AppForm):

@@ -20,6 +20,7 @@ from prescribe.catalog import Catalog
 from prescribe.db import get_session
 from prescribe.handouts import Actor, Printer
 from prescribe.models import (
+    ApiToken,
     AuditEvent,
     Clinic,
     Handout,
@@ -128,6 +129,7 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         with_loader_criteria(ProgramTemplate, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(AuditEvent, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(RenderedPreview, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(ApiToken, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(
             HandoutVersion,
             lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),
