@@ -51,7 +51,6 @@ ACTIONS = {
     "link_revoke": "Revoked a patient's link",
     "link_email": "Emailed a link to a patient",
     "link_email_failed": "Could not email a link to a patient",
-    "api_request": "Used the API",
     "backup": "Made a backup",
     "restore": "Restored a backup",
     "audit_export": "Downloaded the audit log",

@@ -55,6 +55,13 @@ def ensure_default_clinic(session: Session, instance_path: Path) -> Clinic:
     return clinic
 
 
+def accent_of(session: Session, clinic_id: int) -> str:
+    """The clinic's accent colour (figures drawn for it use it), read in a short transaction."""
+    with transaction(session):
+        accent = session.scalar(select(Clinic.accent_colour).where(Clinic.id == clinic_id))
+    return accent or DEMO_CLINIC["accent_colour"]
+
+
 def branding_for(clinic: Clinic) -> Branding:
     """The clinic as a handout shows it."""
     return Branding(name=clinic.name, address=clinic.address, phone=clinic.phone,

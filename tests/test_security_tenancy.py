@@ -34,11 +34,14 @@ CLINIC_IDS = {
 }
 # URL variables that name shared, non-clinic things (the catalog, static files), and the patient's
 # page key: a capability of its own, open to whoever holds it (tests/test_patient_page.py).
-NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css", "key": "K7QM2XRT4P"}
+NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css", "key": "K7QM2XRT4P", "slug": "clamshell"}
 # The sign-in page, static files, and the patient's page (its link is the key; no account).
 PUBLIC = {"static", "auth.login", "patient_page.enter_code", "patient_page.enter_code_upper", "patient_page.page",
           "patient_page.page_upper", "patient_page.newest", "patient_page.manifest", "patient_page.service_worker",
-          "patient_page.progress"}
+          "patient_page.progress",
+          # The API: the sign-in guard steps aside, its own token check decides (tests/test_api.py).
+          "api.openapi", "api.docs", "api.diagnoses", "api.diagnosis", "api.exercises", "api.exercise", "api.figure",
+          "api.handout_list", "api.handout", "api.version_pdf", "api.version_fhir"}
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -100,6 +103,11 @@ def _leaks(response, clinic) -> list[str]:
     return found
 
 
+def _api_headers(url: str, clinic) -> dict[str, str]:
+    """An API route is asked with the clinic's own token (the user's cookie is no credential there)."""
+    return {"Authorization": f"Bearer {clinic.api_token_secret}"} if url.startswith("/api/") else {}
+
+
 def _probe_data(token: str, other) -> dict[str, str]:
     """A POST body naming the other clinic's objects in every field a form could read them from."""
     return {"csrf_token": token, "handout_id": str(other.handout_id), "user_id": str(other.admin.id),
@@ -124,7 +132,7 @@ def test_every_route_answers_404_to_another_clinics_ids_and_never_shows_its_data
                     client = client_for(user)  # fresh each time: a probe of /auth/logout ends its session
                     token = page_csrf_token(client)
                     data = _probe_data(token, b) if method != "GET" else None
-                    response = client.open(url, method=method, data=data)
+                    response = client.open(url, method=method, data=data, headers=_api_headers(url, a))
                     probes += 1
                     found = _leaks(response, b)
                     response.close()  # static files are streamed from an open file
@@ -152,7 +160,7 @@ def test_own_ids_open_for_own_users_so_the_404s_above_are_not_vacuous(app, clini
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and set(rule.arguments) & set(CLINIC_IDS):
             for url in _urls(app, rule, a):
-                response = client.get(url)
+                response = client.get(url, headers=_api_headers(url, a))
                 assert response.status_code == 200, url
     assert client.get("/clinic/logo.png").data == a.logo
     admin = client_for(a.admin)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
@@ -40,7 +40,12 @@ STORAGE_TITLE = "Nothing was saved"
 
 
 def error_page(code: int, title: str, message: str) -> Response:
-    """The error page, or plain text if the page itself cannot be drawn; never raises."""
+    """The error page, or plain text if the page itself cannot be drawn; never raises. Under
+    ``/api/`` the error is problem details (RFC 9457), as every API answer is."""
+    if request.path.startswith("/api/"):
+        from .api.problems import problem
+
+        return problem(code, message)
     try:
         response = current_app.make_response((render_template("error.html", code=code, title=title,
                                                               message=message), code))

@@ -106,11 +106,10 @@ def figure(slug: str):
     found = catalog().exercises.get(slug)
     if found is None or found.illustration is None:
         return problem(404, f"No figure for {slug!r}.")
+    from prescribe.clinics import accent_of
     from prescribe.handout.view import illustration_svg
-    from prescribe.models import Clinic
 
-    clinic = get_session().get(Clinic, current_caller().use.clinic_id)
-    accent = clinic.accent_colour if clinic else "#1d6fb8"
+    accent = accent_of(get_session(), current_caller().use.clinic_id)
     return Response(illustration_svg(found.illustration, accent), mimetype="image/svg+xml")
 
 
@@ -176,6 +175,9 @@ def _document() -> str:
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             operation["security"] = [{"token": []}]
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"]["minimum"] = 1  # ids and version numbers count from 1
             for status, answer in operation.get("responses", {}).items():
                 content = answer.get("content", {})
                 if "Problem" in json.dumps(content):
