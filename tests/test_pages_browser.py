@@ -44,6 +44,7 @@ PAGES = [
     Page("users", "/admin/users"),
     Page("audit log", "/admin/audit"),
     Page("clinic settings", "/clinic/settings"),
+    Page("API documentation", "/api/v1/docs"),
     Page("page not found", "/no/such/page", status=404),
 ]
 
