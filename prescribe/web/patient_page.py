@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
@@ -153,13 +154,19 @@ def _page_context(shown: PatientPage) -> dict[str, object]:
     moving, timers = [], []
     for item in shown.program.items:
         exercise = catalog().exercises[item.exercise]
-        svg = (render_motion_svg(exercise.illustration, accent=accent, title=f"{exercise.name}, moving")
-               if exercise.illustration else None)
+        illustration = exercise.illustration
+        svg = moving_figure(illustration, accent, f"{exercise.name}, moving") if illustration else None
         moving.append(Markup(svg) if svg else None)  # noqa: S704 - our own drawing, every text in it escaped
         timers.append((timer_seconds(item.dose), timer_label(item.dose)))
     return {"h": h, "shown": shown, "moving": moving, "timers": timers,
             "log_key": f"prescribe-log-{shown.link_id}", "printed_on": format_date(shown.printed_on),
             "expires_on": format_date(shown.expires_on), "phone_link": tel_address(h.branding.phone)}
+
+
+@lru_cache(maxsize=512)
+def moving_figure(illustration, accent: str, title: str) -> str | None:
+    """An exercise's moving figure in a clinic's colour: figures never change, so drawn once per worker."""
+    return render_motion_svg(illustration, accent=accent, title=title)
 
 
 def tel_address(phone: str) -> str:
