@@ -41,7 +41,9 @@ PUBLIC = {"static", "auth.login", "patient_page.enter_code", "patient_page.enter
           "patient_page.progress",
           # The API: the sign-in guard steps aside, its own token check decides (tests/test_api.py).
           "api.openapi", "api.docs", "api.diagnoses", "api.diagnosis", "api.exercises", "api.exercise", "api.figure",
-          "api.handout_list", "api.handout", "api.version_pdf", "api.version_fhir"}
+          "api.handout_list", "api.handout", "api.version_pdf", "api.version_fhir", "api.build", "api.check_program",
+          "api.preview", "api.print_new", "api.handout_program", "api.print_version", "api.patient_list",
+          "api.patient_create", "api.patient", "api.template_list", "api.template", "api.template_save"}
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

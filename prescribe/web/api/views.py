@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from spectree import Response as Resp
 
@@ -25,6 +27,7 @@ from .schemas import (
     HandoutOut,
     HandoutPage,
     IcdOut,
+    PageLinks,
     PageQuery,
     ProgramEntryOut,
     SearchQuery,
@@ -84,7 +87,8 @@ def exercises():
              else sorted(catalog().exercises.values(), key=lambda e: e.name))
     start = (query.page - 1) * query.per_page
     return ExercisePage(items=[_exercise(e) for e in found[start:start + query.per_page]], total=len(found),
-                        page=query.page, per_page=query.per_page)
+                        page=query.page, per_page=query.per_page,
+                        links=_links("api.exercises", query.page, query.per_page, len(found), q=query.q))
 
 
 @bp.get("/exercises/<slug>")
@@ -121,7 +125,8 @@ def handout_list():
     query = PageQuery.model_validate(request.args.to_dict())
     items, total = handouts.list_handouts(get_session(), current_caller().actor,
                                           offset=(query.page - 1) * query.per_page, limit=query.per_page)
-    return HandoutPage(items=[_handout(h) for h in items], total=total, page=query.page, per_page=query.per_page)
+    return HandoutPage(items=[_handout(h) for h in items], total=total, page=query.page, per_page=query.per_page,
+                       links=_links("api.handout_list", query.page, query.per_page, total))
 
 
 @bp.get("/handouts/<int:handout_id>")
@@ -189,6 +194,19 @@ def _document() -> str:
     document.setdefault("components", {})["securitySchemes"] = {
         "token": {"type": "http", "scheme": "bearer", "description": "a token made under Your account"}}
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def _links(endpoint: str, page: int, per_page: int, total: int, **args: str) -> PageLinks:
+    """Paths of the first, previous, next and last pages (a page past the end has no next)."""
+    last = max(1, -(-total // per_page))
+    kept = {name: value for name, value in args.items() if value}
+
+    def at(number: int) -> str:
+        values: dict[str, Any] = {"page": number, "per_page": per_page, **kept}
+        return url_for(endpoint, **values)
+
+    return PageLinks(first=at(1), prev=at(min(page - 1, last)) if page > 1 else None,
+                     next=at(page + 1) if page < last else None, last=at(last))
 
 
 def _dose(dose: Dose) -> DoseOut:
