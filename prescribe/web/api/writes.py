@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, request, url_for
 from spectree import Response as Resp
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from prescribe import handouts, patients
@@ -331,13 +332,13 @@ def _template(found: ProgramTemplate) -> TemplateOut:
 
 
 def _clinic() -> Clinic:
-    clinic = get_session().get(Clinic, current_caller().use.clinic_id)
+    clinic = get_session().scalar(select(Clinic).where(Clinic.id == current_caller().use.clinic_id))
     assert clinic is not None  # the token was checked against its live clinic
     return clinic
 
 
 def _user() -> User:
-    user = get_session().get(User, current_caller().use.user_id)
+    user = get_session().scalar(select(User).where(User.id == current_caller().use.user_id))
     assert user is not None
     return user
 
