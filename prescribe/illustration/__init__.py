@@ -29,13 +29,24 @@ Angles (degrees; every joint not written is 0, which is standing upright, arms h
     Body: ``trunk`` leans the chest forward (90 = face down, -90 = lying on the back);
     ``trunk_side`` leans it sideways towards the far side (90 = lying on the far side, near side
     up, head to the left in the front view); ``spine`` tucks the pelvis under relative to the
-    chest (negative = low back arched); ``spine_side`` hitches the near side of the pelvis up;
+    chest, rounding the low back (cat: about 28; negative = low back arched: camel about -20, a
+    prone press-up about -40; from 10 either way the low back is drawn as a curve);
+    ``spine_turn`` turns the pelvis about the spine relative to the chest, positive towards the
+    far side (lying on the back with the knees bent, the knees drop to the far side: lower-trunk
+    rotation; sitting, a twist); ``spine_side`` hitches the near side of the pelvis up;
     ``neck`` bends the chin towards the chest.
     Limbs (``knee = 90`` sets both sides, ``near_knee`` / ``far_knee`` one side): ``hip`` raises
     the thigh forward (negative = behind), ``hip_out`` moves the leg out to its side (negative =
     across the body), ``hip_turn`` turns the thigh out about its own axis, ``knee`` bends the heel
     towards the buttock, ``ankle`` pulls the toes up (negative = pointed), ``shoulder`` raises the
-    arm forward, ``shoulder_out`` raises it out to the side, ``elbow`` bends the forearm.
+    arm forward (150-170 = overhead; negative = behind), ``shoulder_out`` raises it out to the
+    side (negative = reached across the body: with ``shoulder = 90`` the arm swings level across
+    the chest, a cross-body stretch), ``shoulder_turn`` turns the upper arm about its own axis
+    (positive = turned out: with the elbow at the side bent 90 the forearm swings out away from
+    the belly; negative = turned in, the forearm across the belly; a hand behind the back is
+    ``shoulder = -30``, ``elbow = 90``, ``shoulder_turn = -80``), ``elbow`` bends the forearm.
+    Shoulder turning reads best in the ``top`` view of someone lying on the back (arm out to
+    the side, elbow bent up) or a ``front`` view with ``elevation`` (standing, elbow at the side).
     Ranges are checked (e.g. knee 0..160); the body is posed in 3-D and projected, so a thigh
     turned towards the viewer is drawn foreshortened.
 
