@@ -82,6 +82,17 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     ``bike``. For advice pictures: ``bed`` (the body lies on its mattress), ``reacher`` (a long
     grabber held ``from`` a hand to the floor), a ``pillow`` ``between`` two points (the knees) and
     a ``soft`` low chair. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
+    Knee, low back and shoulder: ``stick`` (a broom handle) held ``from = "near_hand"`` ``to =
+    "far_hand"``, drawn through both hands and a little beyond, or pushed at one end by one hand,
+    ``length`` units towards the other hand (stick-assisted turn-out); ``door`` (a doorway's edge
+    ``at`` a point, ``side`` left or right of it, a tall frame from the floor to above the head:
+    doorway stretch); a ``band`` held ``from`` a hand ``to = "door"`` (tied in a closed door
+    drawn at the ``side`` it goes to, the knot at the hand's height or ``at`` a height; band row,
+    turn-out and turn-in) or ``to`` another point; ``dumbbell`` (``in`` a hand); ``table`` (a
+    table top under a hand, ``at``, at sitting height, on legs: table slide; ``counter`` is the
+    standing-height cabinet); ``towel_roll`` (a rolled towel on the floor ``at`` a point: under
+    the heel, or the knee). A ``step`` ends at the toes of the foot on it when the other foot
+    steps down in front of it (step-down off the edge).
 
 Motion
     For a movement, :func:`render_motion_svg` draws the same figure as one panel that moves from
@@ -91,6 +102,7 @@ Motion
 Movement tags
     :mod:`.movement` measures on the posed body which safety-rule movements each figure shows
     (the hip bent past a right angle, a leg across the body, a knee bent while standing on it,
+    the low back rounded under load or arched to the end, an arm overhead, a shoulder turned,
     ...); the catalog adds them to each exercise's hand-written tags.
 
 File format
