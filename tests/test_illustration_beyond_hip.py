@@ -267,3 +267,19 @@ def test_the_moving_figure_draws_the_new_props_in_every_frame():
     assert svg is not None
     root = ET.fromstring(svg)
     assert len(root.findall(f".//{SVG}animate")) > 0
+
+
+def test_a_twist_turns_the_chest_towards_the_near_side_and_with_spine_turn_the_hips_stay():
+    """Seen from the front (the near side is the picture's right, depth grows towards the viewer)."""
+    seated = {"hip": 90, "knee": 90, "shoulder_out": 80}
+    still = pose_figure(seated, "front")
+    twist = pose_figure({**seated, "trunk_turn": 45, "spine_turn": 45}, "front")
+    for point in ("near_knee", "far_knee", "near_hip", "pelvis"):
+        assert twist.points[point] == pytest.approx(still.points[point])
+    # the near shoulder goes back (away from the viewer), the far one comes forward
+    assert twist.depths["near_hand"] < still.depths["near_hand"] - 30
+    assert twist.depths["far_hand"] > still.depths["far_hand"] + 30
+    assert BODY_JOINTS["trunk_turn"] == (-90, 90)
+    from prescribe.illustration.movement import illustration_moves
+    assert "spine-rotation" in illustration_moves(_figure({"start": {**seated, "trunk_turn": 45, "spine_turn": 45}}))
+    assert "spine-rotation" not in illustration_moves(_figure({"start": {**seated, "trunk_turn": 45}}))

@@ -33,7 +33,9 @@ Angles (degrees; every joint not written is 0, which is standing upright, arms h
     prone press-up about -40; from 10 either way the low back is drawn as a curve);
     ``spine_turn`` turns the pelvis about the spine relative to the chest, positive towards the
     far side (lying on the back with the knees bent, the knees drop to the far side: lower-trunk
-    rotation; sitting, a twist); ``spine_side`` hitches the near side of the pelvis up;
+    rotation); ``trunk_turn`` turns the chest, and the body below it, about the chest's own long
+    axis towards the near side, so a seated or standing twist (the chest turned, the hips still)
+    is ``trunk_turn = 40`` with ``spine_turn = 40``; ``spine_side`` hitches the near side of the pelvis up;
     ``neck`` bends the chin towards the chest.
     Limbs (``knee = 90`` sets both sides, ``near_knee`` / ``far_knee`` one side): ``hip`` raises
     the thigh forward (negative = behind), ``hip_out`` moves the leg out to its side (negative =
@@ -84,7 +86,8 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     a ``soft`` low chair. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
     Knee, low back and shoulder: ``stick`` (a broom handle) held ``from = "near_hand"`` ``to =
     "far_hand"``, drawn through both hands and a little beyond, or pushed at one end by one hand,
-    ``length`` units towards the other hand (stick-assisted turn-out); ``door`` (a doorway's edge
+    ``length`` units towards the other hand (stick-assisted turn-out; a stick across the body
+    is seen end on, as a dot, in a plain side view: use ``turn`` or the front or top view); ``door`` (a doorway's edge
     ``at`` a point, ``side`` left or right of it, a tall frame from the floor to above the head:
     doorway stretch); a ``band`` held ``from`` a hand ``to = "door"`` (tied in a closed door
     drawn at the ``side`` it goes to, the knot at the hand's height or ``at`` a height; band row,

@@ -412,7 +412,7 @@ def _stick(figure: Figure, prop: Prop) -> list[Shape]:
     else:
         start = (ax - ux * STICK_BEYOND, ay - uy * STICK_BEYOND)
         end = (bx + ux * STICK_BEYOND, by + uy * STICK_BEYOND)
-    return haloed(line(start, end, stroke=STICK, width=3.6), 1.2)
+    return haloed(line(start, end, stroke=STICK, width=4.2), 1.2)
 
 
 def _dumbbell(figure: Figure, hand: str) -> list[Shape]:

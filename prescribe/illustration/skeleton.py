@@ -24,6 +24,8 @@ BODY_JOINTS: dict[str, tuple[float, float]] = {
     "spine": (-50, 45),         # pelvis tucked under (rounding the low back) relative to the chest;
                                 # negative = low back arched
     "spine_turn": (-60, 60),    # pelvis turned about the spine towards the far side, relative to the chest
+    "trunk_turn": (-90, 90),    # the chest (and all the body below it) turned about its own long axis
+                                # towards the near side; with spine_turn alike the hips stay (a twist)
     "spine_side": (-30, 30),    # near side of the pelvis hitched up relative to the chest
     "neck": (-60, 80),          # chin towards the chest
 }
@@ -224,7 +226,8 @@ def body_frames(angles: dict[str, float]) -> dict[str, Mat3]:
     are 0. This is the posed 3-D body that :func:`pose_figure` draws, so anything measured on
     these frames (the true angle between pelvis and thigh) is what the picture shows.
     """
-    root = _mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0)))
+    root = _mul(_mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0))),
+                _rot("y", -angles.get("trunk_turn", 0.0)))
     pelvis = _mul(_mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
                        _rot("y", angles.get("spine_turn", 0.0))),
                   _rot("x", -angles.get("spine_side", 0.0)))
