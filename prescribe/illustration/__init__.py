@@ -48,7 +48,8 @@ Angles (degrees; every joint not written is 0, which is standing upright, arms h
     the belly; negative = turned in, the forearm across the belly; a hand behind the back is
     ``shoulder = -30``, ``elbow = 90``, ``shoulder_turn = -80``), ``elbow`` bends the forearm.
     Shoulder turning reads best in the ``top`` view of someone lying on the back (arm out to
-    the side, elbow bent up) or a ``front`` view with ``elevation`` (standing, elbow at the side).
+    the side, elbow bent up) or a ``front`` view with ``elevation`` (standing, elbow at the
+    side; ``elevation = 35`` with ``turn = -30`` shows the forearm that points at the viewer).
     Ranges are checked (e.g. knee 0..160); the body is posed in 3-D and projected, so a thigh
     turned towards the viewer is drawn foreshortened.
 
