@@ -62,6 +62,17 @@ MOVES: dict[str, str] = {
     "hip-flexor-stretch": "Stretch of the front of the hip",
     "single-leg-load": "Whole weight on one leg",
     "kneeling": "Weight on the knees",
+    "deep-loaded-knee-bend": "Bending the knee past a right angle while standing on it",
+    "spine-loaded-flexion": "Rounding the low back while holding the body up",
+    "spine-end-extension": "Arching the low back as far as it goes",
+    "spine-rotation": "Twisting the low back",
+    "arm-overhead": "Raising the arm above the head",
+    "arm-overhead-loaded": "Raising the arm above the head with a weight, band or body weight",
+    "shoulder-external-rotation": "Turning the arm outward",
+    "shoulder-internal-rotation": "Turning the arm inward",
+    "impact": "Jumping, hopping or running (landing impact)",
+    "pivoting": "Twisting on a planted foot",
+    "pillow-under-knee": "A pillow or roll kept under the knee",
 }
 
 
