@@ -34,6 +34,11 @@ EQUIPMENT: dict[str, str] = {
     "belt": "Belt or strap",
     "weight": "Ankle weight",
     "bike": "Exercise bike",
+    "stick": "Stick or broom handle",
+    "door": "Door or doorway",
+    "dumbbell": "Small hand weight",
+    "table": "Table",
+    "towel_roll": "Rolled towel",
 }
 
 CATEGORIES: dict[str, str] = {
