@@ -209,3 +209,9 @@ def test_clinic_a_cannot_reach_clinic_bs_patients_templates_or_handouts_through_
         assert session.get(Handout, b.handout_id).versions[-1].number == b.version_number
         assert not session.scalars(select(Handout).where(Handout.clinic_id == b.id,
                                                          Handout.patient_id != b.patient_id)).all()
+
+
+def test_the_docs_page_lists_each_operations_body_fields(client):
+    page = client.get(f"{API}/docs").get_data(as_text=True)
+    build = page[page.index(f"POST {API}/programs/build"):]
+    assert "JSON body: BuildBody" in build and "<code>change</code>" in build and "list of ExerciseRow" in build

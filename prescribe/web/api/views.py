@@ -51,7 +51,41 @@ def docs():
     """The API's documentation: every operation and model, from the OpenAPI document (no CDN)."""
     import json
 
-    return render_template("api/docs.html", doc=json.loads(_document()))
+    doc = json.loads(_document())
+    return render_template("api/docs.html", doc=doc, bodies=_body_fields(doc))
+
+
+def _body_fields(doc: dict[str, Any]) -> dict[str, tuple[str, list[tuple[str, str, bool, str]]]]:
+    """For each operation with a JSON body ("POST /handouts"): its model's name and fields
+    (name, type, required, about), read from the document's components."""
+    schemas = doc.get("components", {}).get("schemas", {})
+
+    def resolved(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        name = schema.get("$ref", "").rsplit("/", 1)[-1]
+        parts = name.split(".")  # spectree's "Model.<hash>" and "Model.<hash>.Nested"
+        return parts[-1] if len(parts) > 2 else parts[0], schemas.get(name, schema)
+
+    def type_of(schema: dict[str, Any]) -> str:
+        if "$ref" in schema:
+            return resolved(schema)[0]
+        if "anyOf" in schema:
+            return " or ".join(type_of(s) for s in schema["anyOf"])
+        if schema.get("type") == "array":
+            return f"list of {type_of(schema.get('items', {}))}"
+        return str(schema.get("format") or schema.get("type", "any"))
+
+    found = {}
+    for path, operations in doc.get("paths", {}).items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if not body:
+                continue
+            name, model = resolved(body)
+            required = set(model.get("required", ()))
+            found[f"{method.upper()} {path}"] = (name, [
+                (field, type_of(schema), field in required, schema.get("description", ""))
+                for field, schema in model.get("properties", {}).items()])
+    return found
 
 
 @bp.get("/diagnoses")
