@@ -1,0 +1,209 @@
+"""Body regions: in the content (regions.toml, each diagnosis's and exercise's), on the start page
+and in the catalog; surgery approaches per region (the knee's beside the hip's)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from prescribe.catalog import check_content, default_content_root, load_catalog_collecting
+
+from .conftest import add_user, builder_form, default_clinic_id, form_fields, make_app, sign_in
+
+KNEE_SLUG = "test-knee-replacement"
+# A knee replacement diagnosis for these tests only (the shipped one is written elsewhere).
+KNEE_DIAGNOSIS = '''
+name = "Knee replacement (test)"
+patient_name = "New knee"
+summary = "After a total knee replacement: early exercises."
+region = "knee"
+surgery = true
+default_approach = "knee-standard"
+explanation = ["Your surgeon gave you a new knee. Exercise helps it bend and straighten again."]
+goal = "These exercises help your new knee bend, straighten and get strong."
+activity_modifications = ["Walk a little, often."]
+sitting_advice = ["Get up and move often."]
+red_flags_emergency = ["you have chest pain or trouble breathing."]
+red_flags_today = ["you have a fever.", "your wound gets red or leaks."]
+red_flags_next_visit = ["your knee is not getting easier to bend."]
+
+[[icd10]]
+code = "Z96.651"
+label = "Presence of right artificial knee joint"
+
+[[program]]
+exercise = "quad-set"
+
+[[program]]
+exercise = "heel-slide"
+
+[[program]]
+exercise = "ankle-pumps"
+'''
+
+
+def _content(tmp_path: Path, knee: bool = False) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(default_content_root(), root)
+    if knee:
+        (root / "diagnoses" / f"{KNEE_SLUG}.toml").write_text(KNEE_DIAGNOSIS)
+    return root
+
+
+def _errors(root: Path) -> set[tuple[str, str]]:
+    """Every error check-content finds (with the figures' movements, as the app loads them)."""
+    return {(e.file, e.field) for e in check_content(root)}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+# 1. Regions as content ------------------------------------------------------------------------
+
+def test_regions_are_listed_in_order_with_both_labels(catalog):
+    assert list(catalog.regions) == ["hip", "knee", "low-back", "shoulder"]
+    assert [r.label for r in catalog.regions.values()] == ["Hip", "Knee", "Low back", "Shoulder"]
+    assert catalog.regions["low-back"].patient_label == "Your low back"
+
+
+def test_every_diagnosis_and_exercise_names_known_regions(catalog):
+    assert {d.region for d in catalog.diagnoses.values()} <= set(catalog.regions)
+    assert catalog.diagnoses["hip-impingement"].region == "hip"
+    for exercise in catalog.exercises.values():
+        assert exercise.regions and set(exercise.regions) <= set(catalog.regions), exercise.slug
+    assert set(catalog.exercises["bridge"].regions) == {"hip", "low-back", "knee"}
+    assert set(catalog.exercises["pelvic-tilt"].regions) == {"low-back", "hip"}
+    assert "knee" in catalog.exercises["seated-knee-extension"].regions
+    assert catalog.exercises["hip-hike"].regions == ("hip",)
+
+
+@pytest.mark.parametrize(("file", "old", "new", "field", "message"), [
+    ("diagnoses/hip-pain.toml", 'region = "hip"\n', "", "region", "is required"),
+    ("diagnoses/hip-pain.toml", 'region = "hip"', 'region = "elbow"', "region", "must be one of"),
+    ("exercises/bridge.toml", 'regions = ["hip", "low-back", "knee"]\n', "", "regions", "is required"),
+    ("exercises/bridge.toml", 'regions = ["hip", "low-back", "knee"]', 'regions = ["hip", "elbow"]', "regions",
+     "unknown value(s) ['elbow']"),
+    ("exercises/bridge.toml", 'regions = ["hip", "low-back", "knee"]', "regions = []", "regions",
+     "at least one body region"),
+    ("exercises/bridge.toml", 'regions = ["hip", "low-back", "knee"]', 'regions = "hip"', "regions", "must be a list"),
+    ("regions.toml", 'patient_label = "Your knee"\n', "", "knee.patient_label", "is required"),
+])
+def test_a_missing_or_unknown_region_names_the_file_and_field(tmp_path, file, old, new, field, message):
+    root = _content(tmp_path)
+    _edit(root / file, old, new)
+    _, errors = load_catalog_collecting(root)
+    assert any(e.file == file and e.field == field and message in e.message for e in errors), [str(e) for e in errors]
+
+
+def test_a_missing_regions_file_is_reported(tmp_path):
+    root = _content(tmp_path)
+    (root / "regions.toml").unlink()
+    assert ("regions.toml", "(file)") in _errors(root)
+
+
+def test_catalog_export_prints_the_regions(runner):
+    data = json.loads(runner.invoke(args=["catalog-export"]).output)
+    assert [r["key"] for r in data["regions"]] == ["hip", "knee", "low-back", "shoulder"]
+    assert data["regions"][2] == {"key": "low-back", "label": "Low back", "patient_label": "Your low back"}
+    assert {d["region"] for d in data["diagnoses"]} == {"hip"}
+    bridge = next(e for e in data["exercises"] if e["slug"] == "bridge")
+    assert bridge["regions"] == ["hip", "low-back", "knee"]
+
+
+# 4. Surgery beyond the hip ----------------------------------------------------------------------
+
+def test_each_approach_names_its_region_and_the_knee_has_its_own(catalog):
+    approaches = catalog.surgery.approaches
+    assert {key: a.region for key, a in approaches.items()} == {
+        "posterior": "hip", "anterior": "hip", "other": "hip", "knee-standard": "knee"}
+    knee = approaches["knee-standard"]
+    assert knee.label == "Knee replacement"
+    assert [rule.move for rule in knee.avoid] == ["kneeling", "pivoting", "impact", "pillow-under-knee"]
+    assert list(catalog.approaches_for(catalog.diagnoses["hip-replacement-early"])) == ["posterior", "anterior",
+                                                                                         "other"]
+    assert catalog.approaches_for(catalog.diagnoses["hip-pain"]) == {}  # not after surgery
+
+
+def test_surgery_content_errors_name_the_file_and_field(tmp_path):
+    root = _content(tmp_path, knee=True)
+    assert _errors(root) == set()
+    surgery = root / "surgery.toml"
+    shipped = surgery.read_text()
+    _edit(surgery, '[approach.knee-standard]\nregion = "knee"\n', "[approach.knee-standard]\n")
+    assert ("surgery.toml", "approach.knee-standard.region") in _errors(root)
+    surgery.write_text(shipped)
+    _edit(root / "diagnoses" / "hip-replacement-anterior.toml", 'region = "hip"', 'region = "shoulder"')
+    found = _errors(root)
+    # a shoulder diagnosis after surgery: surgery.toml has no shoulder approach, and its default is the hip's
+    assert ("diagnoses/hip-replacement-anterior.toml", "surgery") in found
+    assert ("diagnoses/hip-replacement-anterior.toml", "default_approach") in found
+
+
+def test_a_default_approach_that_does_not_exist_is_reported(tmp_path):
+    root = _content(tmp_path, knee=True)
+    _edit(root / "diagnoses" / f"{KNEE_SLUG}.toml", '"knee-standard"', '"knee-sideways"')
+    _, errors = load_catalog_collecting(root)
+    assert any(e.file == f"diagnoses/{KNEE_SLUG}.toml" and e.field == "default_approach"
+               and "knee-sideways" in e.message for e in errors)
+
+
+@pytest.fixture
+def knee_client(tmp_path):
+    """A signed-in therapist on an app whose content has a knee replacement diagnosis."""
+    app = make_app(tmp_path, CONTENT_ROOT=str(_content(tmp_path, knee=True)))
+    therapist = add_user(app, default_clinic_id(app), "knee@riverside.example")
+    yield sign_in(app, app.test_client(), therapist)
+    app.extensions["db_engine"].dispose()
+
+
+def test_the_builder_offers_only_the_approaches_of_the_region(knee_client):
+    hip = knee_client.get("/build/hip-replacement-early").get_data(as_text=True)
+    assert '<select id="approach"' in hip
+    assert all(f'value="{key}"' in hip for key in ("posterior", "anterior", "other"))
+    assert "knee-standard" not in hip
+    knee = knee_client.get(f"/build/{KNEE_SLUG}").get_data(as_text=True)
+    assert '<select id="approach"' not in knee  # one approach: not asked
+    assert "Surgery: Knee replacement." in knee
+    assert form_fields(knee)["approach"] == "knee-standard"
+    assert "posterior" not in knee
+
+
+def test_a_hip_approach_is_refused_for_the_knee(knee_client):
+    form = builder_form(knee_client, KNEE_SLUG)
+    form.update(approach="posterior", affected_side="left", weight_bearing="full", action="download")
+    response = knee_client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert "Choose one of the approaches in the list." in response.get_data(as_text=True)
+
+
+def test_the_knee_approach_is_saved_and_printed(knee_client):
+    from .pdf_helpers import page_texts
+
+    form = builder_form(knee_client, KNEE_SLUG)
+    form.update(patient_name="Kim Example", affected_side="left", weight_bearing="partial", action="download")
+    response = knee_client.post("/build/", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    text = " ".join(" ".join(page_texts(response.data)).split())
+    assert "Your surgeon replaced the worn surfaces of your knee." in text
+    assert "Your new knee: Left." in text and "Your new hip" not in text
+    assert "Kneeling on your new knee." in text
+    assert "A pillow under your new knee when you rest." in text
+    assert "Put only part of your weight on your left leg" in text
+    handouts = knee_client.get("/").get_data(as_text=True)
+    handout_id = handouts.split("/build/from/", 1)[1].split('"', 1)[0]
+    again = form_fields(knee_client.get(f"/build/from/{handout_id}").get_data(as_text=True))
+    assert again["approach"] == "knee-standard" and again["weight_bearing"] == "partial"
+
+
+def test_the_knee_rules_warn_about_an_exercise_from_another_region(knee_client):
+    form = builder_form(knee_client, KNEE_SLUG)
+    form["action"] = "add:kneeling-hip-flexor-stretch"  # a hip exercise whose figure kneels
+    page = knee_client.post("/build/", data=form).get_data(as_text=True)
+    assert "Kneeling hip flexor stretch" in page
+    assert "After this surgery: Kneeling on your new knee." in page
