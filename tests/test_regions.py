@@ -4,6 +4,7 @@ and in the catalog; surgery approaches per region (the knee's beside the hip's).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -207,3 +208,37 @@ def test_the_knee_rules_warn_about_an_exercise_from_another_region(knee_client):
     page = knee_client.post("/build/", data=form).get_data(as_text=True)
     assert "Kneeling hip flexor stretch" in page
     assert "After this surgery: Kneeling on your new knee." in page
+
+
+# 2. The start page by region ----------------------------------------------------------------------
+
+def _start_page_groups(html: str) -> list[tuple[str, list[str]]]:
+    """Each region heading of the start page with the diagnoses (builder links) listed under it."""
+    groups = []
+    for match in re.finditer(r'<h2 class="region" id="region-([a-z-]+)">[^<]*</h2>\s*'
+                             r'<ul class="diagnoses" aria-labelledby="region-\1">(.*?)</ul>', html, re.S):
+        groups.append((match.group(1), re.findall(r'href="/build/([a-z0-9-]+)', match.group(2))))
+    return groups
+
+
+def test_the_start_page_lists_diagnoses_under_their_regions_in_order(knee_client):
+    html = knee_client.get("/").get_data(as_text=True)
+    groups = _start_page_groups(html)
+    assert [region for region, _ in groups] == ["hip", "knee"]  # regions without diagnoses are left out
+    assert dict(groups)["knee"] == [KNEE_SLUG]
+    assert "hip-impingement" in dict(groups)["hip"] and KNEE_SLUG not in dict(groups)["hip"]
+    assert '<h2 class="region" id="region-knee">Knee</h2>' in html
+    assert "region-low-back" not in html and "region-shoulder" not in html
+
+
+@pytest.mark.parametrize("query", ["knee", "Z96.651", "new knee"])
+def test_the_start_page_search_finds_knee_diagnoses_across_regions(knee_client, query):
+    groups = dict(_start_page_groups(knee_client.get(f"/?q={query}").get_data(as_text=True)))
+    assert KNEE_SLUG in groups["knee"]
+    assert "hip-impingement" not in groups.get("hip", [])
+
+
+def test_the_start_page_search_says_when_nothing_matches(client):
+    html = client.get("/?q=zebra").get_data(as_text=True)
+    assert _start_page_groups(html) == []
+    assert "No diagnosis matches “zebra”." in html
