@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from prescribe.catalog import check_content, default_content_root, load_catalog_collecting
 
@@ -154,12 +155,18 @@ def test_a_default_approach_that_does_not_exist_is_reported(tmp_path):
                and "knee-sideways" in e.message for e in errors)
 
 
+def _signed_in(tmp_path: Path, root: Path):
+    """A signed-in therapist on an app loaded from the content in ``root``, and the app."""
+    app = make_app(tmp_path, CONTENT_ROOT=str(root))
+    therapist = add_user(app, default_clinic_id(app), "regions@riverside.example")
+    return sign_in(app, app.test_client(), therapist), app
+
+
 @pytest.fixture
 def knee_client(tmp_path):
     """A signed-in therapist on an app whose content has a knee replacement diagnosis."""
-    app = make_app(tmp_path, CONTENT_ROOT=str(_content(tmp_path, knee=True)))
-    therapist = add_user(app, default_clinic_id(app), "knee@riverside.example")
-    yield sign_in(app, app.test_client(), therapist)
+    client, app = _signed_in(tmp_path, _content(tmp_path, knee=True))
+    yield client
     app.extensions["db_engine"].dispose()
 
 
@@ -242,3 +249,88 @@ def test_the_start_page_search_says_when_nothing_matches(client):
     html = client.get("/?q=zebra").get_data(as_text=True)
     assert _start_page_groups(html) == []
     assert "No diagnosis matches “zebra”." in html
+
+
+# 3. The catalog by region -------------------------------------------------------------------------
+
+def _cards(html: str) -> set[str]:
+    return set(re.findall(r'<article class="exercise-card" id="([a-z0-9-]+)"', html))
+
+
+def test_the_catalog_filters_by_region(client, catalog):
+    every = client.get("/exercises/").get_data(as_text=True)
+    assert _cards(every) == set(catalog.exercises)
+    assert '<option value="">All regions</option>' in every
+    assert every.index('<option value="hip"') < every.index('<option value="knee"') < every.index(
+        '<option value="low-back"') < every.index('<option value="shoulder"')
+    low_back = _cards(client.get("/exercises/?region=low-back").get_data(as_text=True))
+    assert low_back == {slug for slug, e in catalog.exercises.items() if "low-back" in e.regions}
+    assert "pelvic-tilt" in low_back and "hip-hike" not in low_back
+    both = client.get("/exercises/?region=knee&position=standing").get_data(as_text=True)
+    assert _cards(both) and all({"knee"} <= set(catalog.exercises[s].regions)
+                                and catalog.exercises[s].position == "standing" for s in _cards(both))
+    assert '<option value="knee" selected>' in both
+
+
+@pytest.mark.parametrize("bad", ["elbow", "<script>", "HIP", "x" * 300])
+def test_a_bad_region_in_the_catalog_says_so_and_shows_every_region(client, catalog, bad):
+    response = client.get("/exercises/", query_string={"region": bad})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is no body region" in html and "Showing every region." in html
+    assert "<script>" not in html.split("<main", 1)[-1]
+    assert _cards(html) == set(catalog.exercises)
+
+
+def test_the_builder_search_keeps_to_the_chosen_region(client, catalog):
+    form = builder_form(client, "hip-pain")
+    assert '<select id="catalog_region" name="catalog_region">' in client.get("/build/hip-pain").get_data(as_text=True)
+    form.update(catalog_query="stretch", catalog_region="low-back", action="search")
+    html = client.post("/build/", data=form).get_data(as_text=True)
+    found = set(re.findall(r'value="add:([a-z0-9-]+)"', html))
+    assert "knee-to-chest-stretch" in found
+    assert found and all("low-back" in catalog.exercises[s].regions for s in found)
+    assert "seated-hip-flexor-stretch" not in found  # a hip-only stretch
+    form["catalog_region"] = ""
+    found = set(re.findall(r'value="add:([a-z0-9-]+)"', client.post("/build/", data=form).get_data(as_text=True)))
+    assert "seated-hip-flexor-stretch" in found
+
+
+def test_a_bad_region_in_the_builder_search_says_so(client):
+    form = builder_form(client, "hip-pain")
+    form.update(catalog_query="bridge", catalog_region="elbow", action="search")
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose a body region from the list, or all regions." in html
+    assert 'value="add:bridge"' not in html
+
+
+def test_an_exercise_of_another_region_still_gets_the_diagnosis_warning(tmp_path):
+    root = _content(tmp_path)
+    _edit(root / "exercises" / "knee-to-chest-stretch.toml", 'regions = ["low-back", "hip"]', 'regions = ["low-back"]')
+    client, app = _signed_in(tmp_path, root)
+    try:
+        catalog = app.extensions["catalog"]
+        stretch = catalog.exercises["knee-to-chest-stretch"]
+        diagnosis = catalog.diagnoses["hip-impingement"]
+        assert "hip" not in stretch.regions and diagnosis.region == "hip"
+        rule = next(r for r in diagnosis.avoid if r.move in stretch.moves)  # it breaks one of the FAI rules
+        form = builder_form(client, "hip-impingement")
+        form["action"] = "add:knee-to-chest-stretch"
+        html = client.post("/build/", data=form).get_data(as_text=True)
+        added = html.split('value="knee-to-chest-stretch"', 1)[1].split("</li>", 1)[0]
+        assert "Caution for this diagnosis:" in added
+        assert str(escape(rule.patient_text)) in added
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+def test_a_fresh_knee_builder_and_the_same_program_posted_back_show_the_same_inputs(knee_client):
+    from .test_builder_page import page_inputs
+
+    fresh = knee_client.get(f"/build/{KNEE_SLUG}").get_data(as_text=True)
+    posted = knee_client.post("/build/", data={**builder_form(knee_client, KNEE_SLUG), "action": "update"})
+    assert posted.status_code == 200
+    assert page_inputs(fresh) == page_inputs(posted.get_data(as_text=True))
+    assert page_inputs(fresh)["approach"]["value"] == "knee-standard"

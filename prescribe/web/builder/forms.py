@@ -66,6 +66,7 @@ NOTE_MAXLENGTH = 200
 
 
 SIDE_CHOICES = choices({"": "—", **SIDES})
+REGION_PROBLEM = "Choose a body region from the list, or all regions."
 
 
 def _range(name: str, label: str, unit: str = "") -> WholeNumberField:
@@ -186,11 +187,16 @@ class BuilderForm(AppForm):
     own_red_flags_today = _own_lines("Your own lines (one per line)")
     own_red_flags_next_visit = _own_lines("Your own lines (one per line)")
     catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
+    # Limits the search to one body region (choices from the catalog); any exercise may still be added.
+    catalog_region = SelectField("Body region", choices=choices({"": "All regions"}), default="",
+                                 validate_choice=False)
 
     def __init__(self, *args, catalog: Catalog, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
         self._offer_approaches()
+        self.catalog_region.choices = choices({"": "All regions",
+                                               **{key: r.label for key, r in catalog.regions.items()}})
         self._follow_affected_side()
 
     @property
@@ -263,6 +269,11 @@ class BuilderForm(AppForm):
         if field.data and field.data not in self.approaches:
             field.data = ""
             raise ValidationError("Choose one of the approaches in the list.")
+
+    def validate_catalog_region(self, field: SelectField) -> None:
+        if field.data and field.data not in self.catalog.regions:
+            field.data = ""
+            raise ValidationError(REGION_PROBLEM)
 
     def validate_weight_bearing(self, field: SelectField) -> None:
         if field.data and field.data not in WEIGHT_BEARING:
