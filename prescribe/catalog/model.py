@@ -62,9 +62,9 @@ MOVES: dict[str, str] = {
     "hip-flexor-stretch": "Stretch of the front of the hip",
     "single-leg-load": "Whole weight on one leg",
     "kneeling": "Weight on the knees",
+    "impact": "Jumping, hopping or running (landing impact)",
     "pivoting": "Twisting on a planted foot",
-    "impact": "Jumping or running",
-    "pillow-under-knee": "A pillow under the knee when resting",
+    "pillow-under-knee": "A pillow or roll kept under the knee",
 }
 
 
