@@ -113,7 +113,9 @@ def test_catalog_export_prints_the_regions(runner):
     data = json.loads(runner.invoke(args=["catalog-export"]).output)
     assert [r["key"] for r in data["regions"]] == ["hip", "knee", "low-back", "shoulder"]
     assert data["regions"][2] == {"key": "low-back", "label": "Low back", "patient_label": "Your low back"}
-    assert {d["region"] for d in data["diagnoses"]} == {"hip"}
+    hip = next(d for d in data["diagnoses"] if d["slug"] == "hip-impingement")
+    assert hip["region"] == "hip"
+    assert {d["region"] for d in data["diagnoses"]} <= {r["key"] for r in data["regions"]}
     bridge = next(e for e in data["exercises"] if e["slug"] == "bridge")
     assert bridge["regions"] == ["hip", "low-back", "knee"]
 
@@ -229,13 +231,25 @@ def _start_page_groups(html: str) -> list[tuple[str, list[str]]]:
 
 
 def test_the_start_page_lists_diagnoses_under_their_regions_in_order(knee_client):
+    catalog = knee_client.application.extensions["catalog"]
     html = knee_client.get("/").get_data(as_text=True)
     groups = _start_page_groups(html)
-    assert [region for region, _ in groups] == ["hip", "knee"]  # regions without diagnoses are left out
-    assert dict(groups)["knee"] == [KNEE_SLUG]
-    assert "hip-impingement" in dict(groups)["hip"] and KNEE_SLUG not in dict(groups)["hip"]
+    used = {d.region for d in catalog.diagnoses.values()}
+    assert [region for region, _ in groups] == [key for key in catalog.regions if key in used]
+    for region, slugs in groups:
+        assert sorted(slugs) == sorted(s for s, d in catalog.diagnoses.items() if d.region == region)
+    assert KNEE_SLUG in dict(groups)["knee"] and "hip-impingement" in dict(groups)["hip"]
     assert '<h2 class="region" id="region-knee">Knee</h2>' in html
-    assert "region-low-back" not in html and "region-shoulder" not in html
+    for key in set(catalog.regions) - used:  # a region without diagnoses gets no heading
+        assert f"region-{key}" not in html
+
+
+def test_a_region_without_diagnoses_gets_no_heading(client, catalog):
+    html = client.get("/").get_data(as_text=True)
+    used = {d.region for d in catalog.diagnoses.values()}
+    assert [region for region, _ in _start_page_groups(html)] == [key for key in catalog.regions if key in used]
+    assert [(r.key, [d.slug for d in found]) for r, found in
+            catalog.diagnoses_by_region([catalog.diagnoses["hip-impingement"]])] == [("hip", ["hip-impingement"])]
 
 
 @pytest.mark.parametrize("query", ["knee", "Z96.651", "new knee"])
@@ -285,15 +299,16 @@ def test_a_bad_region_in_the_catalog_says_so_and_shows_every_region(client, cata
 def test_the_builder_search_keeps_to_the_chosen_region(client, catalog):
     form = builder_form(client, "hip-pain")
     assert '<select id="catalog_region" name="catalog_region">' in client.get("/build/hip-pain").get_data(as_text=True)
-    form.update(catalog_query="stretch", catalog_region="low-back", action="search")
-    html = client.post("/build/", data=form).get_data(as_text=True)
-    found = set(re.findall(r'value="add:([a-z0-9-]+)"', html))
-    assert "knee-to-chest-stretch" in found
-    assert found and all("low-back" in catalog.exercises[s].regions for s in found)
-    assert "seated-hip-flexor-stretch" not in found  # a hip-only stretch
-    form["catalog_region"] = ""
-    found = set(re.findall(r'value="add:([a-z0-9-]+)"', client.post("/build/", data=form).get_data(as_text=True)))
-    assert "seated-hip-flexor-stretch" in found
+    def found(query: str, region: str) -> set[str]:
+        form.update(catalog_query=query, catalog_region=region, action="search")
+        return set(re.findall(r'value="add:([a-z0-9-]+)"', client.post("/build/", data=form).get_data(as_text=True)))
+
+    low_back = found("stretch", "low-back")
+    assert low_back and all("low-back" in catalog.exercises[s].regions for s in low_back)
+    assert "knee-to-chest-stretch" in found("knee to chest", "low-back")
+    assert "seated-hip-flexor-stretch" not in found("seated hip flexor stretch", "low-back")  # hip only
+    assert "seated-hip-flexor-stretch" in found("seated hip flexor stretch", "")
+    assert "seated-hip-flexor-stretch" in found("seated hip flexor stretch", "hip")
 
 
 def test_a_bad_region_in_the_builder_search_says_so(client):
