@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     from .web.guard import register_guard
     from .web.headers import register_security_headers
     from .web.requests import register_request_checks
+    from .webhooks import init_app as init_webhooks
 
     init_db_engine(app)
     register_request_checks(app)  # the request class, and a 400 for an unreadable address, first of all
@@ -92,6 +93,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     install_clinic_scope(app)
     register_security_headers(app)
+    init_webhooks(app)  # this process's sender of queued webhook deliveries
     from .handout import RenderCache
 
     app.extensions["render_cache"] = RenderCache()

@@ -67,6 +67,8 @@ ACTIONS = {
     "api_token_create": "Made an API token",
     "api_token_revoke": "Revoked an API token",
     "api_request": "Used the API",
+    "webhook_create": "Added a webhook",
+    "webhook_remove": "Removed a webhook",
 }
 # The "From" of what a server operator did with a flask command (no user, no address).
 COMMAND_LINE = "command line"

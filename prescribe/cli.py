@@ -47,7 +47,8 @@ def _migrations():
 def register_commands(app: Flask) -> None:
     for command in (db_group, init_db_command, create_clinic_command, create_user_command, reset_user_command,
                     demo_login_command, check_content_command, catalog_export_command, handout_command,
-                    clinic_name_command, audit_check_command, backup_command, restore_command):
+                    clinic_name_command, audit_check_command, backup_command, restore_command,
+                    webhooks_deliver_command):
         app.cli.add_command(command)
 
 
@@ -246,6 +247,26 @@ def check_content_command() -> None:
         sys.exit(1)
     catalog = current_app.extensions["catalog"]
     click.echo(f"Content OK: {len(catalog.diagnoses)} diagnoses, {len(catalog.exercises)} exercises.")
+
+
+@click.command("webhooks-deliver")
+@click.option("--wait", is_flag=True, help="Keep going until nothing is pending (retries included).")
+@with_appcontext
+def webhooks_deliver_command(wait: bool) -> None:
+    """Send the webhook deliveries that are due (each app worker does this itself after a print; run this
+    from a timer to send retries left pending when the workers restarted)."""
+    import time
+
+    from prescribe import webhooks
+    from prescribe.db import get_session
+
+    send = webhooks.http_sender(bool(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
+    while True:
+        pending = webhooks.deliver_due(get_session(), send)
+        if pending is None or not wait:
+            break
+        time.sleep(min(pending.total_seconds(), 60) + 0.05)
+    click.echo("Nothing pending." if pending is None else f"Next delivery due in {int(pending.total_seconds())} s.")
 
 
 @click.command("catalog-export")

@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "SMTP_FROM": None,
+    # Webhooks may reach only public https addresses; True also allows http and addresses inside
+    # private networks (a receiver on the same machine or LAN). prescribe/webhooks.py
+    "WEBHOOK_ALLOW_PRIVATE": False,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from . import audit, patient_links
+from . import audit, patient_links, webhooks
 from .catalog import Catalog
 from .clinics import branding_for
 from .db import note_storage_trouble, storage_trouble, transaction
@@ -152,6 +152,8 @@ def print_handout(session: Session, actor: Actor, printer: Printer, program: Pro
             if link is not None:
                 patient_links.store(session, clinic, version, link, channel="print", user_id=actor.user_id)
             _audit(session, actor, "handout_print", version.handout_id, f"version {version.number}")
+            webhooks.enqueue(session, clinic.id, "handout.printed",
+                             webhooks.printed_event(version, program.diagnosis, page_base))
     else:
         with transaction(session):
             if link is not None and stored != program:  # a new named copy: its own QR code

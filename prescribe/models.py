@@ -152,6 +152,44 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class Webhook(Base):
+    """Where a clinic wants to hear of its handouts (``handout.printed``): an address and its signing secret.
+
+    The secret signs every delivery (HMAC-SHA256), so it is kept as given: the receiver holds the
+    same one. It is shown to the clinic's admins once, when the webhook is made.
+    """
+
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(80))
+    events: Mapped[str] = mapped_column(String(200), default="handout.printed")  # space-separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook: sent until the receiver answers 2xx, retried with growing waits."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the exact JSON sent (signed as bytes)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)  # a worker is sending it
+    last_status: Mapped[int | None] = mapped_column(default=None)  # the receiver's HTTP status
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class LoginThrottle(Base):
     """Failed sign-ins per account and per client address, so every gunicorn worker sees one count.
 

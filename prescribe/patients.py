@@ -9,7 +9,7 @@ Services take a session and plain values and never commit: the calling view or c
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Clinic, Handout, Patient, utcnow
@@ -25,13 +25,22 @@ def _like(query: str) -> str:
 
 def search_patients(session: Session, clinic: Clinic, query: str = "", limit: int = SEARCH_LIMIT) -> list[Patient]:
     """The clinic's patients whose name or reference contains ``query`` (any case), latest first."""
-    statement = select(Patient).where(Patient.clinic_id == clinic.id)
+    return page_of_patients(session, clinic, query, offset=0, limit=limit)[0]
+
+
+def page_of_patients(session: Session, clinic: Clinic, query: str, *, offset: int,
+                     limit: int) -> tuple[list[Patient], int]:
+    """One page of :func:`search_patients` (``limit`` from ``offset``) and how many match in all."""
+    matching = Patient.clinic_id == clinic.id
     query = query.strip()
     if query:
         pattern = _like(query)
-        statement = statement.where(or_(Patient.display_name.ilike(pattern, escape="\\"),
-                                        Patient.reference.ilike(pattern, escape="\\")))
-    return list(session.scalars(statement.order_by(Patient.updated_at.desc(), Patient.id.desc()).limit(limit)))
+        matching = matching & or_(Patient.display_name.ilike(pattern, escape="\\"),
+                                  Patient.reference.ilike(pattern, escape="\\"))
+    total = session.scalar(select(func.count()).select_from(Patient).where(matching)) or 0
+    rows = session.scalars(select(Patient).where(matching).order_by(Patient.updated_at.desc(), Patient.id.desc())
+                           .offset(offset).limit(limit))
+    return list(rows), total
 
 
 def get_patient(session: Session, clinic: Clinic, patient_id: int) -> Patient | None:

@@ -117,6 +117,7 @@ class ClinicData:
     link_token: str = ""
     api_token_id: int = 0  # an API token of the clinic's therapist
     api_token_secret: str = ""
+    webhook_id: int = 0  # a webhook of the clinic (its address holds the marker "<slug>-hook")
 
 
 def add_user(app, clinic_id: int, email: str, role: str = "therapist", **values) -> Account:
@@ -233,18 +234,23 @@ def _make_clinic(app, slug: str, name: str, colour: tuple[int, int, int], patien
 
         secrets = patient_links.new_secrets()
         link = patient_links.store(db, clinic, version, secrets, channel="print", user_id=None)
+        from prescribe.models import Webhook
+
+        webhook = Webhook(clinic_id=clinic.id, url=f"https://records.{slug}.example/{slug}-hook",
+                          secret=f"whsec_{slug}", events="handout.printed")
+        db.add(webhook)
         db.commit()
         clinic_id, handout_id, patient_id, template_id = clinic.id, handout.id, patient_row.id, template.id
-        link_id, link_token = link.id, secrets.token
+        link_id, link_token, webhook_id = link.id, secrets.token, webhook.id
     admin = add_user(app, clinic_id, f"admin@{slug}.example", "admin", name=f"{name} Admin")
     therapist = add_user(app, clinic_id, f"therapist@{slug}.example", "therapist", name=f"{name} Therapist")
     api_token_id, api_token_secret = _make_api_token(app, therapist, f"{name} token")
     return ClinicData(id=clinic_id, slug=slug, name=name, admin=admin, therapist=therapist,
                       handout_id=handout_id, version_number=1, patient_id=patient_id, template_id=template_id,
                       patient_name=patient, pdf=pdf, logo=logo, link_id=link_id, link_token=link_token,
-                      api_token_id=api_token_id, api_token_secret=api_token_secret,
+                      api_token_id=api_token_id, api_token_secret=api_token_secret, webhook_id=webhook_id,
                       markers=[name, patient, admin.email, therapist.email, f"{name} footer", f"{slug}-ref-42",
-                               f"{name} template"])
+                               f"{name} template", f"{slug}-hook"])
 
 
 def _make_api_token(app, account: Account, name: str) -> tuple[int, str]:

@@ -161,12 +161,40 @@ def _holds(tag: str, illustration: Illustration) -> bool:
             foot_down = down(figure, f"{side}_foot")
             if tag == "loaded-knee-bend" and foot_down and angles.get(f"{side}_knee", 0) > LOADED_KNEE:
                 return True
+            if tag == "deep-loaded-knee-bend" and foot_down and angles.get(f"{side}_knee", 0) > 90.5:
+                return True
+            frames = body_frames(angles)
+            arm, chest = frames[f"{side}_upper_arm"], frames["trunk"]
+            # the upper arm's own up axis against the chest's up axis: 180 straight overhead
+            raised = math.degrees(math.acos(max(-1.0, min(1.0, sum(arm[r][1] * chest[r][1] for r in range(3))))))
+            if tag == "arm-overhead" and raised > 120:
+                return True
+            if tag == "arm-overhead-loaded" and raised > 120 and (
+                    any(p.type in ("dumbbell", "band") and f"{side}_hand" in (p.get("in"), p.get("from"), p.get("to"))
+                        for p in illustration.props)
+                    or (down(figure, f"{side}_forearm")   # the elbow well below the shoulder
+                        and figure.points[f"{side}_shoulder"][1] - figure.points[f"{side}_elbow"][1] > 29 * 0.64)):
+                return True
+            arm_turn = angles.get(f"{side}_shoulder_turn", 0.0)
+            if tag == "shoulder-external-rotation" and arm_turn > 30:
+                return True
+            if tag == "shoulder-internal-rotation" and arm_turn < -30:
+                return True
             thigh_drop = -body_frames(angles)[f"{side}_thigh"][1][1]   # world height change, hip to knee
             if tag == "kneeling" and down(figure, f"{side}_thigh") and down(figure, f"{side}_shin") \
                     and thigh_drop < -0.7:
                 return True
         feet = [side for side in SIDES if down(figure, f"{side}_foot")]
         if tag == "single-leg-load" and len(feet) == 1 and not down(figure, "pelvis"):
+            return True
+        if tag == "spine-end-extension" and angles.get("spine", 0.0) < -25:
+            return True
+        if tag == "spine-rotation" and abs(angles.get("spine_turn", 0.0)) > 20:
+            return True
+        arms_down = any(down(figure, f"{side}_forearm") for side in SIDES)
+        held_up = (feet or down(figure, "pelvis") or any(p.type == "chair" for p in illustration.props)) \
+            and not down(figure, "trunk")
+        if tag == "spine-loaded-flexion" and angles.get("spine", 0.0) > 15 and held_up and not arms_down:
             return True
     return False
 
@@ -241,3 +269,89 @@ def test_the_builder_warns_when_seated_march_is_added_to_the_impingement_program
     assert str(escape(rule.patient_text)) in html
     precautions = [Precaution(r.move, r.patient_text) for r in catalog.diagnoses["hip-impingement"].avoid]
     assert safety_warnings(["standing-march", "seated-march"], precautions, catalog) == {1: [rule.patient_text]}
+
+
+# -- knee, low back and shoulder -------------------------------------------------------------------
+
+def test_a_knee_bent_past_a_right_angle_standing_or_rising_is_a_deep_loaded_knee_bend():
+    deep = {"trunk": 35, "hip": 95, "knee": 100, "flat": ["near", "far"]}
+    assert {"deep-loaded-knee-bend", "loaded-knee-bend"} <= _moves(deep)
+    assert "deep-loaded-knee-bend" not in _moves({**deep, "trunk": 25, "hip": 70, "knee": 80})
+    seated = {"hip": 90, "knee": 100, "flat": ["near", "far"]}
+    assert "deep-loaded-knee-bend" not in _moves(seated, props=["chair"])          # sitting still
+    rising = _figure(seated, {"flat": ["near", "far"], "fixed": "near_heel"}, props=["chair"])
+    assert "deep-loaded-knee-bend" in illustration_moves(rising)
+    lying = {"trunk": -90, "near_hip": 100, "near_knee": 120}
+    assert "deep-loaded-knee-bend" not in _moves(lying, props=["mat"])             # not standing on it
+
+
+def test_a_rounded_back_held_up_against_gravity_is_loaded_flexion_but_not_on_hands_and_knees():
+    toe_touch = {"trunk": 85, "spine": 25, "hip": 55, "shoulder": 85, "flat": ["near", "far"]}
+    assert "spine-loaded-flexion" in _moves(toe_touch)
+    assert "spine-loaded-flexion" not in _moves({**toe_touch, "spine": 0, "hip": 80})   # flat-backed hinge
+    assert "spine-loaded-flexion" not in _moves({**toe_touch, "spine": 12, "hip": 67})  # only a little round
+    sit_up = {"trunk": -45, "spine": 25, "hip": 20, "knee": 90, "shoulder": 60, "flat": ["near", "far"],
+              "ground": ["pelvis"]}
+    assert "spine-loaded-flexion" in _moves(sit_up, props=["mat"])
+    slumped = {"spine": 25, "hip": 65, "knee": 90, "flat": ["near", "far"]}
+    assert "spine-loaded-flexion" in _moves(slumped, props=["chair"])
+    knees_to_chest = {"trunk": -90, "spine": 25, "hip": 110, "knee": 120}
+    assert "spine-loaded-flexion" not in _moves(knees_to_chest, props=["mat"])   # the trunk lies down
+    cat = {"trunk": 82, "spine": 28, "neck": 40, "hip": 62, "knee": 98, "ankle": -40, "shoulder": 98,
+           "ground": ["near_forearm", "near_shin"], "solve": "shoulder"}
+    assert "spine-loaded-flexion" not in _moves(cat, props=["mat"])             # carried on the arms
+
+
+def test_the_low_back_arched_to_the_end_turned_and_only_then():
+    press_up = {"trunk": 25, "spine": -45, "hip": -20, "elbow": 10, "ankle": -60, "shoulder": 60,
+                "ground": ["pelvis", "near_forearm"], "solve": "shoulder"}
+    assert "spine-end-extension" in _moves(press_up, props=["mat"])
+    camel = {"trunk": 76, "spine": -20, "hip": 118, "knee": 98, "ankle": -40, "shoulder": 90,
+             "ground": ["near_forearm", "near_shin"], "solve": "shoulder"}
+    assert "spine-end-extension" not in _moves(camel, props=["mat"])
+    assert "spine-end-extension" in _moves({"spine": -30, "flat": ["near", "far"]})   # standing back bend
+    knees_over = {"trunk": -90, "hip": 60, "knee": 100, "spine_turn": 40}
+    assert "spine-rotation" in _moves(knees_over, props=["mat"])
+    assert "spine-rotation" in _moves({**knees_over, "spine_turn": -25}, props=["mat"])
+    assert "spine-rotation" not in _moves({**knees_over, "spine_turn": 15}, props=["mat"])
+
+
+def test_an_arm_raised_past_120_is_overhead_and_loaded_with_a_weight_a_band_or_body_weight():
+    assert "arm-overhead" in _moves({"near_shoulder": 130})
+    assert "arm-overhead" in _moves({"far_shoulder_out": 135}, view="front")
+    assert "arm-overhead" not in _moves({"near_shoulder": 110, "near_shoulder_out": 0})
+    # measured in the chest's axes: leaning forward with the arm level in the picture is overhead
+    assert "arm-overhead" in _moves({"trunk": 60, "near_shoulder": 150, "hip": 60, "flat": ["near", "far"]})
+    dumbbell = [{"type": "dumbbell", "in": "near_hand"}]
+    assert "arm-overhead-loaded" in _moves({"near_shoulder": 150}, props=dumbbell)
+    assert "arm-overhead-loaded" not in _moves({"near_shoulder": 100}, props=dumbbell)
+    assert "arm-overhead-loaded" not in _moves({"far_shoulder": 150}, props=dumbbell)   # the other arm
+    band = [{"type": "band", "from": "far_hand", "to": "door", "side": "left"}]
+    assert "arm-overhead-loaded" in _moves({"far_shoulder": 150}, props=band)
+    stick = [{"type": "stick", "from": "near_hand", "to": "far_hand"}]
+    assert "arm-overhead-loaded" not in _moves({"shoulder": 150}, props=stick)
+    # bearing weight on the hands with the arms overhead (hips up, hands and feet on the floor)...
+    hips_up = {"trunk": 120, "shoulder": 160, "hip": 80, "flat": ["near", "far"],
+               "ground": ["near_forearm", "near_foot"], "solve": "hip"}
+    assert "arm-overhead-loaded" in _moves(hips_up, props=["mat"])
+    assert "arm-overhead-loaded" not in _moves({**hips_up, "shoulder": 110}, props=["mat"])
+    # ... but an arm under the head of someone lying on the side props nothing up
+    pillow_arm = {"trunk_side": 90, "hip": 45, "knee": 90, "far_shoulder_out": 170, "far_elbow": 0}
+    moves = _moves(pillow_arm, props=["mat"], view="front")
+    assert "arm-overhead" in moves and "arm-overhead-loaded" not in moves
+
+
+def test_the_upper_arm_turned_out_or_in_past_30_is_shoulder_rotation():
+    assert "shoulder-external-rotation" in _moves({"elbow": 90, "near_shoulder_turn": 45})
+    assert "shoulder-internal-rotation" in _moves({"elbow": 90, "far_shoulder_turn": -45})
+    tags = {"shoulder-external-rotation", "shoulder-internal-rotation"}
+    assert not _moves({"elbow": 90, "shoulder_turn": 25}) & tags
+    assert not _moves({"elbow": 90, "shoulder_turn": -25}) & tags
+
+
+def test_every_movement_tag_is_known_to_the_catalog_with_a_meaning():
+    from prescribe.catalog.model import MOVES
+    assert set(COMPUTED_MOVES) <= set(MOVES)
+    for tag in ("impact", "pivoting", "pillow-under-knee"):   # written by hand: no pose shows them
+        assert tag in MOVES and tag not in COMPUTED_MOVES
+    assert all(meaning.strip() for meaning in MOVES.values())

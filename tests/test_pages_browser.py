@@ -7,6 +7,7 @@ signed-in context per width; the app and its data are made once for the module.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -44,6 +45,7 @@ PAGES = [
     Page("users", "/admin/users"),
     Page("audit log", "/admin/audit"),
     Page("clinic settings", "/clinic/settings"),
+    Page("webhooks", "/clinic/webhooks"),
     Page("API documentation", "/api/v1/docs"),
     Page("page not found", "/no/such/page", status=404),
 ]
@@ -156,6 +158,8 @@ def test_the_page_fits_the_window_and_axe_finds_no_serious_fault(page, width, si
             problems.append(f"scrolls sideways: {overflow}")
         problems += [f"axe {finding}" for finding in serious_violations(tab)]
         problems += [f"CSP refused: {text}" for text in tab.context.refused]
+        if os.environ.get("PRESCRIBE_SCREENSHOTS"):  # a folder: look at the pages as the walk saw them
+            tab.screenshot(path=f"{os.environ['PRESCRIBE_SCREENSHOTS']}/{page.name}-{width}.png", full_page=True)
         assert not problems, f"{page.name} ({site.address(page)}) at {width}:\n  " + "\n  ".join(problems)
     finally:
         if not page.signed_in:

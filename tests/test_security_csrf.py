@@ -10,9 +10,11 @@ from .conftest import csrf_token, page_csrf_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 FILL = {"handout_id": 1, "number": 1, "user_id": 1, "patient_id": 1, "template_id": 1, "diagnosis_slug": "hip-pain",
         "filename": "css/app.css", "link_id": 1, "key": "K7QM2XRT4P",
-        "token_id": 1}
+        "token_id": 1, "webhook_id": 1}
 # The one exemption: the patient's page sends its log with the link's key in the address and no
 # cookie at all, so there is no session for a forged request to ride on.
+# The API (``api.*``) takes no cookie at all, only a bearer token in a header a forged page cannot
+# set: tested below to refuse a signed-in browser's cookie outright.
 EXEMPT = {"patient_page.progress"}
 EXPIRED_PAGE = "This form has expired"
 
@@ -21,11 +23,13 @@ def _state_changing(app, **fill) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every rule that takes a state-changing method."""
     from flask import url_for
 
-    values = FILL | fill
+    values = FILL | {name: value for name, value in fill.items() if name != "api"}
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if rule.endpoint in EXEMPT:
+            if rule.endpoint in EXEMPT or (rule.endpoint.startswith("api.") and not fill.get("api")):
+                continue
+            if fill.get("api") and not rule.endpoint.startswith("api."):
                 continue
             for method in sorted(rule.methods & STATE_CHANGING):
                 found.append((rule.endpoint, method, url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})))
@@ -112,3 +116,14 @@ def test_no_cross_origin_resource_sharing(client):
     """D5."""
     response = client.get("/", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_the_api_takes_no_cookie_so_a_forged_request_carries_nothing(app, clinics, client_for):
+    """D2 for the API: a signed-in browser (cookie and a valid CSRF token) is refused every write, 401."""
+    a = clinics["A"]
+    endpoints = _state_changing(app, api=True, handout_id=a.handout_id)
+    assert len(endpoints) >= 6
+    for endpoint, method, url in endpoints:
+        client = client_for(a.admin)
+        response = client.open(url, method=method, json={}, headers={"X-CSRFToken": page_csrf_token(client)})
+        assert response.status_code == 401 and response.mimetype == "application/problem+json", endpoint

@@ -15,7 +15,17 @@ from sqlalchemy import select, update
 
 from prescribe.accounts.users import clinic_user
 from prescribe.db import get_session
-from prescribe.models import Clinic, Handout, HandoutVersion, Patient, ProgramTemplate, User, UserSession
+from prescribe.models import (
+    Clinic,
+    Handout,
+    HandoutVersion,
+    Patient,
+    ProgramTemplate,
+    User,
+    UserSession,
+    Webhook,
+    WebhookDelivery,
+)
 from prescribe.storage import find_identical_version, get_handout, get_version, recent_handouts
 from prescribe.web.guard import public_endpoints
 
@@ -31,6 +41,7 @@ CLINIC_IDS = {
     "template_id": lambda clinic: [clinic.template_id],
     "link_id": lambda clinic: [clinic.link_id],
     "token_id": lambda clinic: [clinic.api_token_id],
+    "webhook_id": lambda clinic: [clinic.webhook_id],
 }
 # URL variables that name shared, non-clinic things (the catalog, static files), and the patient's
 # page key: a capability of its own, open to whoever holds it (tests/test_patient_page.py).
@@ -41,7 +52,9 @@ PUBLIC = {"static", "auth.login", "patient_page.enter_code", "patient_page.enter
           "patient_page.progress",
           # The API: the sign-in guard steps aside, its own token check decides (tests/test_api.py).
           "api.openapi", "api.docs", "api.diagnoses", "api.diagnosis", "api.exercises", "api.exercise", "api.figure",
-          "api.handout_list", "api.handout", "api.version_pdf", "api.version_fhir"}
+          "api.handout_list", "api.handout", "api.version_pdf", "api.version_fhir", "api.build", "api.check_program",
+          "api.preview", "api.print_new", "api.handout_program", "api.print_version", "api.patient_list",
+          "api.patient_create", "api.patient", "api.template_list", "api.template", "api.template_save"}
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -89,6 +102,9 @@ def _snapshot(app, clinic_id: int) -> str:
         for template in db.scalars(select(ProgramTemplate).where(ProgramTemplate.clinic_id == clinic_id)
                                    .order_by(ProgramTemplate.id)):
             rows.append(repr((template.id, template.name, template.owner_id, template.program_json)))
+        for hook in db.scalars(select(Webhook).where(Webhook.clinic_id == clinic_id).order_by(Webhook.id)):
+            rows.append(repr((hook.id, hook.url, hook.secret, hook.events)))
+        rows.append(repr(db.scalars(select(WebhookDelivery.id).where(WebhookDelivery.clinic_id == clinic_id)).all()))
         return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 

@@ -34,6 +34,11 @@ EQUIPMENT: dict[str, str] = {
     "belt": "Belt or strap",
     "weight": "Ankle weight",
     "bike": "Exercise bike",
+    "stick": "Stick or broom handle",
+    "door": "Door or doorway",
+    "dumbbell": "Small hand weight",
+    "table": "Table",
+    "towel_roll": "Rolled towel",
 }
 
 CATEGORIES: dict[str, str] = {
@@ -62,6 +67,17 @@ MOVES: dict[str, str] = {
     "hip-flexor-stretch": "Stretch of the front of the hip",
     "single-leg-load": "Whole weight on one leg",
     "kneeling": "Weight on the knees",
+    "deep-loaded-knee-bend": "Bending the knee past a right angle while standing on it",
+    "spine-loaded-flexion": "Rounding the low back while holding the body up",
+    "spine-end-extension": "Arching the low back as far as it goes",
+    "spine-rotation": "Twisting the low back",
+    "arm-overhead": "Raising the arm above the head",
+    "arm-overhead-loaded": "Raising the arm above the head with a weight, band or body weight",
+    "shoulder-external-rotation": "Turning the arm outward",
+    "shoulder-internal-rotation": "Turning the arm inward",
+    "impact": "Jumping, hopping or running (landing impact)",
+    "pivoting": "Twisting on a planted foot",
+    "pillow-under-knee": "A pillow or roll kept under the knee",
 }
 
 

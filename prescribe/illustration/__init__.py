@@ -29,13 +29,27 @@ Angles (degrees; every joint not written is 0, which is standing upright, arms h
     Body: ``trunk`` leans the chest forward (90 = face down, -90 = lying on the back);
     ``trunk_side`` leans it sideways towards the far side (90 = lying on the far side, near side
     up, head to the left in the front view); ``spine`` tucks the pelvis under relative to the
-    chest (negative = low back arched); ``spine_side`` hitches the near side of the pelvis up;
+    chest, rounding the low back (cat: about 28; negative = low back arched: camel about -20, a
+    prone press-up about -40; from 10 either way the low back is drawn as a curve);
+    ``spine_turn`` turns the pelvis about the spine relative to the chest, positive towards the
+    far side (lying on the back with the knees bent, the knees drop to the far side: lower-trunk
+    rotation); ``trunk_turn`` turns the chest, and the body below it, about the chest's own long
+    axis towards the near side, so a seated or standing twist (the chest turned, the hips still)
+    is ``trunk_turn = 40`` with ``spine_turn = 40``; ``spine_side`` hitches the near side of the pelvis up;
     ``neck`` bends the chin towards the chest.
     Limbs (``knee = 90`` sets both sides, ``near_knee`` / ``far_knee`` one side): ``hip`` raises
     the thigh forward (negative = behind), ``hip_out`` moves the leg out to its side (negative =
     across the body), ``hip_turn`` turns the thigh out about its own axis, ``knee`` bends the heel
     towards the buttock, ``ankle`` pulls the toes up (negative = pointed), ``shoulder`` raises the
-    arm forward, ``shoulder_out`` raises it out to the side, ``elbow`` bends the forearm.
+    arm forward (150-170 = overhead; negative = behind), ``shoulder_out`` raises it out to the
+    side (negative = reached across the body: with ``shoulder = 90`` the arm swings level across
+    the chest, a cross-body stretch), ``shoulder_turn`` turns the upper arm about its own axis
+    (positive = turned out: with the elbow at the side bent 90 the forearm swings out away from
+    the belly; negative = turned in, the forearm across the belly; a hand behind the back is
+    ``shoulder = -30``, ``elbow = 90``, ``shoulder_turn = -80``), ``elbow`` bends the forearm.
+    Shoulder turning reads best in the ``top`` view of someone lying on the back (arm out to
+    the side, elbow bent up) or a ``front`` view with ``elevation`` (standing, elbow at the
+    side; ``elevation = 35`` with ``turn = -30`` shows the forearm that points at the viewer).
     Ranges are checked (e.g. knee 0..160); the body is posed in 3-D and projected, so a thigh
     turned towards the viewer is drawn foreshortened.
 
@@ -71,6 +85,18 @@ Props (``props = ["mat", { type = "band", around = ["near_thigh", "far_thigh"] }
     ``bike``. For advice pictures: ``bed`` (the body lies on its mattress), ``reacher`` (a long
     grabber held ``from`` a hand to the floor), a ``pillow`` ``between`` two points (the knees) and
     a ``soft`` low chair. Furniture is fitted to the start pose (or ``panel = 2``) and stays put.
+    Knee, low back and shoulder: ``stick`` (a broom handle) held ``from = "near_hand"`` ``to =
+    "far_hand"``, drawn through both hands and a little beyond, or pushed at one end by one hand,
+    ``length`` units towards the other hand (stick-assisted turn-out; a stick across the body
+    is seen end on, as a dot, in a plain side view: use ``turn`` or the front or top view); ``door`` (a doorway's edge
+    ``at`` a point, ``side`` left or right of it, a tall frame from the floor to above the head:
+    doorway stretch); a ``band`` held ``from`` a hand ``to = "door"`` (tied in a closed door
+    drawn at the ``side`` it goes to, the knot at the hand's height or ``at`` a height; band row,
+    turn-out and turn-in) or ``to`` another point; ``dumbbell`` (``in`` a hand); ``table`` (a
+    table top under a hand, ``at``, at sitting height, on legs: table slide; ``counter`` is the
+    standing-height cabinet); ``towel_roll`` (a rolled towel on the floor ``at`` a point: under
+    the heel, or the knee). A ``step`` ends at the toes of the foot on it when the other foot
+    steps down in front of it (step-down off the edge).
 
 Motion
     For a movement, :func:`render_motion_svg` draws the same figure as one panel that moves from
@@ -80,6 +106,7 @@ Motion
 Movement tags
     :mod:`.movement` measures on the posed body which safety-rule movements each figure shows
     (the hip bent past a right angle, a leg across the body, a knee bent while standing on it,
+    the low back rounded under load or arched to the end, an arm overhead, a shoulder turned,
     ...); the catalog adds them to each exercise's hand-written tags.
 
 File format

@@ -103,10 +103,10 @@ def render_motion_svg(illustration: Illustration, *, accent: str = DEFAULT_ACCEN
     surface = surface_height(illustration)
     extent = _union([_figure_bounds(f) for f in figures])
     placed = [figures[0], figures[-1]]     # furniture fitted to the start (or the finish: panel = 2)
-    back = tuple(s for prop in illustration.props if prop.type not in FRONT_PROPS
+    back = tuple(s for prop in illustration.props   # (a band's door is furniture; the band is not)
                  for s in fixed_shapes(prop, placed, view, elevation, surface, extent))
-    fronts = [tuple(s for prop in illustration.props if prop.type in FRONT_PROPS for s in body_shapes(prop, f))
-              for f in figures]
+    fronts = [tuple(s for prop in illustration.props if prop.type in FRONT_PROPS
+                    for s in body_shapes(prop, f, placed[prop.get("panel", 1) - 1])) for f in figures]
     layout = replace(_layout([_Panel(f, back, front, ()) for f, front in zip(figures, fronts, strict=True)]),
                      count=1)
 

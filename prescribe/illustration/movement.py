@@ -32,6 +32,31 @@ Thresholds (degrees; a panel shows a tag when the condition holds for either leg
     a knee resting on the floor, mat or pillow with its thigh rising within 45 of upright above
     it (kneeling, half kneeling, hands and knees).
 
+``deep-loaded-knee-bend``
+    as ``loaded-knee-bend``, with the knee bent more than 90 (plus the float tolerance).
+``spine-loaded-flexion``
+    the low back rounded (``spine`` more than 15 in the chest's axes) while the trunk is held up
+    against gravity: standing, seated, or the pelvis on the floor with the chest lifted off it
+    (sitting up from lying), the chest resting on nothing and neither hand bearing weight (so
+    cat-camel on hands and knees does not count, and neither does a flat-backed hip hinge).
+``spine-end-extension``
+    the low back arched to the end: ``spine`` below -25 (a prone press-up, a standing back bend;
+    cat-camel's -15 to -20 does not count).
+``spine-rotation``
+    the pelvis turned against the chest about the spine (``spine_turn``) by more than 20.
+``arm-overhead``
+    an upper arm raised more than 120 from hanging, the true angle in the chest's axes.
+``arm-overhead-loaded``
+    ``arm-overhead`` while that hand holds a dumbbell or a band, or bears weight.
+``shoulder-external-rotation`` / ``shoulder-internal-rotation``
+    an upper arm turned out / in about its own axis (``shoulder_turn``) by more than 30.
+
+A hand *bears weight* when its forearm rests on the floor, mat, a step or a pillow with the upper
+arm standing on it, within 50 of upright (an arm under the head of someone lying on the side
+props nothing up), or the hand
+is on a counter, table or rail, or holds a chair. Spine angles are read from the pelvis in the
+chest's axes (``spine`` about the side axis, then ``spine_turn`` about the spine).
+
 A pose is *standing* when no chair or bike seat carries the pelvis, at least one foot rests on
 the floor or a step, and no pelvis, trunk, head, thigh or forearm rests on anything. Resting
 means within 1.5 units (cm) of the floor, the mat, a step's top or a pillow's top; seated, the
@@ -58,11 +83,22 @@ LOADED_KNEE = 45.0
 KNEELING_THIGH = 45.0       # the thigh within this many degrees of upright above a resting knee
 RESTING = 1.5               # cm above a support that still counts as resting on it
 SEAT_DROP = 2.5             # a chair or bike seat is drawn this far below the pelvis it carries
+DEEP_KNEE = 90.0
+SPINE_FLEXION = 15.0        # low back rounded more than this, held up against gravity
+SPINE_END_EXTENSION = -25.0
+SPINE_ROTATION = 20.0
+ARM_OVERHEAD = 120.0
+SHOULDER_ROTATION = 30.0
+PROPPING_ARM = 50.0         # an upper arm within this many degrees of upright over a resting forearm
 
 COMPUTED_MOVES: tuple[str, ...] = (
     "deep-hip-flexion", "hip-extension", "hip-adduction", "hip-internal-rotation",
     "hip-external-rotation", "flexion-rotation", "loaded-knee-bend", "single-leg-load", "kneeling",
+    "deep-loaded-knee-bend", "spine-loaded-flexion", "spine-end-extension", "spine-rotation",
+    "arm-overhead", "arm-overhead-loaded", "shoulder-external-rotation", "shoulder-internal-rotation",
 )
+_HELD_LOADS = ("dumbbell", "band")
+_HAND_SUPPORTS = ("counter", "table", "rail")
 
 _NOT_FOR_STANDING = ("pelvis", "trunk", "head", "near_thigh", "far_thigh", "near_forearm",
                      "far_forearm")
@@ -89,6 +125,12 @@ class PanelBody:
     knees_down: tuple[str, ...]      # sides kneeling (knee resting, thigh rising above it)
     seated: bool
     standing: bool
+    spine: float = 0.0               # low back rounded (negative: arched), in the chest's axes
+    spine_turn: float = 0.0          # pelvis turned against the chest about the spine
+    trunk_held_up: bool = False      # the trunk carried against gravity by the spine alone
+    arm_raise: tuple[tuple[str, float], ...] = ()      # per side: upper arm from hanging
+    shoulder_turn: tuple[tuple[str, float], ...] = ()  # per side: turned out (negative: in)
+    hands_loaded: tuple[str, ...] = ()                 # sides holding a weight or band, or bearing weight
 
 
 def hip_angles(frames: dict[str, Mat3], side: str) -> HipAngles:
@@ -111,6 +153,21 @@ def knee_bend(frames: dict[str, Mat3], side: str) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, dot))))
 
 
+def spine_angles(frames: dict[str, Mat3]) -> tuple[float, float]:
+    """The low back's (``spine``, ``spine_turn``): the pelvis in the chest's axes."""
+    joint = _mul_t(frames["trunk"], frames["pelvis"])   # Rz(spine) . Ry(spine_turn) . Rx(...)
+    bend = math.degrees(math.atan2(joint[1][0], joint[0][0]))
+    turn = math.degrees(math.asin(max(-1.0, min(1.0, -joint[2][0]))))
+    return bend, turn
+
+
+def arm_raise(frames: dict[str, Mat3], side: str) -> float:
+    """How far the upper arm of ``side`` is raised from hanging, in the chest's axes (degrees)."""
+    arm, chest = _axis(frames[f"{side}_upper_arm"]), _axis(frames["trunk"])   # both pointing down
+    dot = sum(a * b for a, b in zip(arm, chest, strict=True))
+    return math.degrees(math.acos(max(-1.0, min(1.0, dot))))
+
+
 def measure(illustration: Illustration) -> tuple[PanelBody, ...]:
     """Every panel of ``illustration`` as the picture shows it."""
     solved, figures = posed_panels(illustration)
@@ -130,10 +187,25 @@ def measure(illustration: Illustration) -> tuple[PanelBody, ...]:
         seated = any(abs(figure.part("pelvis").floor - seat - SEAT_DROP) <= RESTING
                      for seat in seats.get(index, ()))
         standing = bool(feet) and not seated and not any(rests(p) for p in _NOT_FOR_STANDING)
+        # a forearm on the floor props the body up when its upper arm stands on it (an arm lying
+        # under the head of someone on their side does not)
+        bearing = tuple(side for side in SIDES if (
+            rests(f"{side}_forearm")
+            and _axis(frames[f"{side}_upper_arm"])[1] < -math.cos(math.radians(PROPPING_ARM))
+        ) or _on_hand_support(illustration, side))
+        held = tuple(side for side in SIDES if _holds_load(illustration, side))
+        sitting_up = rests("pelvis") and not rests("trunk") and not rests("head")
+        bend, turn = spine_angles(frames)
         bodies.append(PanelBody(
             hips={side: hip_angles(frames, side) for side in SIDES},
             knees={side: knee_bend(frames, side) for side in SIDES},
-            feet_down=feet, knees_down=kneeling, seated=seated, standing=standing))
+            feet_down=feet, knees_down=kneeling, seated=seated, standing=standing,
+            spine=bend, spine_turn=turn,
+            trunk_held_up=(standing or seated or sitting_up) and not bearing
+            and not rests("trunk") and not rests("head"),
+            arm_raise=tuple((side, arm_raise(frames, side)) for side in SIDES),
+            shoulder_turn=tuple((side, angles.get(f"{side}_shoulder_turn", 0.0)) for side in SIDES),
+            hands_loaded=tuple(side for side in SIDES if side in bearing or side in held)))
     return tuple(bodies)
 
 
@@ -157,6 +229,23 @@ def panel_moves(body: PanelBody, rises_to_standing: bool = False) -> frozenset[s
         loaded = body.standing or (body.seated and rises_to_standing)
         if loaded and side in body.feet_down and body.knees[side] > LOADED_KNEE:
             tags.add("loaded-knee-bend")
+        if loaded and side in body.feet_down and body.knees[side] > DEEP_KNEE + FLOAT_TOLERANCE:
+            tags.add("deep-loaded-knee-bend")
+        if dict(body.arm_raise).get(side, 0.0) > ARM_OVERHEAD:
+            tags.add("arm-overhead")
+            if side in body.hands_loaded:
+                tags.add("arm-overhead-loaded")
+        turned = dict(body.shoulder_turn).get(side, 0.0)
+        if turned > SHOULDER_ROTATION:
+            tags.add("shoulder-external-rotation")
+        if turned < -SHOULDER_ROTATION:
+            tags.add("shoulder-internal-rotation")
+    if body.spine > SPINE_FLEXION and body.trunk_held_up:
+        tags.add("spine-loaded-flexion")
+    if body.spine < SPINE_END_EXTENSION:
+        tags.add("spine-end-extension")
+    if abs(body.spine_turn) > SPINE_ROTATION:
+        tags.add("spine-rotation")
     if body.standing and len(body.feet_down) == 1:
         tags.add("single-leg-load")
     if body.knees_down:
@@ -200,6 +289,30 @@ def _seats(illustration: Illustration, figures: list[Figure]) -> dict[int, tuple
         for index in range(len(figures)):   # furniture stays put in every panel
             seats.setdefault(index, []).append(seat)
     return {index: tuple(heights) for index, heights in seats.items()}
+
+
+def _on_hand_support(illustration: Illustration, side: str) -> bool:
+    """Whether the hand of ``side`` leans on a counter, table or rail, or holds a chair."""
+    hand = f"{side}_hand"
+    for prop in illustration.props:
+        if prop.type in _HAND_SUPPORTS and prop.get("at", "near_hand" if prop.type != "rail" else None) == hand:
+            return True
+        if prop.type == "chair" and prop.get("hold") == hand:
+            return True
+    return False
+
+
+def _holds_load(illustration: Illustration, side: str) -> bool:
+    """Whether the hand of ``side`` holds a dumbbell or a band (also a band looped round that arm)."""
+    for prop in illustration.props:
+        if prop.type not in _HELD_LOADS:
+            continue
+        if prop.get("in") == f"{side}_hand" or prop.get("from") == f"{side}_hand" \
+                or prop.get("to") == f"{side}_hand":
+            return True
+        if any(part in (f"{side}_forearm", f"{side}_upper_arm") for part in prop.get("around") or ()):
+            return True
+    return False
 
 
 # -- small 3-D helpers ---------------------------------------------------------------------------

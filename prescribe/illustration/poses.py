@@ -21,7 +21,8 @@ PROP_TYPES: dict[str, str] = {
     "rail": "a stair rail under a hand, seen end on: a post with the rail on top",
     "pillow": "a pillow under a body part (the head by default)",
     "ball": "a ball centred on a body point",
-    "band": "an exercise band looped around one or two limbs",
+    "band": "an exercise band looped around one or two limbs, or held from a hand to a knot in a "
+            "closed door (to = \"door\") or to another point",
     "belt": "a belt or strap looped around limbs, or held from a hand to a foot",
     "towel": "a towel held from a hand to a foot, or folded against a body point",
     "weight": "an ankle weight strapped to a limb",
@@ -29,10 +30,17 @@ PROP_TYPES: dict[str, str] = {
     # advice pictures (exercises_db/advice_pictures/)
     "bed": "a bed under the body: the body lies on its mattress",
     "reacher": "a long grabber held in a hand, reaching to the floor",
+    # knee, low back and shoulder
+    "stick": "a stick (a broom handle) held in both hands, or pushed at one end by one hand",
+    "door": "the edge of a doorway at a point: a tall frame from the floor to above the head",
+    "dumbbell": "a small hand weight held in one hand",
+    "table": "a table top under a hand, at sitting height, drawn with legs",
+    "towel_roll": "a rolled towel under a body point (the heel, the knee)",
 }
 
 # Which options each prop accepts, with their kinds: "point", "points", "part", "parts", "side",
-# "panel", "number", "fraction" or "bool".
+# "panel", "number", "fraction", "bool", "anchor" (a point or "door") or "band_at" (a fraction
+# along the parts a band loops around, or the height of its knot in the door).
 PROP_OPTIONS: dict[str, dict[str, str]] = {
     "floor": {},
     "mat": {},
@@ -44,16 +52,25 @@ PROP_OPTIONS: dict[str, dict[str, str]] = {
     "rail": {"at": "point", "panel": "panel"},
     "pillow": {"at": "part", "along": "fraction", "between": "points", "panel": "panel"},
     "ball": {"at": "point", "radius": "number", "panel": "panel"},
-    "band": {"around": "parts", "at": "fraction"},
+    "band": {"around": "parts", "at": "band_at", "from": "point", "to": "anchor", "side": "side"},
     "belt": {"around": "parts", "at": "fraction", "from": "point", "to": "point"},
     "towel": {"from": "point", "to": "point", "at": "point", "side": "side"},
     "weight": {"around": "parts", "at": "fraction"},
     "bike": {},
     "bed": {},
     "reacher": {"from": "point"},
+    "stick": {"from": "point", "to": "point", "length": "number"},
+    "door": {"at": "point", "side": "side", "panel": "panel"},
+    "dumbbell": {"in": "point"},
+    "table": {"at": "point", "side": "side", "panel": "panel"},
+    "towel_roll": {"at": "point", "panel": "panel"},
 }
-REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",), "band": ("around",),
-                                                "rail": ("at",), "reacher": ("from",)}
+REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {"wall": ("at",), "ball": ("at",), "rail": ("at",),
+                                                "reacher": ("from",), "stick": ("from",),
+                                                "door": ("at",), "dumbbell": ("in",),
+                                                "towel_roll": ("at",)}
+DOOR = "door"               # a band's ``to``: a knot in a closed door beside the body
+HANDS = ("near_hand", "far_hand")
 
 SIDE_WORDS = ("left", "right", "behind")  # where furniture stands: picture left/right or behind
 POSE_KEYS = ("ground", "solve", "fixed", "flat", "lift")
@@ -288,14 +305,40 @@ def _prop(raw: Any, path: str) -> Prop:
         elif kind_of == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"{where}: must be true or false")
+        elif kind_of == "anchor":
+            if value != DOOR:
+                _check_name(value, where, (*POINTS, DOOR), "point or 'door'")
+        elif kind_of == "band_at":
+            # a fraction along the parts a band loops around, or the knot's height in the door
+            value = float(_number(value, where))
+            low, high = (10.0, 200.0) if raw.get("to") == DOOR else (0.0, 1.0)
+            if not low <= value <= high:
+                raise ValueError(f"{where}: {value:g} is outside {low:g}..{high:g}")
         else:
             value = float(_number(value, where))
             low, high = (0.0, 1.0) if kind_of == "fraction" else (1.0, 100.0)
             if not low <= value <= high:
                 raise ValueError(f"{where}: {value:g} is outside {low:g}..{high:g}")
         options.append((key, value))
-    if kind in ("belt", "towel") and ("from" in raw) != ("to" in raw):
+    if kind in ("belt", "towel", "band") and ("from" in raw) != ("to" in raw):
         raise ValueError(f"{path}: give both 'from' and 'to'")
+    if kind == "band" and ("around" in raw) == ("from" in raw):
+        raise ValueError(f"{path}.around: loop the band around parts, or hold it from a hand to "
+                         "a point or the door (from/to), one of the two")
+    if kind == "band" and "side" in raw and raw.get("to") != DOOR:
+        raise ValueError(f"{path}.side: only a band tied to the door has a side")
+    if kind == "stick":
+        if ("to" in raw) == ("length" in raw):
+            raise ValueError(f"{path}.to: hold the stick from one hand to the other (to), or give "
+                             "its length from one hand (length), one of the two")
+        if raw["from"] not in HANDS or raw.get("to", "far_hand") not in HANDS:
+            raise ValueError(f"{path}.from: a stick is held in the hands (near_hand, far_hand)")
+        if raw.get("to") == raw["from"]:
+            raise ValueError(f"{path}.to: the other hand than 'from'")
+    if kind == "dumbbell" and raw["in"] not in HANDS:
+        raise ValueError(f"{path}.in: a dumbbell is held in a hand (near_hand, far_hand)")
+    if kind == "door" and raw.get("side") == "behind":
+        raise ValueError(f"{path}.side: a doorway edge stands left or right of the point")
     if kind == "belt" and "around" not in raw and "from" not in raw:
         raise ValueError(f"{path}.around: missing; loop the belt around parts or give from/to")
     if kind == "towel" and "from" not in raw and "at" not in raw:

@@ -1,8 +1,10 @@
-"""Props (floor, mat, chair, wall, counter, step, rail, pillow, ball, band, belt, towel, weight, bike,
-and for advice pictures bed and reacher) as simple shapes fitted to the posed body.
+"""Props (floor, mat, chair, wall, counter, table, step, rail, door, pillow, towel roll, ball, band,
+belt, towel, weight, stick, dumbbell, bike, and for advice pictures bed and reacher) as simple
+shapes fitted to the posed body.
 
-Furniture is fitted once to the start pose and stays put in both panels; things strapped to the
-body (band, belt, towel, weight) follow the body in each panel.
+Furniture is fitted once to the start pose and stays put in both panels; things strapped to or
+held by the body (band, belt, towel, weight, stick, dumbbell) follow the body in each panel. A
+band tied to a door: the door and its knot are furniture, the band follows the hand.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ PROP_FILL = "#dedede"
 PROP_LINE = "#8c8c8c"
 FRAME = "#9a9a9a"
 STRAP = "#6a6a6a"
+STICK = "#5e5e5e"
 WHITE = "#ffffff"
 
 # Props drawn in front of the body; the rest stand behind it.
-FRONT_PROPS = frozenset({"band", "belt", "towel", "weight"})
+FRONT_PROPS = frozenset({"band", "belt", "towel", "weight", "stick", "dumbbell"})
+
+DOOR_HEIGHT = 200.0         # a door or doorway frame, from the floor to above the head
+DOOR_GAP = 42.0             # from the hand holding a band to the door it is tied to
+STICK_BEYOND = 12.0         # a stick held in both hands shows this much past each hand
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,11 @@ def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
         (hx, _), (tx, _) = foot.points
         if view == "side":
             x0, x1 = min(hx, tx) - 10, max(hx, tx) + 24
+            name = prop.get("at", "near_foot")
+            other = ("far_" if name.startswith("near_") else "near_") + name.split("_", 1)[1]
+            if any(f.part(other).lowest() < top - 3 and max(x for x, _ in f.part(other).points) > tx
+                   for f in figures):   # the other foot steps down in front: the step ends at the toes
+                x1 = max(hx, tx) + 3
         else:
             sign = 1 if hx >= pts["pelvis"][0] else -1
             x0, x1 = hx - sign * 8, hx + sign * 40
@@ -151,12 +163,50 @@ def fixed_shapes(prop: Prop, figures: list[Figure], view: str, elevation: float,
                       radius=prop.get("radius", 12.0))]
     if kind == "bike":
         return _bike(start)
+    if kind == "table":
+        return _table(start, prop, view)
+    if kind == "door":
+        x, _ = pts[prop.get("at")]
+        sign = 1 if prop.get("side", "right") == "right" else -1
+        face = x + sign * 5.0    # the frame's edge just past the hand or forearm resting on it
+        top = max(DOOR_HEIGHT, max(y for _, y in pts.values()) + 20)
+        return [box(face, surface, face + sign * 8, top, "#c8c8c8", PROP_LINE, 1.6),
+                line((face + sign * 8, top), (face + sign * 30, top), width=4)]   # the lintel
+    if kind == "towel_roll":
+        return [_towel_roll(start, prop.get("at"), surface)]
+    if kind == "band" and prop.get("to") == "door":
+        face, knot, sign = door_knot(prop, start)
+        return [box(face, surface, face + sign * 34, DOOR_HEIGHT, "#ececec", PROP_LINE, 1.6),
+                Shape("circle", ((face + sign * 27, 96.0),), "#b0b0b0", PROP_LINE, 1.2, radius=2.6),
+                Shape("circle", (knot,), STRAP, STRAP, 1.0, radius=3.2)]
     return []
 
 
-def body_shapes(prop: Prop, figure: Figure) -> list[Shape]:
-    """Shapes of something strapped to or held by the body in one panel."""
+def door_knot(prop: Prop, start: Figure) -> tuple[float, Point, int]:
+    """Where a band's door stands: its edge's x, the knot on that edge and the side (+1 = right)."""
+    hx, hy = start.points[prop.get("from")]
+    sign = 1 if prop.get("side", "right") == "right" else -1
+    face = hx + sign * DOOR_GAP
+    return face, (face, prop.get("at") or hy), sign
+
+
+def body_shapes(prop: Prop, figure: Figure, fitted: Figure | None = None) -> list[Shape]:
+    """Shapes of something strapped to or held by the body in one panel.
+
+    ``fitted`` is the figure furniture is fitted to (the start), for a band tied to a door.
+    """
     kind = prop.type
+    if kind == "band" and prop.get("from"):
+        hand = figure.points[prop.get("from")]
+        if prop.get("to") == "door":
+            _, knot, _ = door_knot(prop, fitted or figure)
+        else:
+            knot = figure.points[prop.get("to")]
+        return haloed(line(hand, knot, stroke=STRAP, width=2.6), 1.1)
+    if kind == "stick":
+        return _stick(figure, prop)
+    if kind == "dumbbell":
+        return _dumbbell(figure, prop.get("in"))
     if kind in ("band", "belt", "weight") and prop.get("around"):
         parts = prop.get("around")
         ends = [_along(figure, part, prop.get("at", 0.8)) for part in parts]
@@ -319,3 +369,63 @@ def _bike(start: Figure) -> list[Shape]:
         line((px - 14, seat), (px + 10, seat), width=6),
         line(pedal_far, (cx, cy), pedal_near, stroke="#7a7a7a", width=3),
     ]
+
+
+def _table(start: Figure, prop: Prop, view: str) -> list[Shape]:
+    """A table top just under the hand (sitting at it), on two legs, reaching away from the body."""
+    hx, hy = start.points[prop.get("at", "near_hand")]
+    top = hy - 4.0
+    if prop.get("side") == "behind" or view != "side":   # seen end on, centred under the hand
+        return [line((hx - 30, 0), (hx - 30, top - 3), width=4), line((hx + 30, 0), (hx + 30, top - 3), width=4),
+                box(hx - 36, top - 4, hx + 36, top, "#c4c4c4", PROP_LINE)]
+    sign = 1 if prop.get("side", "right") == "right" else -1
+    near, far = hx - sign * 16, hx + sign * 56
+    return [line((near + sign * 5, 0), (near + sign * 5, top - 3), width=4),
+            line((far - sign * 5, 0), (far - sign * 5, top - 3), width=4),
+            box(min(near, far), top - 4, max(near, far), top, "#c4c4c4", PROP_LINE)]
+
+
+def _towel_roll(start: Figure, point: str, surface: float) -> Shape:
+    """A rolled towel on the floor (or mat) filling the gap under a body point."""
+    x, y = start.points[point]
+    side, _, joint = point.partition("_")
+    under = {"ankle": "shin", "heel": "shin", "knee": "thigh", "hip": "thigh", "elbow": "upper_arm",
+             "wrist": "forearm", "hand": "forearm"}.get(joint)
+    radius = start.part(f"{side}_{under}").radius if under else 5.0
+    floor = surface * start.rise
+    r = min(max((y - radius - floor) / 2, 4.0), 11.0)    # as thick as the gap, within reason
+    return Shape("circle", ((x, floor + r),), "#f4f4f4", STRAP, 2.2, radius=r)
+
+
+def _stick(figure: Figure, prop: Prop) -> list[Shape]:
+    """A straight stick through both hands and a little beyond, or from one hand ``length`` long
+    towards the other hand."""
+    first = prop.get("from")
+    other = prop.get("to") or ("far_hand" if first == "near_hand" else "near_hand")
+    (ax, ay), (bx, by) = figure.points[first], figure.points[other]
+    dist = math.hypot(bx - ax, by - ay)
+    if dist < 2.0:     # seen end on (both hands one behind the other in the side view): a dot
+        return haloed(line((ax, ay), (ax + 0.5, ay), stroke=STICK, width=7.0), 1.2)
+    ux, uy = (bx - ax) / dist, (by - ay) / dist
+    if prop.get("length"):
+        start, end = (ax - ux * 4, ay - uy * 4), (ax + ux * prop.get("length"), ay + uy * prop.get("length"))
+    else:
+        start = (ax - ux * STICK_BEYOND, ay - uy * STICK_BEYOND)
+        end = (bx + ux * STICK_BEYOND, by + uy * STICK_BEYOND)
+    return haloed(line(start, end, stroke=STICK, width=4.2), 1.2)
+
+
+def _dumbbell(figure: Figure, hand: str) -> list[Shape]:
+    """A short handle across the hand with a weight at each end, square to the forearm."""
+    side = hand.split("_")[0]
+    (ex, ey), (hx, hy) = figure.points[f"{side}_elbow"], figure.points[hand]
+    dist = math.hypot(hx - ex, hy - ey)
+    ux, uy = ((hx - ex) / dist, (hy - ey) / dist) if dist > 3.0 else (0.0, -1.0)
+    nx, ny = -uy, ux          # across the forearm
+    cx, cy = hx - ux * 1.5, hy - uy * 1.5
+    shapes = [line((cx - nx * 8, cy - ny * 8), (cx + nx * 8, cy + ny * 8), stroke="#4d4d4d", width=3.0)]
+    for end in (-1, 1):
+        mx, my = cx + nx * end * 8, cy + ny * end * 8
+        shapes.append(line((mx - ux * 4.5, my - uy * 4.5), (mx + ux * 4.5, my + uy * 4.5),
+                           stroke="#3a3a3a", width=5.5))
+    return [*haloed(shapes[0], 1.2), *shapes[1:]]

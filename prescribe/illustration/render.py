@@ -322,12 +322,12 @@ def _build_panels(illustration: Illustration, head: float = HEAD_LENGTH) -> list
     surface = surface_height(illustration)
     solved, figures = posed_panels(illustration)
     extent = _union([_figure_bounds(f) for f in figures])
-    back = [s for prop in illustration.props if prop.type not in FRONT_PROPS
+    back = [s for prop in illustration.props   # (a band's door is furniture; the band is not)
             for s in fixed_shapes(prop, figures, view, elevation, surface, extent)]
     panels = []
     for index, fig in enumerate(figures):
         front = [s for prop in illustration.props if prop.type in FRONT_PROPS
-                 for s in body_shapes(prop, fig)]
+                 for s in body_shapes(prop, fig, figures[prop.get("panel", 1) - 1])]
         arrows = [s for arrow in illustration.arrows if arrow.panel == index + 1
                   for s in _arrow(arrow, illustration, solved, figures, index, surface, head)]
         panels.append(_Panel(fig, tuple(back), tuple(front), tuple(arrows)))

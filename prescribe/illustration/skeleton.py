@@ -21,7 +21,11 @@ SIDES = ("near", "far")
 BODY_JOINTS: dict[str, tuple[float, float]] = {
     "trunk": (-180, 180),       # forward lean of the chest from upright; -90 = lying on the back
     "trunk_side": (-180, 180),  # sideways lean towards the far side; 90 = lying on the far side
-    "spine": (-40, 45),         # pelvis tucked under (flattening the low back) relative to the chest
+    "spine": (-50, 45),         # pelvis tucked under (rounding the low back) relative to the chest;
+                                # negative = low back arched
+    "spine_turn": (-60, 60),    # pelvis turned about the spine towards the far side, relative to the chest
+    "trunk_turn": (-90, 90),    # the chest (and all the body below it) turned about its own long axis
+                                # towards the near side; with spine_turn alike the hips stay (a twist)
     "spine_side": (-30, 30),    # near side of the pelvis hitched up relative to the chest
     "neck": (-60, 80),          # chin towards the chest
 }
@@ -29,7 +33,9 @@ BODY_JOINTS: dict[str, tuple[float, float]] = {
 # Angles of each limb (degrees); written ``knee`` for both sides or ``near_knee`` / ``far_knee``.
 LIMB_JOINTS: dict[str, tuple[float, float]] = {
     "shoulder": (-70, 180),     # arm raised forward from hanging at the side
-    "shoulder_out": (-30, 180), # arm raised out to the side
+    "shoulder_out": (-60, 180), # arm raised out to the side; negative = reached across the body
+    "shoulder_turn": (-90, 90), # upper arm turned out about its own axis (the bent forearm swings
+                                # out, away from the belly); negative = turned in
     "elbow": (0, 160),          # forearm bent forward
     "hip": (-50, 150),          # thigh raised forward; negative = leg behind the body
     "hip_out": (-45, 90),       # leg out to its own side; negative = across the body
@@ -73,6 +79,8 @@ RADIUS: dict[str, float] = {
     "upper_arm": 4.6, "forearm": 4.0, "thigh": 7.0, "shin": 5.6, "foot": 4.0,
 }
 ROUNDING = 5.0              # corner radius of the trunk and pelvis shapes
+CURVED_SPINE = 10.0         # from this much ``spine`` bend the low back is drawn as a curve ...
+LUMBAR_CURVE = 9.0          # ... taking in this much of the bottom of the chest
 
 
 @dataclass(frozen=True)
@@ -200,7 +208,12 @@ def _limb_frames(chest: Mat3, pelvis: Mat3, angles: dict[str, float], side: str)
                  _rot("y", -sign * a("hip_turn")))   # turning is about the thigh's own axis
     shin = _mul(thigh, _rot("z", -a("knee")))
     foot = _mul(shin, _rot("z", a("ankle")))
-    upper = _mul(_mul(chest, _rot("x", -sign * a("shoulder_out"))), _rot("z", a("shoulder")))
+    out = _rot("x", -sign * a("shoulder_out"))
+    if a("shoulder_out") >= 0:      # raised out to the side, then forward
+        upper = _mul(_mul(chest, out), _rot("z", a("shoulder")))
+    else:                           # raised forward, then swung across the body (cross-body reach)
+        upper = _mul(_mul(chest, _rot("z", a("shoulder"))), out)
+    upper = _mul(upper, _rot("y", -sign * a("shoulder_turn")))   # about the arm's own axis
     fore = _mul(upper, _rot("z", a("elbow")))
     return {"thigh": thigh, "shin": shin, "foot": foot, "upper_arm": upper, "forearm": fore}
 
@@ -213,8 +226,10 @@ def body_frames(angles: dict[str, float]) -> dict[str, Mat3]:
     are 0. This is the posed 3-D body that :func:`pose_figure` draws, so anything measured on
     these frames (the true angle between pelvis and thigh) is what the picture shows.
     """
-    root = _mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0)))
-    pelvis = _mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
+    root = _mul(_mul(_rot("z", -angles.get("trunk", 0.0)), _rot("x", -angles.get("trunk_side", 0.0))),
+                _rot("y", -angles.get("trunk_turn", 0.0)))
+    pelvis = _mul(_mul(_mul(root, _rot("z", angles.get("spine", 0.0))),
+                       _rot("y", angles.get("spine_turn", 0.0))),
                   _rot("x", -angles.get("spine_side", 0.0)))
     frames: dict[str, Mat3] = {"trunk": root, "pelvis": pelvis}
     for side in SIDES:
@@ -274,8 +289,12 @@ def pose_figure(angles: dict[str, float], view: str, flat_feet: tuple[str, ...] 
 
     parts: list[Part] = []
     torso_depth = depths["waist"] - 2.0  # limbs level with the trunk are drawn in front of it
+    # A rounded or arched back bends smoothly: the pelvis outline takes in the bottom of the chest,
+    # so the outside of the bend is a curve instead of a notch between two boxes.
+    bend = [(root, points3["waist"], height, (-12.5, 11.0), 14.0) for height in (0.0, LUMBAR_CURVE)] \
+        if abs(angles.get("spine", 0.0)) >= CURVED_SPINE else []
     parts.append(_blob("pelvis", pelvis, (0, 0, 0), -6.0, PELVIS_HEIGHT + 2, (-13.0, 9.0),
-                       (14.5, 15.5), view, elevation, torso_depth, turn))
+                       (14.5, 15.5), view, elevation, torso_depth, turn, bend))
     parts.append(_blob("trunk", root, points3["waist"], 0.0, CHEST_HEIGHT, (-12.5, 11.0),
                        (14.0, 17.5), view, elevation, torso_depth, turn))
     head_point, _ = _project(view, points3["head"], elevation, turn)
@@ -306,15 +325,22 @@ def _flat_foot(shin: Mat3) -> Mat3:
 
 def _blob(name: str, frame: Mat3, origin: Vec3, bottom: float, top: float,
           front_back: tuple[float, float], half_widths: tuple[float, float], view: str,
-          elevation: float, depth: float, turn: float = 0.0) -> Part:
-    """A rounded box (trunk or pelvis) seen from ``view``: the convex hull of its corners."""
+          elevation: float, depth: float, turn: float = 0.0,
+          more: list[tuple[Mat3, Vec3, float, tuple[float, float], float]] | None = None) -> Part:
+    """A rounded box (trunk or pelvis) seen from ``view``: the convex hull of its corners.
+
+    ``more`` adds rings of corners (frame, origin, height, (back, front), half width) from a
+    neighbouring segment to the hull: the bottom of the chest for a bent spine.
+    """
     back, front = front_back
+    rings = [(frame, origin, bottom, (back, front), half_widths[0]),
+             (frame, origin, top, (back, front), half_widths[1]), *(more or [])]
     corners: list[Point] = []
     floor = math.inf
-    for height, half in ((bottom, half_widths[0]), (top, half_widths[1])):
-        for x in (back + ROUNDING, front - ROUNDING):
+    for ring_frame, ring_origin, height, (ring_back, ring_front), half in rings:
+        for x in (ring_back + ROUNDING, ring_front - ROUNDING):
             for z in (-half + ROUNDING, half - ROUNDING):
-                corner = _add(origin, _apply(frame, (x, height, z)))
+                corner = _add(ring_origin, _apply(ring_frame, (x, height, z)))
                 floor = min(floor, corner[1] - ROUNDING)
                 corners.append(_project(view, corner, elevation, turn)[0])
     return Part(name, "blob", tuple(convex_hull(corners)), ROUNDING, "torso", depth, floor)

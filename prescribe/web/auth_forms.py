@@ -155,3 +155,16 @@ class AuditFilterForm(AppForm):
 
 __all__ = ["AddUserForm", "AuditFilterForm", "ChangePasswordForm", "ClinicMfaForm", "CodeForm", "EnrolForm",
            "LoginForm", "RemoveSecondFactorForm"]
+
+
+class WebhookForm(AppForm):
+    """A new webhook: the https address that hears of every handout printed."""
+
+    url = StringField("Receiving address", description="Your records system's https address, such as "
+                      "https://records.example/prescribe-events.",
+                      validators=[DataRequired(message="Enter the address that receives the events."),
+                                  Length(max=500, message="Keep the address under 500 characters."), plain_text])
+
+
+class WebhookActionForm(AppForm):
+    """The Remove or Send a test button of one webhook (its CSRF token only)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
+from prescribe import webhooks
 from prescribe.clinics import LogoError, process_logo
-from prescribe.db import transaction
+from prescribe.db import get_session, transaction
 
+from .auth_forms import WebhookActionForm, WebhookForm
 from .context import admin_required, current_clinic, record_audit
 from .forms import ClinicForm
 
@@ -74,3 +76,62 @@ def logo():
     if not clinic.logo_png:
         return ("", 404)
     return current_app.response_class(clinic.logo_png, mimetype="image/png")
+
+
+def _render_webhooks(form: WebhookForm | None = None, added: webhooks.NewWebhook | None = None, status: int = 200):
+    clinic = current_clinic()
+    session = get_session()
+    return render_template("clinic/webhooks.html", clinic=clinic, form=form or WebhookForm(formdata=None),
+                           action_form=WebhookActionForm(formdata=None), added=added,
+                           hooks=webhooks.webhooks_of(session, clinic.id),
+                           deliveries=webhooks.recent_deliveries(session, clinic.id),
+                           events=webhooks.EVENTS, retries=len(webhooks.RETRY_AFTER)), status
+
+
+@bp.get("/webhooks")
+@admin_required
+def webhooks_page():
+    """The clinic's webhooks: where "handout printed" events go, and how the last deliveries went."""
+    return _render_webhooks()
+
+
+@bp.post("/webhooks")
+@admin_required
+def webhook_add():
+    form = WebhookForm()
+    if not form.validate_on_submit():
+        return _render_webhooks(form, status=422)
+    try:
+        with transaction() as db:
+            added = webhooks.add_webhook(db, current_clinic().id, form.url.data or "", g.user.id,
+                                         bool(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
+            record_audit("webhook_create", "webhook", added.webhook.id)
+    except webhooks.WebhookError as exc:
+        form.url.errors = [*form.url.errors, str(exc)]
+        return _render_webhooks(form, status=422)
+    return _render_webhooks(added=added)
+
+
+@bp.post("/webhooks/<int:webhook_id>/test")
+@admin_required
+def webhook_test(webhook_id: int):
+    if not WebhookActionForm().validate_on_submit():
+        return _render_webhooks(status=400)
+    with transaction() as db:
+        hook = webhooks.get_webhook(db, current_clinic().id, webhook_id) or abort(404)
+        webhooks.send_test(db, hook)
+    flash("A test event is on its way. Its delivery shows below in a moment (reload the page).")
+    return redirect(url_for("clinic.webhooks_page"))
+
+
+@bp.post("/webhooks/<int:webhook_id>/remove")
+@admin_required
+def webhook_remove(webhook_id: int):
+    if not WebhookActionForm().validate_on_submit():
+        return _render_webhooks(status=400)
+    with transaction() as db:
+        hook = webhooks.get_webhook(db, current_clinic().id, webhook_id) or abort(404)
+        webhooks.remove_webhook(db, hook)
+        record_audit("webhook_remove", "webhook", webhook_id)
+    flash("Webhook removed: nothing more is sent to it.")
+    return redirect(url_for("clinic.webhooks_page"))

@@ -30,6 +30,8 @@ from prescribe.models import (
     RenderedPreview,
     User,
     UserSession,
+    Webhook,
+    WebhookDelivery,
 )
 
 from .numbers import MAX_ID, IdConverter, parse_id  # noqa: F401 - the views' one parser of ids
@@ -130,6 +132,8 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         with_loader_criteria(AuditEvent, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(RenderedPreview, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(ApiToken, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(Webhook, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(WebhookDelivery, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(
             HandoutVersion,
             lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),

@@ -10,6 +10,7 @@ they are off: ``/api/v1/docs`` is our own page, drawn from the same document.
 
 from __future__ import annotations
 
+from . import writes  # noqa: F401  (its operations join the blueprint)
 from .document import spec
 from .views import bp  # the views declare their operations on ``spec``
 

@@ -40,9 +40,18 @@ def current_caller() -> ApiCaller:
     return g.api_caller
 
 
-def token_required(view):
-    """Open to a valid token only (the sign-in guard steps aside: the token is the credential)."""
+def token_required(view=None, *, changes: bool = True):
+    """Open to a valid token only (the sign-in guard steps aside: the token is the credential).
 
+    A read token may send GET requests, and POSTs declared ``changes=False`` (checking or
+    previewing a program, which keep nothing); everything else needs a read-write token.
+    """
+    if view is None:
+        return lambda inner: _token_required(inner, changes)
+    return _token_required(view, changes)
+
+
+def _token_required(view, changes: bool):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
@@ -56,7 +65,7 @@ def token_required(view):
         if use is None:
             return problem(401, "This token is not valid: it was revoked, its user was disabled, or it is mistyped.",
                            headers=challenge)
-        if request.method not in READ_METHODS and use.scope != "read-write":
+        if changes and request.method not in READ_METHODS and use.scope != "read-write":
             return problem(403, "This token can only read. Make a read-and-write token to change anything.")
         now = utcnow()
         key = f"api-token:{use.token_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from spectree import Response as Resp
 
@@ -25,6 +27,7 @@ from .schemas import (
     HandoutOut,
     HandoutPage,
     IcdOut,
+    PageLinks,
     PageQuery,
     ProgramEntryOut,
     SearchQuery,
@@ -48,7 +51,41 @@ def docs():
     """The API's documentation: every operation and model, from the OpenAPI document (no CDN)."""
     import json
 
-    return render_template("api/docs.html", doc=json.loads(_document()))
+    doc = json.loads(_document())
+    return render_template("api/docs.html", doc=doc, bodies=_body_fields(doc))
+
+
+def _body_fields(doc: dict[str, Any]) -> dict[str, tuple[str, list[tuple[str, str, bool, str]]]]:
+    """For each operation with a JSON body ("POST /handouts"): its model's name and fields
+    (name, type, required, about), read from the document's components."""
+    schemas = doc.get("components", {}).get("schemas", {})
+
+    def resolved(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        name = schema.get("$ref", "").rsplit("/", 1)[-1]
+        parts = name.split(".")  # spectree's "Model.<hash>" and "Model.<hash>.Nested"
+        return parts[-1] if len(parts) > 2 else parts[0], schemas.get(name, schema)
+
+    def type_of(schema: dict[str, Any]) -> str:
+        if "$ref" in schema:
+            return resolved(schema)[0]
+        if "anyOf" in schema:
+            return " or ".join(type_of(s) for s in schema["anyOf"])
+        if schema.get("type") == "array":
+            return f"list of {type_of(schema.get('items', {}))}"
+        return str(schema.get("format") or schema.get("type", "any"))
+
+    found = {}
+    for path, operations in doc.get("paths", {}).items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if not body:
+                continue
+            name, model = resolved(body)
+            required = set(model.get("required", ()))
+            found[f"{method.upper()} {path}"] = (name, [
+                (field, type_of(schema), field in required, schema.get("description", ""))
+                for field, schema in model.get("properties", {}).items()])
+    return found
 
 
 @bp.get("/diagnoses")
@@ -84,7 +121,8 @@ def exercises():
              else sorted(catalog().exercises.values(), key=lambda e: e.name))
     start = (query.page - 1) * query.per_page
     return ExercisePage(items=[_exercise(e) for e in found[start:start + query.per_page]], total=len(found),
-                        page=query.page, per_page=query.per_page)
+                        page=query.page, per_page=query.per_page,
+                        links=_links("api.exercises", query.page, query.per_page, len(found), q=query.q))
 
 
 @bp.get("/exercises/<slug>")
@@ -121,7 +159,8 @@ def handout_list():
     query = PageQuery.model_validate(request.args.to_dict())
     items, total = handouts.list_handouts(get_session(), current_caller().actor,
                                           offset=(query.page - 1) * query.per_page, limit=query.per_page)
-    return HandoutPage(items=[_handout(h) for h in items], total=total, page=query.page, per_page=query.per_page)
+    return HandoutPage(items=[_handout(h) for h in items], total=total, page=query.page, per_page=query.per_page,
+                       links=_links("api.handout_list", query.page, query.per_page, total))
 
 
 @bp.get("/handouts/<int:handout_id>")
@@ -189,6 +228,19 @@ def _document() -> str:
     document.setdefault("components", {})["securitySchemes"] = {
         "token": {"type": "http", "scheme": "bearer", "description": "a token made under Your account"}}
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def _links(endpoint: str, page: int, per_page: int, total: int, **args: str) -> PageLinks:
+    """Paths of the first, previous, next and last pages (a page past the end has no next)."""
+    last = max(1, -(-total // per_page))
+    kept = {name: value for name, value in args.items() if value}
+
+    def at(number: int) -> str:
+        values: dict[str, Any] = {"page": number, "per_page": per_page, **kept}
+        return url_for(endpoint, **values)
+
+    return PageLinks(first=at(1), prev=at(min(page - 1, last)) if page > 1 else None,
+                     next=at(page + 1) if page < last else None, last=at(last))
 
 
 def _dose(dose: Dose) -> DoseOut:
