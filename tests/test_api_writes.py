@@ -215,3 +215,14 @@ def test_the_docs_page_lists_each_operations_body_fields(client):
     page = client.get(f"{API}/docs").get_data(as_text=True)
     build = page[page.index(f"POST {API}/programs/build"):]
     assert "JSON body: BuildBody" in build and "<code>change</code>" in build and "list of ExerciseRow" in build
+
+
+def test_the_catalog_is_read_by_body_region(app, default_therapist):
+    api, headers = _api(app, default_therapist, "read")
+    diagnoses = api.get(f"{API}/diagnoses", headers=headers).json["items"]
+    assert {d["region"] for d in diagnoses} >= {"hip"}
+    hip = api.get(f"{API}/exercises", query_string={"region": "hip", "per_page": 100}, headers=headers).json
+    assert hip["total"] > 0 and all("hip" in e["regions"] for e in hip["items"])
+    assert "region=hip" in hip["links"]["first"]
+    elsewhere = api.get(f"{API}/exercises", query_string={"region": "elbow"}, headers=headers)
+    assert elsewhere.status_code == 200 and elsewhere.json["total"] == 0

@@ -33,12 +33,12 @@ from .model import (
     IcdCode,
     PainGuide,
     ProgramEntry,
+    Region,
     SafetyRule,
     SurgeryText,
 )
 
-# Surgical approaches and weight-bearing statuses (the builder's choices: programs.model).
-APPROACH_KEYS: dict[str, str] = {"posterior": "posterior", "anterior": "anterior", "other": "other"}
+# Weight-bearing statuses (the builder's choices: programs.model); the approaches are surgery.toml's.
 WEIGHT_BEARING_KEYS = ("full", "as-tolerated", "partial", "touch-down")
 STANDS_ON: dict[str, str] = {"side": "the working leg", "other": "the other leg", "both": "both legs"}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -242,7 +242,12 @@ def _read_dose(fields: _Fields, *, defaults: Dose | None = None) -> Dose | None:
     return Dose(**values)  # type: ignore[arg-type]
 
 
-def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[ContentError]) -> Exercise | None:
+def _region_labels(regions: dict[str, Region]) -> dict[str, str]:
+    return {key: region.label for key, region in regions.items()}
+
+
+def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[ContentError],
+                   regions: dict[str, Region]) -> Exercise | None:
     f = _Fields(data, file, errors)
     before = len(errors)
     name = f.text("name", min_len=3, max_len=40)
@@ -251,6 +256,11 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
     position = f.choice("position", POSITIONS)
     equipment = f.choices("equipment", EQUIPMENT)
     category = f.choice("category", CATEGORIES)
+    used_for = f.choices("regions", _region_labels(regions))
+    if "regions" in data and data["regions"] == []:
+        f.error("regions", "must name at least one body region (keys of regions.toml)")
+    if len(set(used_for)) != len(used_for):
+        f.error("regions", "names a region twice")
     per_side = f.boolean("per_side")
     alternating = f.boolean("alternating", required=False)
     one_side = f.text("one_side", required=per_side, max_len=160)
@@ -293,6 +303,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
         tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
         alternating=alternating, one_side=one_side, stands_on=stands_on, to_switch=to_switch,
+        regions=used_for,
     )
 
 
@@ -310,7 +321,7 @@ def _check_dose_placeholders(f: _Fields, category: str, dose: Dose, steps: tuple
 
 
 def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[ContentError],
-                    exercises: dict[str, Exercise]) -> Diagnosis | None:
+                    exercises: dict[str, Exercise], regions: dict[str, Region]) -> Diagnosis | None:
     f = _Fields(data, file, errors)
     before = len(errors)
     icd10 = []
@@ -351,8 +362,9 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
         red_flags_today=f.texts("red_flags_today", min_items=2, max_items=10, max_len=160),
         red_flags_next_visit=f.texts("red_flags_next_visit", min_items=1, max_items=6, max_len=160),
         avoid=tuple(avoid),
+        region=f.choice("region", _region_labels(regions)),
         surgery=f.boolean("surgery", required=False),
-        default_approach=f.choice("default_approach", APPROACH_KEYS) if "default_approach" in data else "",
+        default_approach=f.slug("default_approach") or "",
         pain_guide=_read_pain_guide(f, required=False),
         progress=f.texts("progress", required=False, max_items=4, max_len=200),
         flare=f.texts("flare", required=False, max_items=5, max_len=200),
@@ -399,9 +411,10 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     plus the tags its figure shows, so a safety rule sees what the picture shows.
     """
     errors: list[ContentError] = []
+    regions = _load_regions(root, errors)
     exercises: dict[str, Exercise] = {}
     for slug, (file, data) in _read_toml_files(root / "exercises", errors, root).items():
-        exercise = _load_exercise(slug, data, file, errors)
+        exercise = _load_exercise(slug, data, file, errors, regions)
         if exercise:
             exercises[slug] = exercise
     _check_exercise_links(exercises, errors, root)
@@ -412,18 +425,18 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
                      for slug, exercise in exercises.items()}
     diagnoses: dict[str, Diagnosis] = {}
     for slug, (file, data) in _read_toml_files(root / "diagnoses", errors, root).items():
-        diagnosis = _load_diagnosis(slug, data, file, errors, exercises)
+        diagnosis = _load_diagnosis(slug, data, file, errors, exercises, regions)
         if diagnosis:
             diagnoses[slug] = diagnosis
     _check_unique_names(exercises, errors)
     handout_text = _load_handout_text(root, errors)
-    surgery = _load_surgery(root, errors)
+    surgery = _load_surgery(root, errors, regions)
     if surgery:
         _check_surgery_programs(diagnoses, exercises, surgery, errors)
     pictures = _load_advice_pictures(root, errors, illustration_parser, moves_from_pose)
     _check_advice_pictures(diagnoses, surgery, pictures, errors)
     return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery,
-                   advice_pictures=pictures, version=content_version(root)), errors
+                   advice_pictures=pictures, version=content_version(root), regions=regions), errors
 
 
 def content_version(root: Path) -> str:
@@ -510,8 +523,9 @@ def _check_advice_pictures(diagnoses: dict[str, Diagnosis], surgery: SurgeryText
         own = {rule.move for rule in diagnosis.avoid}
         default = approaches.get(diagnosis.default_approach)
         ruled_out = own | ({rule.move for rule in default.avoid} if default else set())
-        # after surgery the builder may choose any approach: a "do" picture must suit all of them
-        forbidden = own | {rule.move for a in approaches.values() for rule in a.avoid} if diagnosis.surgery else own
+        # after surgery the builder may choose any approach of the region: a "do" picture must suit all of them
+        forbidden = own | {rule.move for a in approaches.values() if a.region == diagnosis.region
+                           for rule in a.avoid} if diagnosis.surgery else own
         for field in PICTURE_FIELDS:
             check(file, field, getattr(diagnosis, field), ruled_out, forbidden)
         shown = [s for field in PICTURE_FIELDS for s in getattr(diagnosis, field)]
@@ -525,15 +539,25 @@ def _check_advice_pictures(diagnoses: dict[str, Diagnosis], surgery: SurgeryText
 
 def _check_surgery_programs(diagnoses: dict[str, Diagnosis], exercises: dict[str, Exercise],
                             surgery: SurgeryText, errors: list[ContentError]) -> None:
-    """A default program after surgery keeps its default approach's rules, and only a diagnosis
-    after surgery has an approach."""
+    """A default program after surgery keeps its default approach's rules, only a diagnosis after
+    surgery has an approach, and its approach (and at least one in surgery.toml) is for its region."""
     for slug, diagnosis in diagnoses.items():
         file = f"diagnoses/{slug}.toml"
         if diagnosis.default_approach and not diagnosis.surgery:
             errors.append(ContentError(file, "default_approach", "only a diagnosis after surgery has an approach"))
         rules = surgery.approaches.get(diagnosis.default_approach)
+        in_region = [key for key, a in surgery.approaches.items() if a.region == diagnosis.region]
+        if diagnosis.surgery and not in_region:
+            errors.append(ContentError(file, "surgery", f"surgery.toml has no approach for the {diagnosis.region!r} "
+                                       "region: add one (with region = ...) before this diagnosis can have surgery"))
+        if diagnosis.default_approach and rules is None:
+            errors.append(ContentError(file, "default_approach", f"no approach {diagnosis.default_approach!r} in "
+                                       f"surgery.toml (has: {', '.join(surgery.approaches)})"))
         if rules is None:
             continue
+        if rules.region != diagnosis.region:
+            errors.append(ContentError(file, "default_approach", f"{diagnosis.default_approach!r} is an approach for "
+                                       f"the {rules.region!r} region, not this diagnosis's {diagnosis.region!r}"))
         for index, entry in enumerate(diagnosis.program):
             broken = [r.move for r in rules.avoid if r.move in exercises[entry.exercise].moves]
             if broken:
@@ -562,8 +586,31 @@ def _read_file(root: Path, file: str, errors: list[ContentError]) -> dict[str, A
     return None
 
 
-def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
-    """``surgery.toml``: every approach the builder offers, and every weight-bearing status."""
+def _load_regions(root: Path, errors: list[ContentError]) -> dict[str, Region]:
+    """``regions.toml``: the body regions in display order, each a table with its two labels."""
+    file = "regions.toml"
+    data = _read_file(root, file, errors)
+    if data is None:
+        return {}
+    f = _Fields(data, file, errors)
+    regions: dict[str, Region] = {}
+    for key in data:
+        if not SLUG_PATTERN.match(key):
+            f.error(key, "a region's key must be a slug (lower case, digits and hyphens)")
+            continue
+        entry = f.table(key)
+        if entry is None:
+            continue
+        regions[key] = Region(key, entry.text("label", max_len=40), entry.text("patient_label", max_len=60))
+        entry.reject_unknown()
+    if not regions:
+        f.error("(file)", "must list at least one region")
+    return regions
+
+
+def _load_surgery(root: Path, errors: list[ContentError], regions: dict[str, Region]) -> SurgeryText | None:
+    """``surgery.toml``: every approach the builder offers (each for one body region), and every
+    weight-bearing status."""
     file = "surgery.toml"
     data = _read_file(root, file, errors)
     if data is None:
@@ -572,15 +619,18 @@ def _load_surgery(root: Path, errors: list[ContentError]) -> SurgeryText | None:
     f = _Fields(data, file, errors)
     approaches: dict[str, Approach] = {}
     table = f.table("approach")
-    for key in APPROACH_KEYS:
-        entry = table.table(key) if table else None
+    for key in table.data if table else ():
+        assert table is not None
+        if not SLUG_PATTERN.match(key):
+            table.error(key, "an approach's key must be a slug (lower case, digits and hyphens)")
+            continue
+        entry = table.table(key)
         if entry is None:
             continue
         approaches[key] = Approach(entry.text("label", max_len=60), entry.text("patient_text", max_len=200),
-                                   _read_rules(entry), _picture_slugs(entry, "avoid_pictures"))
+                                   _read_rules(entry), _picture_slugs(entry, "avoid_pictures"),
+                                   entry.choice("region", _region_labels(regions)))
         entry.reject_unknown()
-    if table:
-        table.reject_unknown()
     weights = f.table("weight_bearing")
     weight_bearing = {key: weights.text(key, max_len=200) for key in WEIGHT_BEARING_KEYS} if weights else {}
     if weights:

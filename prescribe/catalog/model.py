@@ -82,6 +82,19 @@ MOVES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Region:
+    """A body region (``regions.toml``): the start page groups diagnoses by it and the catalog
+    filters exercises by it."""
+
+    key: str
+    label: str  # the therapist's word: "Low back"
+    patient_label: str  # what a handout calls it: "Your low back"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "label": self.label, "patient_label": self.patient_label}
+
+
+@dataclass(frozen=True)
 class Dose:
     """How much of an exercise to do: ``reps`` (optionally with a hold), a hold, or minutes."""
 
@@ -133,6 +146,8 @@ class Exercise:
     # ("To change sides, turn and sit facing the other way."); printed only when both legs are done.
     to_switch: str = ""
     illustration: Any = None  # prescribe.illustration.Illustration once drawn
+    # The body regions (keys of regions.toml) it is used for; any program may still add it.
+    regions: tuple[str, ...] = ()
 
     @property
     def dose_kind(self) -> str:
@@ -175,6 +190,7 @@ class Exercise:
             "position": self.position,
             "equipment": list(self.equipment),
             "category": self.category,
+            "regions": list(self.regions),
             "per_side": self.per_side,
             "alternating": self.alternating,
             "one_side": self.one_side,
@@ -287,6 +303,7 @@ class Diagnosis:
     red_flags_today: tuple[str, ...]  # each completes "Call us today if"
     red_flags_next_visit: tuple[str, ...]  # each completes "Tell us at your next visit if"
     avoid: tuple[SafetyRule, ...] = field(default=())
+    region: str = ""  # the body region (a key of regions.toml) the start page lists it under
     # After joint surgery: the builder asks for the approach, the operated side and the weight
     # the surgeon allows, and prints the approach's rules (Catalog.surgery).
     surgery: bool = False
@@ -338,6 +355,7 @@ class Diagnosis:
             "name": self.name,
             "patient_name": self.patient_name,
             "summary": self.summary,
+            "region": self.region,
             "explanation": list(self.explanation),
             "goal": self.goal,
             "how_long": self.how_long,
@@ -374,12 +392,24 @@ class Catalog:
     advice_pictures: dict[str, AdvicePicture] = field(default_factory=dict)
     # A digest of every content file it was loaded from: a render cache key changes with the content.
     version: str = ""
+    regions: dict[str, Region] = field(default_factory=dict)  # in display order
+
+    def approaches_for(self, diagnosis: Diagnosis) -> dict[str, Approach]:
+        """The surgical approaches the builder offers after this diagnosis's surgery: those of its
+        region, in surgery.toml's order (none for a program that is not after surgery)."""
+        if not diagnosis.surgery or self.surgery is None:
+            return {}
+        return {key: a for key, a in self.surgery.approaches.items() if a.region == diagnosis.region}
+
+    def diagnoses_by_region(self, diagnoses: list[Diagnosis]) -> list[tuple[Region, list[Diagnosis]]]:
+        """``diagnoses`` under their regions, in regions.toml's order; regions without any left out."""
+        return [(region, found) for region in self.regions.values()
+                if (found := [d for d in diagnoses if d.region == region.key])]
 
     def rules_for(self, diagnosis: Diagnosis, approach: str) -> tuple[SafetyRule, ...]:
         """The surgical approach's rules for a program after surgery (none for other programs)."""
-        if not diagnosis.surgery or self.surgery is None or approach not in self.surgery.approaches:
-            return ()
-        return self.surgery.approaches[approach].avoid
+        chosen = self.approaches_for(diagnosis).get(approach)
+        return chosen.avoid if chosen else ()
 
     def exercise(self, slug: str) -> Exercise | None:
         return self.exercises.get(slug)
@@ -387,13 +417,15 @@ class Catalog:
     def diagnosis(self, slug: str) -> Diagnosis | None:
         return self.diagnoses.get(slug)
 
-    def search_exercises(self, query: str, limit: int = 12) -> list[Exercise]:
-        """Exercises by name, alias, position, equipment or category, forgiving typos; best first."""
-        by_name = sorted(self.exercises.values(), key=lambda e: e.name)
+    def search_exercises(self, query: str, limit: int = 12, region: str = "") -> list[Exercise]:
+        """Exercises by name, alias, position, equipment or category, forgiving typos; best first.
+        With ``region``, only the exercises used for that body region."""
+        by_name = sorted((e for e in self.exercises.values() if not region or region in e.regions),
+                         key=lambda e: e.name)
         return search(by_name, query, Exercise.search_texts)[:limit]
 
     def filter_exercises(self, *, query: str = "", position: str = "", equipment: str = "",
-                         diagnosis: str = "") -> list[Exercise]:
+                         diagnosis: str = "", region: str = "") -> list[Exercise]:
         """Exercises matching every given filter, sorted by name."""
         in_program = None
         if diagnosis in self.diagnoses:
@@ -404,14 +436,20 @@ class Catalog:
              if e.slug in matching
              and (not position or e.position == position)
              and (not equipment or equipment in e.equipment)
+             and (not region or region in e.regions)
              and (in_program is None or e.slug in in_program)),
             key=lambda e: e.name,
         )
 
     def search_diagnoses(self, query: str) -> list[Diagnosis]:
-        """Diagnoses by name, description or ICD-10-CM code, forgiving typos; best first."""
-        return search(self.sorted_diagnoses(), query, Diagnosis.search_texts,
+        """Diagnoses by name, description, region or ICD-10-CM code, forgiving typos; best first."""
+        return search(self.sorted_diagnoses(), query, self._diagnosis_search_texts,
                       lambda d: [code.code for code in d.icd10])
+
+    def _diagnosis_search_texts(self, diagnosis: Diagnosis) -> list[str]:
+        """A diagnosis's own search texts and its region's name ("knee" finds every knee diagnosis)."""
+        region = self.regions.get(diagnosis.region)
+        return [*diagnosis.search_texts(), *((region.label,) if region else ())]
 
     def sorted_diagnoses(self) -> list[Diagnosis]:
         return sorted(self.diagnoses.values(), key=lambda d: d.name)
@@ -435,6 +473,7 @@ class Catalog:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "regions": [r.as_dict() for r in self.regions.values()],
             "diagnoses": [d.as_dict() for d in self.sorted_diagnoses()],
             "exercises": [self.exercises[s].as_dict() for s in sorted(self.exercises)],
         }
@@ -502,7 +541,7 @@ def _listed(name: str, texts: tuple[str, ...]) -> list[tuple[str, str]]:
 
 # Diagnosis fields written for the therapist (or names): never printed for the patient.
 THERAPIST_FIELDS = frozenset({"slug", "name", "summary", "evidence_note", "therapist_cautions",
-                              "default_approach", *PICTURE_FIELDS})
+                              "default_approach", "region", *PICTURE_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -513,6 +552,7 @@ class Approach:
     patient_text: str
     avoid: tuple[SafetyRule, ...]
     avoid_pictures: tuple[str, ...] = ()   # slugs in advice_pictures/, printed with its rules
+    region: str = "hip"  # the body region (a key of regions.toml) whose surgery it is
 
 
 @dataclass(frozen=True)

@@ -139,12 +139,13 @@ class AdviceBlock:
 
 @dataclass(frozen=True)
 class SurgeryBox:
-    """What the surgeon set, in the patient's words: the operated side, weight and hip rules."""
+    """What the surgeon set, in the patient's words: the operated side, weight and the approach's rules."""
 
     operated_side: str
     approach_line: str
     weight_line: str
     rules: tuple[str, ...]
+    joint: str = "hip"  # the new joint, from the diagnosis's region ("Your new knee: Left.")
 
 
 @dataclass(frozen=True)
@@ -495,6 +496,7 @@ def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:
         approach_line=approach.patient_text,
         weight_line=fill(weight, {"side": side or "operated"}) if weight else "",
         rules=tuple(rule.patient_text for rule in approach.avoid),
+        joint=region.label.lower() if (region := catalog.regions.get(diagnosis.region)) else "joint",
     )
 
 

@@ -14,7 +14,6 @@ from .model import (
     ADVICE_SECTION_TABLE,
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
-    APPROACHES,
     DOSE_FIELDS,
     DOSE_FIELDS_USED,
     LAYOUTS,
@@ -44,7 +43,7 @@ from .wording import (
 
 __all__ = [
     "amount_in_short", "frequency_phrase",
-    "ADVICE_SECTION_TABLE", "ADVICE_SECTIONS", "AFFECTED_SIDES", "DOSE_FIELDS", "DOSE_FIELDS_USED", "APPROACHES",
+    "ADVICE_SECTION_TABLE", "ADVICE_SECTIONS", "AFFECTED_SIDES", "DOSE_FIELDS", "DOSE_FIELDS_USED",
     "WEIGHT_BEARING", "filled", "how_often_lines", "side_line",
     "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",

@@ -20,10 +20,9 @@ PAPER_SIZES: dict[str, str] = {"letter": "Letter", "a4": "A4"}
 # How a handout is laid out in print: today's layout, fewer pages, or large print (16 pt and up).
 LAYOUTS: dict[str, str] = {"standard": "Standard", "compact": "Compact: fewer pages",
                            "large": "Large print"}
-# After joint surgery: how the surgeon reached the joint, and the weight the patient may put on the
-# operated leg. The patient's words and the rules of each are content (exercises_db/surgery.toml).
-APPROACHES: dict[str, str] = {"posterior": "Posterior (back)", "anterior": "Anterior (front)",
-                              "other": "Other (lateral, or the surgeon's own rules)"}
+# After joint surgery: the weight the patient may put on the operated leg. How the surgeon reached
+# the joint (the approaches, per body region), the patient's words and the rules of each are content
+# (exercises_db/surgery.toml, Catalog.approaches_for).
 WEIGHT_BEARING: dict[str, str] = {"full": "Full weight", "as-tolerated": "As tolerated",
                                   "partial": "Partial weight", "touch-down": "Touch-down (toes only)"}
 

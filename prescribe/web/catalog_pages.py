@@ -18,11 +18,19 @@ def index():
     equipment = request.args.get("equipment", "")
     diagnosis_slug = request.args.get("diagnosis", "")
     query = request.args.get("q", "")[:60]
+    region = request.args.get("region", "")
+    regions = catalog().regions
+    problem = ""
+    if region and region not in regions:  # a hand-made or stale address: say so, and show every region
+        problem = (f"There is no body region “{region[:40]}”. Choose one of: "
+                   f"{', '.join(r.label for r in regions.values())}. Showing every region.")
+        region = ""
     exercises = catalog().filter_exercises(query=query, position=position, equipment=equipment,
-                                           diagnosis=diagnosis_slug)
-    return render_template(
+                                           diagnosis=diagnosis_slug, region=region)
+    page = render_template(
         "catalog/index.html", exercises=exercises, query=query, position=position,
         equipment=equipment, diagnosis=diagnosis_slug, positions=POSITIONS, equipment_names=EQUIPMENT,
-        categories=CATEGORIES, diagnoses=catalog().sorted_diagnoses(),
-        dose_words={e.slug: dose_in_words(e.dose) for e in exercises},
+        categories=CATEGORIES, diagnoses=catalog().sorted_diagnoses(), region=region, regions=regions,
+        problem=problem, dose_words={e.slug: dose_in_words(e.dose) for e in exercises},
     )
+    return page, 400 if problem else 200

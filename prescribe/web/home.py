@@ -1,4 +1,5 @@
-"""Start page: pick a diagnosis (searchable) or a saved template, or reopen a recent handout.
+"""Start page: pick a diagnosis (listed under its body region, searchable across all of them) or a
+saved template, or reopen a recent handout.
 
 With ``?patient=<id>`` (from a patient's page) every choice starts a handout for that patient.
 """
@@ -26,6 +27,7 @@ def index():
     if "patient" in request.args:
         patient = get_patient(db, clinic, parse_id(request.args["patient"]) or abort(404)) or abort(404)
     personal, shared = visible_templates(db, clinic, g.user)
-    return render_template("home/index.html", query=query, diagnoses=catalog().search_diagnoses(query),
+    groups = catalog().diagnoses_by_region(catalog().search_diagnoses(query))
+    return render_template("home/index.html", query=query, groups=groups,
                            handouts=recent_handouts(db, clinic), patient=patient,
                            personal_templates=personal, clinic_templates=shared)

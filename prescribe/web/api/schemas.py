@@ -28,6 +28,8 @@ class PageLinks(BaseModel):
 
 class SearchQuery(PageQuery):
     q: str = Field("", max_length=80, description="words of a name, alias, position or equipment; empty: all")
+    region: str = Field("", max_length=20, description="only exercises used for this body region (hip, knee, "
+                                                         "low-back, shoulder; any other matches none); empty: all")
 
 
 class DoseOut(BaseModel):
@@ -47,6 +49,7 @@ class IcdOut(BaseModel):
 
 class DiagnosisOut(BaseModel):
     slug: str
+    region: str = Field(description="the body region (hip, knee, low-back, shoulder)")
     name: str
     summary: str
     icd10: list[IcdOut]
@@ -79,6 +82,7 @@ class ExerciseOut(BaseModel):
     position: str
     equipment: list[str]
     per_side: bool
+    regions: list[str] = Field(description="the body regions it is used for; any program may add it")
     easier: str | None
     harder: str | None
     figure: str | None = Field(description="the figure as SVG, this API's path (none: not drawn yet)")

@@ -117,12 +117,14 @@ def diagnosis(slug: str):
 def exercises():
     """The exercises, or those a search finds (typos forgiven), a page at a time."""
     query = SearchQuery.model_validate(request.args.to_dict())
-    found = (catalog().search_exercises(query.q, limit=1000) if query.q.strip()
-             else sorted(catalog().exercises.values(), key=lambda e: e.name))
+    found = (catalog().search_exercises(query.q, limit=1000, region=query.region) if query.q.strip()
+             else sorted((e for e in catalog().exercises.values() if not query.region or query.region in e.regions),
+                         key=lambda e: e.name))
     start = (query.page - 1) * query.per_page
     return ExercisePage(items=[_exercise(e) for e in found[start:start + query.per_page]], total=len(found),
                         page=query.page, per_page=query.per_page,
-                        links=_links("api.exercises", query.page, query.per_page, len(found), q=query.q))
+                        links=_links("api.exercises", query.page, query.per_page, len(found), q=query.q,
+                                     region=query.region))
 
 
 @bp.get("/exercises/<slug>")
@@ -248,7 +250,7 @@ def _dose(dose: Dose) -> DoseOut:
 
 
 def _diagnosis(found: Diagnosis) -> DiagnosisOut:
-    return DiagnosisOut(slug=found.slug, name=found.name, summary=found.summary,
+    return DiagnosisOut(slug=found.slug, region=found.region, name=found.name, summary=found.summary,
                         icd10=[IcdOut(code=c.code, label=c.label) for c in found.icd10])
 
 
@@ -256,7 +258,8 @@ def _exercise(found: Exercise) -> ExerciseOut:
     figure_path = url_for("api.figure", slug=found.slug) if found.illustration is not None else None
     return ExerciseOut(slug=found.slug, name=found.name, aliases=list(found.aliases), purpose=found.purpose,
                        category=found.category, position=found.position, equipment=list(found.equipment),
-                       per_side=found.per_side, easier=found.easier, harder=found.harder, figure=figure_path)
+                       per_side=found.per_side, regions=list(found.regions), easier=found.easier, harder=found.harder,
+                       figure=figure_path)
 
 
 def _handout(found: handouts.HandoutSummary) -> HandoutOut:

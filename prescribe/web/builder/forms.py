@@ -31,7 +31,6 @@ from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
-    APPROACHES,
     DOSE_FIELDS,
     DOSE_FIELDS_USED,
     LAYOUTS,
@@ -67,6 +66,7 @@ NOTE_MAXLENGTH = 200
 
 
 SIDE_CHOICES = choices({"": "—", **SIDES})
+REGION_PROBLEM = "Choose a body region from the list, or all regions."
 
 
 def _range(name: str, label: str, unit: str = "") -> WholeNumberField:
@@ -152,8 +152,9 @@ class BuilderForm(AppForm):
     patient_reference = StringField("Reference number", validators=[
         Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
     affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
-    # Shown only after surgery (other programs post neither): checked by their validate_ methods.
-    approach = SelectField("Surgical approach", choices=choices({"": "—", **APPROACHES}), validate_choice=False)
+    # Shown only after surgery (other programs post neither): checked by their validate_ methods. The
+    # approaches offered are those of the diagnosis's region (set per form from the catalog).
+    approach = SelectField("Surgical approach", choices=choices({"": "—"}), validate_choice=False)
     weight_bearing = SelectField("Weight on the operated leg", choices=choices({"": "—", **WEIGHT_BEARING}),
                                  validate_choice=False)
     start_gently = BooleanField("Start gently: 1 or 2 days a week at first, adding a day each week")
@@ -186,11 +187,36 @@ class BuilderForm(AppForm):
     own_red_flags_today = _own_lines("Your own lines (one per line)")
     own_red_flags_next_visit = _own_lines("Your own lines (one per line)")
     catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
+    # Limits the search to one body region (choices from the catalog); any exercise may still be added.
+    catalog_region = SelectField("Body region", choices=choices({"": "All regions"}), default="",
+                                 validate_choice=False)
 
     def __init__(self, *args, catalog: Catalog, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
+        self._offer_approaches()
+        self.catalog_region.choices = choices({"": "All regions",
+                                               **{key: r.label for key, r in catalog.regions.items()}})
         self._follow_affected_side()
+
+    @property
+    def approaches(self) -> dict[str, str]:
+        """The surgical approaches of the diagnosis's region, key -> label (none unless after surgery)."""
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        return {key: a.label for key, a in self.catalog.approaches_for(diagnosis).items()} if diagnosis else {}
+
+    @property
+    def only_approach(self) -> str:
+        """The approach's label when the region has only one (the page then does not ask), else ""."""
+        offered = self.approaches
+        return next(iter(offered.values())) if len(offered) == 1 else ""
+
+    def _offer_approaches(self) -> None:
+        """The approach list holds the region's approaches; with only one, it is chosen."""
+        offered = self.approaches
+        self.approach.choices = choices({"": "—", **offered})
+        if len(offered) == 1 and not self.approach.data:
+            self.approach.data = next(iter(offered))
 
     @property
     def after_surgery(self) -> bool:
@@ -240,9 +266,14 @@ class BuilderForm(AppForm):
             raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
 
     def validate_approach(self, field: SelectField) -> None:
-        if field.data and field.data not in APPROACHES:
+        if field.data and field.data not in self.approaches:
             field.data = ""
             raise ValidationError("Choose one of the approaches in the list.")
+
+    def validate_catalog_region(self, field: SelectField) -> None:
+        if field.data and field.data not in self.catalog.regions:
+            field.data = ""
+            raise ValidationError(REGION_PROBLEM)
 
     def validate_weight_bearing(self, field: SelectField) -> None:
         if field.data and field.data not in WEIGHT_BEARING:

@@ -44,7 +44,7 @@ from prescribe.programs import (
 from ..context import catalog, current_actor, current_clinic, handout_printer, page_base, parse_id
 from ..errors import storage_message
 from ..fragments import kept_page_part
-from .forms import BuilderForm, form_data_from_program
+from .forms import REGION_PROBLEM, BuilderForm, form_data_from_program
 from .page import (
     INPUT_LIMITS,
     NO_REPLY,
@@ -206,15 +206,23 @@ def submit():
 
 
 def _search(form: BuilderForm):
-    """The catalog's exercises matching the search box, listed under it; the first Add button takes focus."""
+    """The catalog's exercises matching the search box (in the chosen body region, if any), listed
+    under it; the first Add button takes focus."""
     query = (form.catalog_query.data or "").strip()
-    results = catalog().search_exercises(query)
+    region = form.catalog_region.data or ""
+    if region not in ("", *catalog().regions):
+        form.catalog_region.data = ""
+        form.catalog_region.errors = [REGION_PROBLEM]
+        return _render_builder(form, 422, reply=Reply(form.catalog_region.id, REGION_PROBLEM))
+    results = catalog().search_exercises(query, region=region)
     if results:
         reply = Reply(f"add-{results[0].slug}",
                       f"{len(results)} exercise{'s' if len(results) != 1 else ''} found. The first is "
                       f"{results[0].name}.")
     else:
-        reply = Reply(form.catalog_query.id, f"No exercise matches “{query}”. Try a shorter word.")
+        where = f" in {catalog().regions[region].label.lower()} exercises" if region else ""
+        reply = Reply(form.catalog_query.id, f"No exercise matches “{query}”{where}. Try a shorter word"
+                      f"{' or all regions' if region else ''}.")
     return _render_builder(form, search_results=results, reply=reply)
 
 
