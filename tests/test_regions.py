@@ -244,6 +244,14 @@ def test_the_start_page_lists_diagnoses_under_their_regions_in_order(knee_client
         assert f"region-{key}" not in html
 
 
+def test_the_start_page_jumps_to_each_region_heading(knee_client):
+    html = knee_client.get("/").get_data(as_text=True)
+    jump = html[html.index('<nav class="region-jump"'):html.index("</nav>", html.index('<nav class="region-jump"'))]
+    targets = re.findall(r'href="#(region-[a-z-]+)"', jump)
+    assert targets == [f"region-{region}" for region, _ in _start_page_groups(html)]
+    assert all(f'id="{target}"' in html for target in targets)
+
+
 def test_a_region_without_diagnoses_gets_no_heading(client, catalog):
     html = client.get("/").get_data(as_text=True)
     used = {d.region for d in catalog.diagnoses.values()}
