@@ -79,11 +79,19 @@ def test_every_diagnosis_has_every_tier_and_no_line_names_a_number_to_call(catal
 
 
 def test_review_lines_are_in_every_diagnosis(catalog):
-    """Clinical review, SHOULD FIX 8: bladder/bowel with numbness, any fall with a limp, not better after N weeks."""
+    """Clinical review, SHOULD FIX 8 and "Beyond the hip": each region's own warning signs; any fall; not better
+    after N weeks."""
     for diagnosis in catalog.diagnoses.values():
         emergency = " ".join(diagnosis.red_flags_emergency)
+        flags = " ".join(diagnosis.red_flags)
         if diagnosis.region == "shoulder":  # no saddle line for the arm; heart pain can be felt in the shoulder
             assert "chest pain" in emergency, diagnosis.slug
+        elif diagnosis.region == "knee" and diagnosis.surgery:  # clots and the wound after surgery
+            assert "chest pain" in emergency and "calf" in flags and "wound" in flags, diagnosis.slug
+        elif diagnosis.region == "knee":  # a locked knee; cannot bear weight after an injury
+            assert "locks" in flags and "{=4 steps}" in flags, diagnosis.slug
+        elif diagnosis.region == "low-back":  # the cauda equina signs, in the patient's words
+            assert "bottom, groin" in emergency and ("urine" in emergency or "bladder" in emergency), diagnosis.slug
         else:
             assert "bladder or bowels" in emergency and "bottom or groin" in emergency, diagnosis.slug
         assert any("fall" in line for line in diagnosis.red_flags), diagnosis.slug
