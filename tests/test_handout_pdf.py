@@ -70,7 +70,7 @@ def test_pages_are_numbered_and_no_exercise_card_splits(app, catalog, slug, weas
         heading_pages = pages_containing(pages, f"{position} {exercise.name} {exercise.purpose}")
         assert len(heading_pages) == 1, exercise.name
         page = heading_pages[0]
-        for text in (*dose_in_words(item.dose, item.side), f"Stop if {exercise.stop_if}.",
+        for text in (*dose_in_words(item.dose, item.side, limb=exercise.limb), f"Stop if {exercise.stop_if}.",
                      filled(exercise.steps, item.dose)[0]):
             assert page in pages_with_words(pages, text), (exercise.name, text)
     assert weasyprint_log() == []

@@ -91,12 +91,16 @@ def test_every_card_states_the_tailored_dose_and_side_and_no_other(data):
             other = "left" if item.side == "right" else "right"
             assert f"your {item.side} " in card.side_line, card.side_line  # the leg that works, by name
             assert card.side_line == fill(exercise.one_side, {"side": item.side, "other": other})
-            for contradiction in ("with each leg", "on each side", "switch legs", "switch sides", "take turns"):
+            for contradiction in ("with each leg", "with each arm", "on each side", "switch legs", "switch arms",
+                                  "switch sides", "take turns"):
                 assert contradiction not in text.lower(), (exercise.slug, contradiction)
         elif item.side == "alternate":
-            assert card.side_line == "Switch legs each time."
+            assert card.side_line == f"Switch {exercise.limb}s each time."
         elif item.side == "both":
-            assert "each leg" in " ".join(card.dose_lines) or "each side" in " ".join(card.dose_lines)
+            dose_words = " ".join(card.dose_lines)
+            assert f"each {exercise.limb}" in dose_words or "each side" in dose_words
+            wrong = "leg" if exercise.limb == "arm" else "arm"  # a shoulder card never speaks of legs
+            assert f"each {wrong}" not in dose_words and f"each {wrong}" not in text
             assert card.side_line == fill(exercise.to_switch)  # how to change legs, where it is not obvious
 
     how_often = " ".join(view.how_often)

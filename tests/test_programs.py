@@ -139,3 +139,24 @@ def test_how_often_is_derived_from_the_rows():
     assert gently[-1].startswith("Start gently.")
     assert dose_in_words(three, start_gently=True)[-1] == (
         "Once a day. Start with 1 or 2 days a week. Add a day each week until you do it 3 days a week.")
+
+
+def test_a_shoulder_exercise_speaks_of_arms_never_legs(catalog):
+    from dataclasses import replace
+
+    from prescribe.handout.view import Branding, build_handout_view
+    from prescribe.programs import ProgramItem, amount_in_short, describe_changes, side_line
+
+    band = catalog.exercises["band-turn-out"]
+    assert band.limb == "arm" and catalog.exercises["bridge"].limb == "leg"
+    assert dose_in_words(band.dose, "both", limb=band.limb)[0].endswith("with each arm.")
+    assert "with each arm" in amount_in_short(band.dose, "both", band.limb)
+    assert side_line(band, "alternate") == "Switch arms each time."
+    before = default_program(catalog.diagnoses["rotator-cuff-pain"], catalog, today=date(2026, 12, 6))
+    item = ProgramItem(exercise="band-turn-out", dose=band.dose, side="both")
+    after = before.with_items([*before.items, item])
+    moved = after.with_items([*before.items, replace(item, side="right")])
+    assert any("right arm only (was both arms)" in line for line in describe_changes(after, moved, catalog))
+    view = build_handout_view(after, catalog, Branding(name="Clinic"))
+    words = " ".join(" ".join(card.dose_lines) for card in view.cards)
+    assert "with each arm" in words and "each leg" not in words

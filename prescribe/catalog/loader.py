@@ -19,6 +19,7 @@ from .model import (
     CATEGORIES,
     EQUIPMENT,
     HOLD_CATEGORIES,
+    LIMBS,
     MOVES,
     PICTURE_FIELDS,
     PICTURE_KINDS,
@@ -262,6 +263,8 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
     if len(set(used_for)) != len(used_for):
         f.error("regions", "names a region twice")
     per_side = f.boolean("per_side")
+    # Shoulder-only exercises are done with an arm; ``limb`` says so for any other (see SCHEMA.md).
+    limb = f.choice("limb", LIMBS) if "limb" in data else ("arm" if set(used_for) == {"shoulder"} else "leg")
     alternating = f.boolean("alternating", required=False)
     one_side = f.text("one_side", required=per_side, max_len=160)
     stands_on = f.choice("stands_on", STANDS_ON) if "stands_on" in data else ""
@@ -303,7 +306,7 @@ def _load_exercise(slug: str, data: dict[str, Any], file: str, errors: list[Cont
         equipment=equipment, category=category, per_side=per_side, moves=moves, steps=steps,
         tips=tips, stop_if=stop_if.rstrip("."), dose=dose, easier=easier, harder=harder,
         alternating=alternating, one_side=one_side, stands_on=stands_on, to_switch=to_switch,
-        regions=used_for,
+        regions=used_for, limb=limb or "leg",
     )
 
 

@@ -41,6 +41,9 @@ EQUIPMENT: dict[str, str] = {
     "towel_roll": "Rolled towel",
 }
 
+# What a per-side exercise is done with: a leg (hip, knee, back) or an arm (the shoulder).
+LIMBS: dict[str, str] = {"leg": "Leg", "arm": "Arm"}
+
 CATEGORIES: dict[str, str] = {
     "strength": "Strength",
     "stretch": "Stretch",
@@ -148,6 +151,8 @@ class Exercise:
     illustration: Any = None  # prescribe.illustration.Illustration once drawn
     # The body regions (keys of regions.toml) it is used for; any program may still add it.
     regions: tuple[str, ...] = ()
+    # What a per-side exercise works with, as the dose and side lines name it ("with each arm").
+    limb: str = "leg"
 
     @property
     def dose_kind(self) -> str:
@@ -191,6 +196,7 @@ class Exercise:
             "equipment": list(self.equipment),
             "category": self.category,
             "regions": list(self.regions),
+            "limb": self.limb,
             "per_side": self.per_side,
             "alternating": self.alternating,
             "one_side": self.one_side,

@@ -359,7 +359,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         glance.append(GlanceRow(
             number=number, name=exercise.name,
             thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
-            amount=amount_in_short(item.dose, side), how_often=frequency_phrase(item.dose).capitalize(),
+            amount=amount_in_short(item.dose, side, exercise.limb), how_often=frequency_phrase(item.dose).capitalize(),
         ))
         cards.append(ExerciseCard(
             number=number,
@@ -368,7 +368,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
             picture=_picture(exercise, accent, scale=PICTURE_SCALE.get(program.layout, 1.0)),
             illustration_alt=(exercise.illustration.alt if exercise.illustration
                               else f"{exercise.name}: picture not available yet"),
-            dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently)),
+            dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently, exercise.limb)),
             side_line=side_line(exercise, side),
             resistance=item.resistance,
             steps=filled(exercise.steps, item.dose),

@@ -12,15 +12,19 @@ from .model import Program, ProgramItem
 from .wording import duration
 
 NO_CHANGES = "Your exercises are the same as last time."
-_SIDES = {"left": "left leg only", "right": "right leg only", "both": "both legs", "alternate": "switch legs",
-          "": "no side"}
+_SIDES = {"left": "left {limb} only", "right": "right {limb} only", "both": "both {limb}s",
+          "alternate": "switch {limb}s", "": "no side"}
+
+
+def _sides(side: str, limb: str) -> str:
+    return _SIDES.get(side, side).format(limb=limb)
 
 
 def _times(count: int | None) -> str:
     return {1: "once", 2: "twice"}.get(count or 0, f"{count} times")
 
 
-def _dose_changes(old: ProgramItem, new: ProgramItem) -> list[str]:
+def _dose_changes(old: ProgramItem, new: ProgramItem, limb: str = "leg") -> list[str]:
     """Each changed part of an exercise's dose as "do 12 times (was 10)"."""
     before, after = old.dose, new.dose
     parts = []
@@ -43,7 +47,7 @@ def _dose_changes(old: ProgramItem, new: ProgramItem) -> list[str]:
     if after.days_per_week != before.days_per_week:
         parts.append(f"{after.days_per_week} days a week (was {before.days_per_week})")
     if new.side != old.side:
-        parts.append(f"{_SIDES.get(new.side, new.side)} (was {_SIDES.get(old.side, old.side)})")
+        parts.append(f"{_sides(new.side, limb)} (was {_sides(old.side, limb)})")
     if new.resistance != old.resistance:
         parts.append(f"use {new.resistance or 'no band or weight'} (was {old.resistance or 'none'})")
     return parts
@@ -63,7 +67,8 @@ def describe_changes(previous: Program, current: Program, catalog: Catalog) -> t
             lines.append(f"New: {name(slug)}.")
     for slug, item in new_items.items():
         if slug in old_items:
-            parts = _dose_changes(old_items[slug], item)
+            exercise = catalog.exercise(slug)
+            parts = _dose_changes(old_items[slug], item, exercise.limb if exercise else "leg")
             if parts:
                 lines.append(f"{name(slug)}: {', '.join(parts)}.")
     for slug in old_items:

@@ -14,7 +14,7 @@ from prescribe.catalog import Dose, Exercise
 from prescribe.catalog.markup import fill
 
 OPPOSITE = {"left": "right", "right": "left"}
-ALTERNATE_LINE = "Switch legs each time."
+ALTERNATE_LINE = "Switch {limb}s each time."
 
 
 def _times(count: int) -> str:
@@ -74,10 +74,10 @@ def amount_in_words(dose: Dose) -> list[str]:
     return lines
 
 
-def amount_in_short(dose: Dose, side: str = "") -> str:
+def amount_in_short(dose: Dose, side: str = "", limb: str = "leg") -> str:
     """The amount in a few words, for the program at a glance and the log: "3 rounds of 10 with
-    each leg, hold 5 seconds", "Hold 30 seconds, 3 times", "10 minutes"."""
-    each = " with each leg" if side in ("both", "alternate") else ""
+    each leg, hold 5 seconds", "Hold 30 seconds, 3 times", "10 minutes" (``limb``: leg or arm)."""
+    each = f" with each {limb}" if side in ("both", "alternate") else ""
     if dose.minutes is not None:
         return f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}"
     if dose.reps is not None:
@@ -88,12 +88,12 @@ def amount_in_short(dose: Dose, side: str = "") -> str:
     return f"Hold {duration(dose.hold_seconds or 0)}{on_each}" + (f", {dose.sets} times" if dose.sets > 1 else "")
 
 
-def dose_in_words(dose: Dose, side: str = "", start_gently: bool = False) -> list[str]:
+def dose_in_words(dose: Dose, side: str = "", start_gently: bool = False, limb: str = "leg") -> list[str]:
     """The whole dose as short sentences, e.g. for a card's "How much" box (sides: :func:`side_line`)."""
     lines = amount_in_words(dose)
     if dose.reps is not None and side in ("both", "alternate"):
         # "Do 10 times with each leg." leaves no doubt whether 10 is per leg or in total.
-        lines[0] = f"Do {dose.reps} time{'s' if dose.reps != 1 else ''} with each leg."
+        lines[0] = f"Do {dose.reps} time{'s' if dose.reps != 1 else ''} with each {limb}."
     elif dose.reps is None and dose.minutes is None and side == "both":
         lines[0] = f"Hold for {duration(dose.hold_seconds or 0)} on each side."
     lines.append(frequency_in_words(dose, start_gently))
@@ -101,7 +101,7 @@ def dose_in_words(dose: Dose, side: str = "", start_gently: bool = False) -> lis
 
 
 def side_line(exercise: Exercise, side: str) -> str:
-    """Which leg does what: "Stand on your left leg. Lift your right leg out to the side."
+    """Which leg (or arm) does what: "Stand on your left leg. Lift your right leg out to the side."
 
     ``side`` is the program row's side: one leg (``left``/``right``, the leg that works), ``both``
     or ``alternate``. For both sides, the dose already says "with each leg" or "on each side": the
@@ -111,7 +111,7 @@ def side_line(exercise: Exercise, side: str) -> str:
         return ""
     if side in OPPOSITE:
         return fill(exercise.one_side, {"side": side, "other": OPPOSITE[side]})
-    return ALTERNATE_LINE if side == "alternate" else fill(exercise.to_switch)
+    return ALTERNATE_LINE.format(limb=exercise.limb) if side == "alternate" else fill(exercise.to_switch)
 
 
 def dose_values(dose: Dose) -> dict[str, str | None]:
