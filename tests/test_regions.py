@@ -112,7 +112,9 @@ def test_a_missing_regions_file_is_reported(tmp_path):
 def test_catalog_export_prints_the_regions(runner):
     data = json.loads(runner.invoke(args=["catalog-export"]).output)
     assert [r["key"] for r in data["regions"]] == ["hip", "knee", "low-back", "shoulder"]
-    assert data["regions"][2] == {"key": "low-back", "label": "Low back", "patient_label": "Your low back"}
+    assert data["regions"][2] == {"key": "low-back", "label": "Low back", "patient_label": "Your low back",
+                                  "side_needed": False}
+    assert data["regions"][3]["side_needed"] is True  # a shoulder handout is printed for the sore side
     hip = next(d for d in data["diagnoses"] if d["slug"] == "hip-impingement")
     assert hip["region"] == "hip"
     assert {d["region"] for d in data["diagnoses"]} <= {r["key"] for r in data["regions"]}
@@ -357,3 +359,19 @@ def test_a_fresh_knee_builder_and_the_same_program_posted_back_show_the_same_inp
     assert posted.status_code == 200
     assert page_inputs(fresh) == page_inputs(posted.get_data(as_text=True))
     assert page_inputs(fresh)["approach"]["value"] == "knee-standard"
+
+
+def test_a_shoulder_handout_is_printed_for_the_sore_side_only(client):
+    """The shoulder's steps speak of the sore arm and the good one: the builder asks which first."""
+    form = builder_form(client, "rotator-cuff-pain")
+    refused = client.post("/build/", data=dict(form, affected_side="", action="download"))
+    assert refused.status_code == 422
+    assert "Choose the affected side (left or right)" in refused.get_data(as_text=True)
+    form = builder_form(client, "rotator-cuff-pain")
+    form["affected_side"] = "left"
+    for key in [k for k in form if k.endswith("-side") and form[k] == "both"]:
+        form[key] = "left"
+    printed = client.post("/build/", data=dict(form, action="download"))
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    hip = client.post("/build/", data=dict(builder_form(client, "hip-pain"), action="download"))
+    assert hip.status_code == 200  # a hip handout may still print for both sides

@@ -604,7 +604,8 @@ def _load_regions(root: Path, errors: list[ContentError]) -> dict[str, Region]:
         entry = f.table(key)
         if entry is None:
             continue
-        regions[key] = Region(key, entry.text("label", max_len=40), entry.text("patient_label", max_len=60))
+        regions[key] = Region(key, entry.text("label", max_len=40), entry.text("patient_label", max_len=60),
+                              entry.boolean("side_needed", required=False))
         entry.reject_unknown()
     if not regions:
         f.error("(file)", "must list at least one region")

@@ -92,9 +92,11 @@ class Region:
     key: str
     label: str  # the therapist's word: "Low back"
     patient_label: str  # what a handout calls it: "Your low back"
+    side_needed: bool = False  # its handouts are for one side: the builder asks which before printing
 
-    def as_dict(self) -> dict[str, str]:
-        return {"key": self.key, "label": self.label, "patient_label": self.patient_label}
+    def as_dict(self) -> dict[str, object]:
+        return {"key": self.key, "label": self.label, "patient_label": self.patient_label,
+                "side_needed": self.side_needed}
 
 
 @dataclass(frozen=True)

@@ -236,8 +236,16 @@ class BuilderForm(AppForm):
                 row.form.side.data = row.form.side_default.data = side
 
     def ready_to_print(self) -> bool:
-        """After surgery, a handout needs the approach, the operated side and the weight-bearing
+        """A one-sided region's handout (the shoulder) needs the affected side. After surgery, a handout
+        needs the approach, the operated side and the weight-bearing
         status the surgeon set, and no exercise may stand on the operated leg (call after validate)."""
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        region = self.catalog.regions.get(diagnosis.region) if diagnosis else None
+        if region is not None and region.side_needed and self.affected_side.data not in ("left", "right"):
+            self.affected_side.errors = [*self.affected_side.errors,
+                                         f"Choose the affected side (left or right): the steps speak of the sore "
+                                         f"{region.label.lower()} and the good one."]
+            return False
         if not self.after_surgery:
             return True
         ready = True
