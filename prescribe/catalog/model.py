@@ -426,10 +426,19 @@ class Catalog:
     regions: dict[str, Region] = field(default_factory=dict)  # in display order
     # Content translations: language -> content file ("diagnoses/hip-pain.toml") -> its [es] table.
     translations: dict[str, dict[str, Translation]] = field(default_factory=dict)
+    _localized: dict[str, Catalog] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def translation(self, language: str, file: str) -> Translation | None:
         """The ``[language]`` table of a content file, checked against its English (None: none)."""
         return self.translations.get(language, {}).get(file)
+
+    def in_language(self, language: str) -> Catalog:
+        """This catalog with its patient texts in ``language`` (kept: the catalog never changes)."""
+        if language not in self._localized:
+            from .localize import in_language
+
+            self._localized[language] = in_language(self, language)
+        return self._localized[language]
 
     def handout_files(self, diagnosis: Diagnosis) -> tuple[str, ...]:
         """Every content file whose text the diagnosis's default handout prints."""

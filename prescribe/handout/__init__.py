@@ -24,6 +24,8 @@ def render_program(program, catalog, branding, *, max_pages: int = 20, identifie
     key = render_key(program, branding, catalog, phone) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
+    if program.language == "en-es":  # every section twice: half as many pages again may be needed
+        max_pages += max_pages // 2
     view = build_handout_view(program, catalog, branding)
     if phone is not None:
         view = replace(view, phone=phone_box(phone, catalog.handout_text))

@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from prescribe.catalog import Catalog
 from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.handout.view import DRAFT_NOTE
 from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
@@ -225,8 +226,22 @@ class BuilderForm(AppForm):
 
     @property
     def language_note(self) -> str:
-        """Said beside the language list when only English is offered."""
-        return SPANISH_NOT_READY if self.languages == ("en",) else ""
+        """Said beside the language list: that only English is offered, or, for a Spanish or bilingual
+        handout printing a draft translation, the note the handout prints too."""
+        if self.languages == ("en",):
+            return SPANISH_NOT_READY
+        if self.language.data in ("es", "en-es") and self._prints_draft():
+            return DRAFT_NOTE
+        return ""
+
+    def _prints_draft(self) -> bool:
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        if diagnosis is None:
+            return False
+        files = [*self.catalog.handout_files(diagnosis),
+                 *(f"{folder}/{row.form.exercise.data}.toml" for row in self.exercises.entries
+                   for folder in ("exercises", "illustrations"))]
+        return any(t is not None and t.draft for t in (self.catalog.translation("es", file) for file in files))
 
     def _offer_approaches(self) -> None:
         """The approach list holds the region's approaches; with only one, it is chosen."""
