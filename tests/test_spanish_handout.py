@@ -184,3 +184,24 @@ def test_a_diagnosis_without_spanish_offers_english_only(spanish_catalog):
     for slug in without:
         files = spanish_catalog.handout_files(spanish_catalog.diagnoses[slug])
         assert any(file not in spanish_catalog.translations.get("es", {}) for file in files)
+
+
+@pytest.mark.parametrize("language", ["es", "en-es"])
+def test_spanish_and_bilingual_handouts_pass_the_structure_and_page_fill_checks(spanish_catalog, language, tmp_path):
+    from pdfua import Severity, validate
+
+    from .test_handout_pages import _marked_content, _reached, page_fill
+
+    pdf = _render(spanish_catalog, language)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        reached = _reached(document, document.Root.StructTreeRoot.K[0])
+        for number, ids in _marked_content(document):
+            assert ids, f"page {number + 1} has no marked content"
+            for mcid, artifact in ids:
+                assert artifact != ((number, mcid) in reached), (number + 1, mcid, artifact)
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(pdf)
+    findings = [(f.rule_id, f.message) for f in validate(str(path)).findings if f.severity >= Severity.INFO]
+    assert findings == []
+    fills = page_fill(pdf, "standard")
+    assert all(fill >= 0.6 for fill in fills[:-1]), [round(f, 2) for f in fills]

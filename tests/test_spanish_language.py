@@ -155,3 +155,17 @@ def test_the_api_carries_the_language_and_answers_422_where_spanish_is_not_ready
     app.extensions["catalog"] = spanish_ready(app.extensions["catalog"], "hip-pain")
     checked = api.post(f"{API}/programs/check", json=program, headers=headers).json
     assert checked["valid"] and checked["program"]["language"] == "es"
+
+
+def test_an_exercise_added_without_spanish_stops_a_spanish_handout_and_says_which(app, client):
+    catalog = app.extensions["catalog"]
+    app.extensions["catalog"] = spanish_ready(catalog, "hip-pain")
+    form = form_fields(client.get("/build/hip-pain").get_data(as_text=True))
+    form.update(language="es", action="update")
+    assert client.post("/build/", data=form).status_code == 200
+    other = next(e for slug, e in catalog.exercises.items()
+                 if slug not in {entry.exercise for entry in catalog.diagnoses["hip-pain"].program})
+    form.update({"exercises-0-exercise": other.slug, "action": "preview"})
+    response = client.post("/build/", data=form)
+    assert response.status_code == 422
+    assert f"Not ready in Spanish yet: {other.name}." in _select_block(response.get_data(as_text=True), "language")

@@ -303,6 +303,13 @@ class BuilderForm(AppForm):
             field.data = "en"
             raise ValidationError(SPANISH_NOT_READY if wanted in HANDOUT_LANGUAGES
                                   else "Choose one of the languages in the list.")
+        if field.data in ("es", "en-es"):
+            untranslated = [exercise.name for row in self.exercises.entries
+                            if (exercise := self.catalog.exercise(row.form.exercise.data or "")) is not None
+                            and self.catalog.translation("es", f"exercises/{exercise.slug}.toml") is None]
+            if untranslated:
+                raise ValidationError(f"Not ready in Spanish yet: {', '.join(untranslated)}. "
+                                      "Remove it, or print in English.")
 
     def validate_approach(self, field: SelectField) -> None:
         if field.data and field.data not in self.approaches:
