@@ -69,8 +69,8 @@ def test_the_english_texts_a_translation_mirrors_leave_therapist_text_out():
     ('name = "Puente"', 'name = "Puente"\naliases = ["Puente de glúteos"]', "es.aliases",
      "is not a patient text of this file"),
     ('  "Aprieta los glúteos.",\n', "", "es.steps", "has 4 item(s); the English has 5"),
-    ("[Mantén la posición {hold}. ]", "Mantén la posición {hold}. ", "es.steps[4]", "optional [...] part"),
-    ("[Mantén la posición {hold}. ]", "[Mantén la posición {reps}. ]", "es.steps[4]",
+    ("<optional>", "Mantén la posición {hold}. ", "es.steps[4]", "optional [...] part"),
+    ("<optional>", "[Mantén la posición {reps}. ]", "es.steps[4]",
      "must use the same placeholders as the English ({hold})"),
     ("Baja la cadera despacio.", "Baja la cadera despacio en 3 segundos.", "es.steps[4]",
      "states '3 segundos'"),
@@ -78,7 +78,10 @@ def test_the_english_texts_a_translation_mirrors_leave_therapist_text_out():
 ])
 def test_a_wrong_translation_is_named_by_file_and_field(tmp_path, old, new, field, message):
     root = _copy_content(tmp_path)
-    _edit(root / "exercises" / "bridge.toml", old, new)
+    path = root / "exercises" / "bridge.toml"
+    if old == "<optional>":  # the Spanish step's optional hold, however it is worded today
+        old = re.search(r"\[[^\]\[]*\{hold\}[^\]\[]*\]", path.read_text(encoding="utf-8").split("[es]")[1]).group(0)
+    _edit(path, old, new)
     errors = _errors(root)
     assert any(e.startswith(f"exercises/bridge.toml: {field}: ") and message in e for e in errors), errors
 

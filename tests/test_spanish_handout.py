@@ -205,3 +205,12 @@ def test_spanish_and_bilingual_handouts_pass_the_structure_and_page_fill_checks(
     assert findings == []
     fills = page_fill(pdf, "standard")
     assert all(fill >= 0.6 for fill in fills[:-1]), [round(f, 2) for f in fills]
+
+
+def test_spanish_and_bilingual_large_print_fit_their_page_budget(spanish_catalog):
+    program = _program(spanish_catalog, "es", layout="large")
+    spanish = render_program(program, spanish_catalog, BRANDING, max_pages=20)  # 21 pages today: over 20, in 25
+    both = render_program(replace(program, language="en-es"), spanish_catalog, BRANDING, max_pages=20)
+    assert spanish.page_count < both.page_count <= 40
+    with pytest.raises(Exception, match="pages long"):
+        render_program(replace(program, language="en-es"), spanish_catalog, BRANDING, max_pages=10)
