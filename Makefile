@@ -10,7 +10,7 @@ SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 # `make run` serves with gunicorn, the production server (one sync worker per core, on loopback only;
 # PRESCRIBE_WORKERS=N for another number). A server reachable by others goes behind nginx: README.
-.PHONY: run test check-content system-deps clean-venv bench
+.PHONY: run test check-content system-deps clean-venv bench translations
 
 # Two stamps: `make run` installs the runtime dependencies only (requirements.txt); `make test` adds
 # the test and development tools (requirements-dev.txt, which includes requirements.txt).
@@ -58,6 +58,14 @@ test: $(VENV)/.installed-dev
 
 check-content: $(VENV)/.installed-run
 	@$(FLASK) check-content
+
+# The handout's fixed words in Spanish: extract the English from the code and the print templates,
+# merge it into prescribe/translations/es/LC_MESSAGES/messages.po (translate what is new there), and
+# compile messages.mo, which is committed (tests/test_spanish_wording.py checks it is up to date).
+translations: $(VENV)/.installed-dev
+	@$(VENV)/bin/pybabel extract -F babel.cfg -k _n --no-location --omit-header -o prescribe/translations/messages.pot .
+	@$(VENV)/bin/pybabel update -i prescribe/translations/messages.pot -d prescribe/translations -D messages --no-location --omit-header
+	@$(VENV)/bin/pybabel compile -d prescribe/translations -D messages
 
 clean-venv:
 	rm -rf $(VENV)

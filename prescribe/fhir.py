@@ -173,7 +173,7 @@ def _service_request(program: Program, number: int, catalog: Catalog, subject: J
     exercise = catalog.exercises.get(item.exercise)
     name = exercise.name if exercise else item.exercise
     side = item.side if exercise and exercise.per_side else ""
-    words = dose_in_words(item.dose, side, program.start_gently, exercise.limb if exercise else "leg")
+    words = dose_in_words(item.dose, side, program.start_gently, limb=exercise.limb if exercise else "leg")
     sides = side_line(exercise, side) if exercise else ""
     resource: JSON = {
         "resourceType": "ServiceRequest",

@@ -146,7 +146,7 @@ def print_handout(session: Session, actor: Actor, printer: Printer, program: Pro
         rendered = _rendered_once(session, clinic, stored, printer, share=False, phone=phone)
         with transaction(session):
             patient = patient_for_print(session, clinic, patient_id, program.patient_name,
-                                        program.patient_reference, program.affected_side)
+                                        program.patient_reference, program.affected_side, program.language)
             diagnosis_name = printer.catalog.diagnoses[program.diagnosis].name
             version = save_version(session, clinic, stored, diagnosis_name, rendered, handout, patient)
             if link is not None:

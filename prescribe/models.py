@@ -58,6 +58,9 @@ class Clinic(Base):
     # What new handouts print with unless the builder says otherwise (migration 0007).
     default_layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
     default_greyscale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The language new handouts print in: "en", "es" or "en-es" (migration 0011); a diagnosis not
+    # ready in Spanish prints in English.
+    default_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     # The patient's page (migration 0008): how long a printed link works, whether a superseded
     # version's page links to the newest one, whether ticks and pain scores are sent to the clinic,
     # and whether an emailed link carries the PDF too.
@@ -218,6 +221,8 @@ class Patient(Base):
     display_name: Mapped[str] = mapped_column(String(80), default="")
     reference: Mapped[str] = mapped_column(String(40), default="")  # the clinic's own number, if any
     affected_side: Mapped[str] = mapped_column(String(10), default="")
+    # The language of the patient's last printed handout; the builder opens in it ("": none yet).
+    language: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

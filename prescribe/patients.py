@@ -75,12 +75,20 @@ def update_patient(clinic: Clinic, patient: Patient, display_name: str, referenc
 
 
 def patient_for_print(session: Session, clinic: Clinic, patient_id: int | None, display_name: str,
-                      reference: str, affected_side: str) -> Patient | None:
+                      reference: str, affected_side: str, language: str = "") -> Patient | None:
     """The patient a handout is printed for: the linked one, updated to what is printed, or a new one.
 
     A handout printed with neither a name nor a reference (nor a linked patient) belongs to no
     patient; neither does one printed with only a name in a zero-PHI clinic, which stores none.
     """
+    patient = _for_print(session, clinic, patient_id, display_name, reference, affected_side)
+    if patient is not None and language:
+        patient.language = language  # the builder opens in it next time
+    return patient
+
+
+def _for_print(session: Session, clinic: Clinic, patient_id: int | None, display_name: str,
+               reference: str, affected_side: str) -> Patient | None:
     patient = get_patient(session, clinic, patient_id) if patient_id else None
     if patient is not None:
         # A detail left blank on this handout keeps the record's value (the name may simply not

@@ -150,7 +150,7 @@ def test_a_shoulder_exercise_speaks_of_arms_never_legs(catalog):
     band = catalog.exercises["band-turn-out"]
     assert band.limb == "arm" and catalog.exercises["bridge"].limb == "leg"
     assert dose_in_words(band.dose, "both", limb=band.limb)[0].endswith("with each arm.")
-    assert "with each arm" in amount_in_short(band.dose, "both", band.limb)
+    assert "with each arm" in amount_in_short(band.dose, "both", limb=band.limb)
     assert side_line(band, "alternate") == "Switch arms each time."
     before = default_program(catalog.diagnoses["rotator-cuff-pain"], catalog, today=date(2026, 12, 6))
     item = ProgramItem(exercise="band-turn-out", dose=band.dose, side="both")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .loader import CatalogError, ContentError, load_catalog, load_catalog_collecting
-from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, unmarked_counts
+from .markup import DOSE_PLACEHOLDERS, PLACEHOLDERS, markup_errors, placeholders, plain, plain_es, unmarked_counts
 from .model import (
     CATEGORIES,
     EQUIPMENT,
@@ -21,7 +21,7 @@ from .model import (
     ProgramEntry,
     SafetyRule,
 )
-from .readability import MAX_GRADE, assess
+from .readability import MAX_GRADE, MIN_READING_EASE_ES, assess, find_jargon_es, reading_ease_es
 
 __all__ = [
     "CATEGORIES", "EQUIPMENT", "MOVES", "POSITIONS", "Catalog", "CatalogError", "ContentError",
@@ -80,6 +80,37 @@ def check_content(root: Path | None = None) -> list[ContentError]:
                                          allowed | ({"side", "other"} if field == "one_side" else set())))
         # A diagnosis's name is the word the doctor uses ("Hip impingement"); the rest is plain.
         errors.extend(_readability_errors(file, [plain(text) for field, text in fields if field != "patient_name"]))
+    for translation in catalog.translations.get("es", {}).values():
+        errors.extend(_spanish_readability_errors(translation))
+    return errors
+
+
+def translated_texts(value: object) -> list[str]:
+    """Every text in a translation table's value (a text, a list, or a table of them)."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in translated_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in translated_texts(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _spanish_readability_errors(translation) -> list[ContentError]:
+    """The Spanish plain-language gate over one file's Spanish patient text taken together (names,
+    like the English gate's diagnosis name, are the words people use and are left out)."""
+    sentences = [plain_es(text) for key, value in translation.fields.items() if key not in ("name", "patient_name")
+                 for text in translated_texts(value)]
+    if not sentences:
+        return []
+    errors = []
+    ease = reading_ease_es(sentences)
+    if ease < MIN_READING_EASE_ES:
+        errors.append(ContentError(translation.file, "es (patient text)",
+                                   f"reads at Fernández-Huerta {ease}; at least {MIN_READING_EASE_ES} (fairly easy) "
+                                   "is needed: shorter sentences, shorter words"))
+    jargon = find_jargon_es(sentences)
+    if jargon:
+        errors.append(ContentError(translation.file, "es (patient text)",
+                                   f"uses jargon: {', '.join(jargon)}; use everyday words"))
     return errors
 
 

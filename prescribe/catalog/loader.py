@@ -17,6 +17,7 @@ from typing import Any
 from . import markup
 from .model import (
     CATEGORIES,
+    CONTENT_LANGUAGES,
     EQUIPMENT,
     HOLD_CATEGORIES,
     LIMBS,
@@ -38,6 +39,7 @@ from .model import (
     SafetyRule,
     SurgeryText,
 )
+from .translations import check_translations
 
 # Weight-bearing statuses (the builder's choices: programs.model); the approaches are surgery.toml's.
 WEIGHT_BEARING_KEYS = ("full", "as-tolerated", "partial", "touch-down")
@@ -387,7 +389,8 @@ def _load_diagnosis(slug: str, data: dict[str, Any], file: str, errors: list[Con
     return diagnosis if len(errors) == before else None
 
 
-def _read_toml_files(folder: Path, errors: list[ContentError], root: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+def _read_toml_files(folder: Path, errors: list[ContentError], root: Path,
+                     translated: Translated | None = None) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in sorted(folder.glob("*.toml")):
         file = str(path.relative_to(root))
@@ -395,10 +398,25 @@ def _read_toml_files(folder: Path, errors: list[ContentError], root: Path) -> di
             errors.append(ContentError(file, "(file name)", "must be a slug: lower case, digits, hyphens"))
             continue
         try:
-            found[path.stem] = (file, tomllib.loads(path.read_text(encoding="utf-8")))
+            found[path.stem] = (file, _set_aside(file, tomllib.loads(path.read_text(encoding="utf-8")), translated))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             errors.append(ContentError(file, "(syntax)", str(exc)))
     return found
+
+
+# Content files' translations as read, before checking: (language, file) -> (its English, its [xx] table).
+Translated = dict[tuple[str, str], tuple[dict[str, Any], Any]]
+
+
+def _set_aside(file: str, data: dict[str, Any], translated: Translated | None) -> dict[str, Any]:
+    """``data`` without its translation tables (``[es]``), which go to ``translated`` to be checked
+    against the English once the file is loaded."""
+    for language in CONTENT_LANGUAGES:
+        if language in data:
+            table = data.pop(language)
+            if translated is not None:
+                translated[(language, file)] = (data, table)
+    return data
 
 
 IllustrationParser = Callable[[str, dict[str, Any]], Any]
@@ -414,32 +432,36 @@ def load_catalog_collecting(root: Path, illustration_parser: IllustrationParser 
     plus the tags its figure shows, so a safety rule sees what the picture shows.
     """
     errors: list[ContentError] = []
-    regions = _load_regions(root, errors)
+    translated: Translated = {}
+    regions = _load_regions(root, errors, translated)
     exercises: dict[str, Exercise] = {}
-    for slug, (file, data) in _read_toml_files(root / "exercises", errors, root).items():
+    for slug, (file, data) in _read_toml_files(root / "exercises", errors, root, translated).items():
         exercise = _load_exercise(slug, data, file, errors, regions)
         if exercise:
             exercises[slug] = exercise
     _check_exercise_links(exercises, errors, root)
     if illustration_parser is not None:
-        exercises = _attach_illustrations(root, exercises, illustration_parser, errors)
+        exercises = _attach_illustrations(root, exercises, illustration_parser, errors, translated)
     if moves_from_pose is not None:
         exercises = {slug: _with_pose_moves(exercise, moves_from_pose, errors)
                      for slug, exercise in exercises.items()}
     diagnoses: dict[str, Diagnosis] = {}
-    for slug, (file, data) in _read_toml_files(root / "diagnoses", errors, root).items():
+    for slug, (file, data) in _read_toml_files(root / "diagnoses", errors, root, translated).items():
         diagnosis = _load_diagnosis(slug, data, file, errors, exercises, regions)
         if diagnosis:
             diagnoses[slug] = diagnosis
     _check_unique_names(exercises, errors)
-    handout_text = _load_handout_text(root, errors)
-    surgery = _load_surgery(root, errors, regions)
+    handout_text = _load_handout_text(root, errors, translated)
+    surgery = _load_surgery(root, errors, regions, translated)
     if surgery:
         _check_surgery_programs(diagnoses, exercises, surgery, errors)
-    pictures = _load_advice_pictures(root, errors, illustration_parser, moves_from_pose)
+    pictures = _load_advice_pictures(root, errors, illustration_parser, moves_from_pose, translated)
     _check_advice_pictures(diagnoses, surgery, pictures, errors)
+    translations, problems = check_translations(translated)
+    errors.extend(ContentError(*problem) for problem in problems)
     return Catalog(exercises=exercises, diagnoses=diagnoses, handout_text=handout_text, surgery=surgery,
-                   advice_pictures=pictures, version=content_version(root), regions=regions), errors
+                   advice_pictures=pictures, version=content_version(root), regions=regions,
+                   translations=translations), errors
 
 
 def content_version(root: Path) -> str:
@@ -461,14 +483,15 @@ def _picture_slugs(fields: _Fields, key: str) -> tuple[str, ...]:
 
 
 def _load_advice_pictures(root: Path, errors: list[ContentError], parser: IllustrationParser | None,
-                          moves_from_pose: MovesFromPose | None) -> dict[str, AdvicePicture]:
+                          moves_from_pose: MovesFromPose | None,
+                          translated: Translated | None = None) -> dict[str, AdvicePicture]:
     """``advice_pictures/<slug>.toml``: a pose file like an exercise's, plus ``kind``, ``caption``
     and optional hand-written ``moves``. The movements the pose shows are added to ``moves``."""
     pictures: dict[str, AdvicePicture] = {}
     folder = root / "advice_pictures"
     if not folder.is_dir():
         return pictures
-    for slug, (file, data) in _read_toml_files(folder, errors, root).items():
+    for slug, (file, data) in _read_toml_files(folder, errors, root, translated).items():
         before = len(errors)
         pose = {k: v for k, v in data.items() if k not in ("kind", "caption", "moves")}
         f = _Fields({k: data[k] for k in ("kind", "caption", "moves", "alt") if k in data}, file, errors)
@@ -578,10 +601,11 @@ def _read_rules(fields: _Fields) -> tuple[SafetyRule, ...]:
     return tuple(rules)
 
 
-def _read_file(root: Path, file: str, errors: list[ContentError]) -> dict[str, Any] | None:
+def _read_file(root: Path, file: str, errors: list[ContentError],
+               translated: Translated | None = None) -> dict[str, Any] | None:
     """One TOML file at the top of the content folder, or None with the error recorded."""
     try:
-        return tomllib.loads((root / file).read_text(encoding="utf-8"))
+        return _set_aside(file, tomllib.loads((root / file).read_text(encoding="utf-8")), translated)
     except FileNotFoundError:
         errors.append(ContentError(file, "(file)", "is missing"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -589,10 +613,10 @@ def _read_file(root: Path, file: str, errors: list[ContentError]) -> dict[str, A
     return None
 
 
-def _load_regions(root: Path, errors: list[ContentError]) -> dict[str, Region]:
+def _load_regions(root: Path, errors: list[ContentError], translated: Translated | None = None) -> dict[str, Region]:
     """``regions.toml``: the body regions in display order, each a table with its two labels."""
     file = "regions.toml"
-    data = _read_file(root, file, errors)
+    data = _read_file(root, file, errors, translated)
     if data is None:
         return {}
     f = _Fields(data, file, errors)
@@ -612,11 +636,12 @@ def _load_regions(root: Path, errors: list[ContentError]) -> dict[str, Region]:
     return regions
 
 
-def _load_surgery(root: Path, errors: list[ContentError], regions: dict[str, Region]) -> SurgeryText | None:
+def _load_surgery(root: Path, errors: list[ContentError], regions: dict[str, Region],
+                  translated: Translated | None = None) -> SurgeryText | None:
     """``surgery.toml``: every approach the builder offers (each for one body region), and every
     weight-bearing status."""
     file = "surgery.toml"
-    data = _read_file(root, file, errors)
+    data = _read_file(root, file, errors, translated)
     if data is None:
         return None
     before = len(errors)
@@ -643,9 +668,10 @@ def _load_surgery(root: Path, errors: list[ContentError], regions: dict[str, Reg
     return SurgeryText(approaches, weight_bearing) if len(errors) == before else None
 
 
-def _load_handout_text(root: Path, errors: list[ContentError]) -> HandoutText | None:
+def _load_handout_text(root: Path, errors: list[ContentError], translated: Translated | None = None
+                       ) -> HandoutText | None:
     file = "handout.toml"
-    data = _read_file(root, file, errors)
+    data = _read_file(root, file, errors, translated)
     if data is None:
         return None
     before = len(errors)
@@ -717,10 +743,10 @@ def _check_unique_names(exercises: dict[str, Exercise], errors: list[ContentErro
 
 
 def _attach_illustrations(root: Path, exercises: dict[str, Exercise], parser: IllustrationParser,
-                          errors: list[ContentError]) -> dict[str, Exercise]:
+                          errors: list[ContentError], translated: Translated | None = None) -> dict[str, Exercise]:
     from dataclasses import replace
 
-    files = _read_toml_files(root / "illustrations", errors, root)
+    files = _read_toml_files(root / "illustrations", errors, root, translated)
     attached: dict[str, Exercise] = {}
     for slug, exercise in exercises.items():
         if slug not in files:

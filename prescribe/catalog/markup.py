@@ -9,6 +9,9 @@ or sessions) only in one of these forms, so that no sentence can contradict the 
     filled from the dose at print time ("Hold for {hold}." -> "Hold for 7 seconds.").
 ``{side}``, ``{other}``
     the leg that works and the other leg ("left" / "right"), in side sentences only.
+``{side_f}``, ``{other_f}``, ``{side_m}``, ``{other_m}``
+    Spanish only, where sides agree in gender: "izquierda"/"derecha" (pierna, rodilla, cadera, mano)
+    or "izquierdo"/"derecho" (lado, brazo, pie, hombro, tobillo, glúteo), in place of ``{side}``/``{other}``.
 ``{=...}``
     a fixed number that is part of the movement or advice: printed as written, braces removed.
 ``[...]``
@@ -23,7 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-PLACEHOLDERS = frozenset({"hold", "reps", "minutes", "sets", "side", "other"})
+SPANISH_SIDES = frozenset({"side_f", "side_m", "other_f", "other_m"})
+PLACEHOLDERS = frozenset({"hold", "reps", "minutes", "sets", "side", "other", *SPANISH_SIDES})
 DOSE_PLACEHOLDERS = frozenset({"hold", "reps", "minutes", "sets"})
 
 _FIXED = re.compile(r"\{=([^{}\[\]]+)\}")
@@ -37,6 +41,19 @@ _NUMBER_WORDS = (
 )
 _NUMBER = rf"(?:\d+(?:[.,]\d+)?|{_NUMBER_WORDS})"
 _UNITS = r"(?:second|sec|minute|min|hour|hr|day|week|month|time|rep|repetition|set|session|breath|step|lap|round)s?"
+_NUMBER_WORDS_ES = (
+    "uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|"
+    "cuarenta|cincuenta|sesenta|noventa|cien|media|un par de"
+)
+_NUMBER_ES = rf"(?:\d+(?:[.,]\d+)?|{_NUMBER_WORDS_ES})"
+_UNITS_ES = (r"(?:segundos?|seg|minutos?|min|horas?|vez|veces|d[ií]as?|semanas?|mes|meses|series?|"
+             r"repeticiones|repetici[oó]n|sesiones|sesi[oó]n|respiraciones|respiraci[oó]n|pasos?|vueltas?)")
+# "30 minutos", "2 o 3 días", "10-15 repeticiones", "5 segundos más", "dos veces al día"; not "una vez que" (once).
+_COUNT_ES = re.compile(
+    rf"\b{_NUMBER_ES}(?:\s*(?:-|–|a|o|y)\s*{_NUMBER_ES})?\s+{_UNITS_ES}\b(?!\s+que\b)"
+    rf"|\bcada\s+\d+\s*(?:-\s*\d+\s*)?{_UNITS_ES}",
+    re.IGNORECASE,
+)
 # "30 minutes", "2 or 3 days", "10-15 reps", "5 more seconds", "twice a day", "once a week".
 _COUNT = re.compile(
     rf"\b{_NUMBER}(?:\s*(?:-|–|to|or|and)\s*{_NUMBER})?\s+(?:(?:more|full|short|whole|extra)\s+)?{_UNITS}\b"
@@ -74,6 +91,12 @@ def plain(text: str) -> str:
                        "side": "left", "other": "right"})
 
 
+def plain_es(text: str) -> str:
+    """A Spanish text with Spanish sample values, for the Spanish reading check."""
+    return fill(text, {"hold": "5 segundos", "reps": "10", "minutes": "10 minutos", "sets": "2",
+                       "side_f": "izquierda", "other_f": "derecha", "side_m": "izquierdo", "other_m": "derecho"})
+
+
 def placeholders(text: str) -> set[str]:
     """The placeholder names a text uses (fixed numbers excluded)."""
     return set(_PLACEHOLDER.findall(_FIXED.sub("", text)))
@@ -94,8 +117,14 @@ def markup_errors(text: str) -> list[str]:
     return problems
 
 
-def unmarked_counts(text: str) -> list[str]:
+def unmarked_counts(text: str, language: str = "en") -> list[str]:
     """Counts of time, reps, sets or days written into the text, rather than taken from the dose
     or marked as fixed with ``{=...}``: each would print whatever the therapist set."""
     unmarked = _PLACEHOLDER.sub("", _FIXED.sub("", text))
-    return [match.group(0) for match in _COUNT.finditer(unmarked)]
+    pattern = _COUNT_ES if language == "es" else _COUNT
+    return [match.group(0) for match in pattern.finditer(unmarked)]
+
+
+def optional_parts(text: str) -> int:
+    """How many optional ``[...]`` parts a text has."""
+    return len(_OPTIONAL.findall(_FIXED.sub("", text)))

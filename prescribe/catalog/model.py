@@ -84,6 +84,37 @@ MOVES: dict[str, str] = {
 }
 
 
+# Content languages besides English, with the name a builder shows (the [xx] table of a content file).
+CONTENT_LANGUAGES: dict[str, str] = {"es": "Spanish"}
+TRANSLATION_STATUSES: dict[str, str] = {"draft": "not yet checked by a clinician", "reviewed": "checked by a clinician"}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One content file's text in another language (its ``[es]`` table), checked against the English:
+    the same keys, list lengths and markup. ``fields`` maps each key to its text, list of texts or
+    sub-table (``pain_guide``, an approach's ``avoid`` as a list of patient texts)."""
+
+    file: str
+    language: str
+    status: str  # a key of TRANSLATION_STATUSES
+    translated_by: str
+    fields: dict[str, Any]
+
+    @property
+    def draft(self) -> bool:
+        return self.status != "reviewed"
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """The value at a dotted path ("pain_guide.green", "approach.posterior.patient_text")."""
+        value: Any = self.fields
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
+
 @dataclass(frozen=True)
 class Region:
     """A body region (``regions.toml``): the start page groups diagnoses by it and the catalog
@@ -401,6 +432,47 @@ class Catalog:
     # A digest of every content file it was loaded from: a render cache key changes with the content.
     version: str = ""
     regions: dict[str, Region] = field(default_factory=dict)  # in display order
+    # Content translations: language -> content file ("diagnoses/hip-pain.toml") -> its [es] table.
+    translations: dict[str, dict[str, Translation]] = field(default_factory=dict)
+    _localized: dict[str, Catalog] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def translation(self, language: str, file: str) -> Translation | None:
+        """The ``[language]`` table of a content file, checked against its English (None: none)."""
+        return self.translations.get(language, {}).get(file)
+
+    def in_language(self, language: str) -> Catalog:
+        """This catalog with its patient texts in ``language`` (kept: the catalog never changes)."""
+        if language not in self._localized:
+            from .localize import in_language
+
+            self._localized[language] = in_language(self, language)
+        return self._localized[language]
+
+    def handout_files(self, diagnosis: Diagnosis) -> tuple[str, ...]:
+        """Every content file whose text the diagnosis's default handout prints."""
+        files = ["handout.toml", f"diagnoses/{diagnosis.slug}.toml"]
+        for entry in diagnosis.program:
+            files.append(f"exercises/{entry.exercise}.toml")
+            exercise = self.exercises.get(entry.exercise)
+            if exercise is not None and exercise.illustration is not None:
+                files.append(f"illustrations/{entry.exercise}.toml")
+        pictures = [slug for name in PICTURE_FIELDS for slug in getattr(diagnosis, name)]
+        if diagnosis.surgery and self.surgery is not None:
+            files += ["surgery.toml", "regions.toml"]
+            approach = self.surgery.approaches.get(diagnosis.default_approach)
+            pictures += list(approach.avoid_pictures) if approach else []
+        files += [f"advice_pictures/{slug}.toml" for slug in pictures if slug in self.advice_pictures]
+        return tuple(dict.fromkeys(files))
+
+    def content_languages(self, diagnosis_slug: str) -> tuple[str, ...]:
+        """The languages the diagnosis's default handout can print in: English, and each language
+        every one of its :meth:`handout_files` has a translation in."""
+        diagnosis = self.diagnoses.get(diagnosis_slug)
+        if diagnosis is None:
+            return ("en",)
+        files = self.handout_files(diagnosis)
+        return ("en", *(language for language, found in self.translations.items()
+                        if all(file in found for file in files)))
 
     def approaches_for(self, diagnosis: Diagnosis) -> dict[str, Approach]:
         """The surgical approaches the builder offers after this diagnosis's surgery: those of its

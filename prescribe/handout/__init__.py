@@ -24,6 +24,9 @@ def render_program(program, catalog, branding, *, max_pages: int = 20, identifie
     key = render_key(program, branding, catalog, phone) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
+    # Spanish runs about a fifth longer than English, and a bilingual handout prints every section
+    # twice: each has its own share of pages before a handout counts as too long.
+    max_pages = {"es": max_pages + max_pages // 4, "en-es": 2 * max_pages}.get(program.language, max_pages)
     view = build_handout_view(program, catalog, branding)
     if phone is not None:
         view = replace(view, phone=phone_box(phone, catalog.handout_text))

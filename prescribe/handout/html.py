@@ -33,4 +33,4 @@ def _environment() -> Environment:
 
 def render_handout_html(view: HandoutView) -> str:
     """The handout as one HTML document, ready for :func:`prescribe.handout.pdf.html_to_pdf`."""
-    return _environment().get_template("handout.html").render(h=view)
+    return _environment().get_template("handout.html").render(h=view, _=view.gettext)

@@ -17,6 +17,9 @@ the engine:
    bottom.
 4. Table header cells get ``/Scope`` (Column in a header row, Row beside data cells) and the
    IDs that data cells point to with ``/Headers`` get the ID tree PDF/UA requires.
+6. Each part of a bilingual handout in its second language (English) starts with a language mark
+   (``lang_mark`` in ``_lists.html``: a span holding one empty span): the element it opens gets
+   ``/Lang (en)`` and the mark goes (WeasyPrint 70 writes the document's /Lang only).
 5. List items whose first element is a ``<span>`` (the bullet or step number: ``_lists.html``)
    get it as their ``/Lbl``; a card reads name, picture, steps, then the dose box ("How much"),
    wherever the dose sits on paper.
@@ -48,6 +51,7 @@ def finish_tags(pdf: bytes) -> bytes:
         if not isinstance(root, Dictionary):
             raise ValueError("the structure tree has no root element")
         _margins(document, tree, root)
+        _second_language(root)
         elements: list[tuple[str, Dictionary]] = []
         _join_page_fragments(root, elements)
         _figure_boxes_in_points(elements)
@@ -188,6 +192,28 @@ def _join_page_fragments(parent: Dictionary, elements: list[tuple[str, Dictionar
     for kid in kept:
         if _is_element(kid):
             _join_page_fragments(kid, elements)
+
+
+SECOND_LANGUAGE = "en"  # the second language of a bilingual handout (prescribe.handout.view)
+
+
+def _is_lang_mark(node) -> bool:
+    if not _is_element(node) or node.get("/S") != "/Span":
+        return False
+    kids = _kids(node)
+    return len(kids) == 1 and _is_empty_span(kids[0])
+
+
+def _second_language(parent: Dictionary) -> None:
+    """Give each element holding a language mark ``/Lang (en)`` and take the marks out."""
+    kids = _kids(parent)
+    kept = [kid for kid in kids if not _is_lang_mark(kid)]
+    if len(kept) != len(kids):
+        parent.Lang = pikepdf.String(SECOND_LANGUAGE)
+        parent.K = Array(kept)
+    for kid in kept:
+        if _is_element(kid):
+            _second_language(kid)
 
 
 def _other_page(first: Dictionary, second: Dictionary) -> bool:

@@ -17,6 +17,7 @@ import segno
 
 from prescribe.catalog import Catalog, HandoutText, PainGuide
 from prescribe.catalog.markup import fill
+from prescribe.i18n import words_for
 from prescribe.programs import (
     ADVICE_SECTION_TABLE,
     LAYOUTS,
@@ -28,6 +29,7 @@ from prescribe.programs import (
     how_often_lines,
     side_line,
 )
+from prescribe.programs.wording import side_values
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -146,6 +148,7 @@ class SurgeryBox:
     weight_line: str
     rules: tuple[str, ...]
     joint: str = "hip"  # the new joint, from the diagnosis's region ("Your new knee: Left.")
+    new_joint: str = "Your new hip"  # the words before the operated side, in the handout's language
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,41 @@ class HandoutView:
     layout: str = "standard"  # a key of LAYOUTS: "standard" | "compact" | "large"
     greyscale: bool = False  # printed in greys; ``branding.accent_colour`` is then GREYSCALE_ACCENT
     phone: PhoneBox | None = None  # a printed version's way to the patient's page (none in a preview)
+    # A bilingual handout: the same handout in English, each section printed after this one's.
+    second: HandoutView | None = None
+    # Printed under the disclaimer when any printed text's translation is a draft (one line per language).
+    draft_note: tuple[str, ...] = ()
+
+    def gettext(self, message: str) -> str:
+        """The handout's fixed words in its language (the templates' ``_``)."""
+        return words_for(self.lang).gettext(message)
+
+    second_part: bool = False  # this view is the second language of a bilingual handout
+
+    @property
+    def parts(self) -> tuple[HandoutView, ...]:
+        """The languages in print order: this one, then the English of a bilingual handout (which
+        shares this one's notes boxes: its blocks' ids start with "en-")."""
+        if self.second is None:
+            return (self,)
+        return (self, replace(self.second, second_part=True, notes_before=self.notes_before))
+
+    @property
+    def page_counter(self) -> str:
+        """The CSS ``content`` of the page number in the handout's language: "Page " counter(page) ..."""
+        words = self.gettext("Page %(page)s of %(pages)s").replace('"', "")
+        content = words % {"page": '" counter(page) "', "pages": '" counter(pages) "'}
+        return f'"{content}"'.replace(' "" ', " ").removeprefix('"" ').removesuffix(' ""')
+
+    @property
+    def lang_tag(self) -> str:
+        """The language tag the HTML and the PDF carry: "en", or "es-US" (US Spanish)."""
+        return LANG_TAGS.get(self.lang, self.lang)
+
+    @property
+    def id_prefix(self) -> str:
+        """Block ids of the second language start with its code, so each block's id stays its own."""
+        return f"{self.lang}-" if self.second_part else ""
 
 
     def notes_height(self, block_id: str) -> float:
@@ -266,9 +304,27 @@ class HandoutView:
         return tuple(line for tier in self.red_flag_tiers for line in tier.lines)
 
 
-def format_date(value: date) -> str:
-    """"21 November 2026": unambiguous for patients in any country."""
-    return f"{value.day} {value.strftime('%B %Y')}"
+def _n(message: str) -> str:
+    """Marks a message for the catalog; translated where it is used."""
+    return message
+
+
+MONTHS = (_n("January"), _n("February"), _n("March"), _n("April"), _n("May"), _n("June"), _n("July"),
+          _n("August"), _n("September"), _n("October"), _n("November"), _n("December"))
+NEW_JOINT = {"hip": _n("Your new hip"), "knee": _n("Your new knee"), "shoulder": _n("Your new shoulder")}
+AFFECTED = {"left": _n("Left"), "right": _n("Right"), "both": _n("Both")}
+LANG_TAGS = {"en": "en", "es": "es-US"}
+DRAFT_NOTE = _n("Translation not yet checked by a clinician.")
+# Headings the view passes on from programs.ADVICE_SECTION_TABLE, marked here for the catalog.
+HEADINGS = (_n("Moving through your day"), _n("Sitting"), _n("Sleeping"),
+            _n("Things to avoid until we say they are OK"), _n("Do not do these until your surgeon says it is OK"))
+
+
+def format_date(value: date, lang: str = "en") -> str:
+    """"21 November 2026" ("21 de noviembre de 2026"): unambiguous for patients in any country."""
+    w = words_for(lang)
+    return w.gettext("%(day)d %(month)s %(year)d") % {"day": value.day, "month": w.gettext(MONTHS[value.month - 1]),
+                                                       "year": value.year}
 
 
 @lru_cache(maxsize=1024)
@@ -288,7 +344,7 @@ def illustration_data_uri(illustration, accent: str, scale: float = 1.0) -> str:
 
 
 def picture(illustration, accent: str, *, width_mm: float | None = None, captions: bool = True,
-            scale: float = 1.0) -> Picture:
+            scale: float = 1.0, lang: str = "en") -> Picture:
     """The figure as printed, with "Start" and "Finish" under its two panels.
 
     Wide figures (two panels of someone lying down) span the card; the others sit beside the steps
@@ -309,8 +365,9 @@ def picture(illustration, accent: str, *, width_mm: float | None = None, caption
     labels: tuple[PanelCaption, ...] = ()
     if layout.count == 2 and captions:
         panel = round(layout.panel_width * 100, 2)
-        labels = (PanelCaption("Start", 0.0, panel),
-                  PanelCaption("Finish", round((layout.panel_width + layout.gap) * 100, 2), panel))
+        w = words_for(lang)
+        labels = (PanelCaption(w.gettext("Start"), 0.0, panel),
+                  PanelCaption(w.gettext("Finish"), round((layout.panel_width + layout.gap) * 100, 2), panel))
     return Picture(uri=illustration_data_uri(illustration, accent, scale), alt=illustration.alt, wide=wide,
                    width_mm=round(printed, 2), height_mm=round(printed / aspect, 2), captions=labels)
 
@@ -341,7 +398,12 @@ def greyscale_png(png: bytes) -> bytes:
 
 
 def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -> HandoutView:
-    """Everything the print template shows, in the words it shows them.
+    """Everything the print template shows, in the words it shows them, in the program's language.
+
+    A Spanish handout takes every text from the catalog's Spanish and its fixed words from the
+    Spanish gettext catalog; a bilingual one ("en-es") is the Spanish view carrying the English one
+    (``second``), each section printed in Spanish and then in English. Any draft translation among
+    the printed texts adds the draft note under the disclaimer, in each language printed.
 
     In greyscale the clinic's accent becomes a dark grey everywhere, figures included, so no
     colour of the clinic reaches the page.
@@ -349,6 +411,55 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
     if program.greyscale:
         branding = replace(branding, accent_colour=GREYSCALE_ACCENT,
                            logo_png=greyscale_png(branding.logo_png) if branding.logo_png else None)
+    if program.language not in ("es", "en-es"):
+        return _view(program, catalog, branding, "en")
+    spanish = _view(program, catalog, branding, "es")
+    translations = (catalog.translation("es", file) for file in printed_files(program, catalog))
+    draft = any(t is not None and t.draft for t in translations)
+    if program.language == "es":
+        return replace(spanish, draft_note=(words_for("es").gettext(DRAFT_NOTE),) if draft else ())
+    english = _view(program, catalog, branding, "en")
+    notes = (words_for("es").gettext(DRAFT_NOTE), DRAFT_NOTE) if draft else ()
+    return replace(spanish, second=english, draft_note=notes)
+
+
+def printed_files(program: Program, catalog: Catalog) -> tuple[str, ...]:
+    """The content files whose text this program's handout prints."""
+    diagnosis = catalog.diagnoses[program.diagnosis]
+    files = list(catalog.handout_files(diagnosis))
+    for item in program.items:
+        files.append(f"exercises/{item.exercise}.toml")
+        exercise = catalog.exercises.get(item.exercise)
+        if exercise is not None and exercise.illustration is not None:
+            files.append(f"illustrations/{item.exercise}.toml")
+    return tuple(dict.fromkeys(files))
+
+
+def in_language(program: Program, catalog: Catalog, lang: str) -> Program:
+    """The program's advice lines and safety rules in ``lang``: each line as the catalog wrote it
+    becomes the catalog's line in that language; a line the therapist typed or changed stays as typed."""
+    if lang == "en":
+        return program
+    english, spoken = catalog.diagnoses[program.diagnosis], catalog.in_language(lang).diagnoses[program.diagnosis]
+    changes: dict = {}
+    for section in ADVICE_SECTION_TABLE:
+        words = dict(zip((fill(t) for t in getattr(english, section.name)),
+                         (fill(t) for t in getattr(spoken, section.name)), strict=True))
+        changes[section.name] = tuple(line if line.custom else replace(line, text=words.get(line.text, line.text))
+                                      for line in getattr(program, section.name))
+    rules = {rule.move: (fill(rule.patient_text), fill(said.patient_text))
+             for rule, said in zip(english.avoid, spoken.avoid, strict=True)}
+    changes["precautions"] = tuple(
+        replace(p, text=rules[p.move][1]) if p.move in rules and rules[p.move][0] == p.text else p
+        for p in program.precautions)
+    return replace(program, **changes)
+
+
+def _view(program: Program, catalog: Catalog, branding: Branding, lang: str) -> HandoutView:
+    """The handout in one language (``catalog`` and ``program`` as given: in English)."""
+    program = in_language(program, catalog, lang)
+    catalog = catalog.in_language(lang)
+    w = words_for(lang)
     diagnosis = catalog.diagnoses[program.diagnosis]
     assert catalog.handout_text is not None, "the catalog was loaded without handout.toml"
     cards, glance = [], []
@@ -359,46 +470,47 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         glance.append(GlanceRow(
             number=number, name=exercise.name,
             thumbnail=_picture(exercise, accent, width_mm=THUMBNAIL_MM, captions=False),
-            amount=amount_in_short(item.dose, side, exercise.limb), how_often=frequency_phrase(item.dose).capitalize(),
+            amount=amount_in_short(item.dose, side, lang, exercise.limb),
+            how_often=frequency_phrase(item.dose, lang).capitalize(),
         ))
         cards.append(ExerciseCard(
             number=number,
             name=exercise.name,
             purpose=exercise.purpose,
-            picture=_picture(exercise, accent, scale=PICTURE_SCALE.get(program.layout, 1.0)),
+            picture=_picture(exercise, accent, scale=PICTURE_SCALE.get(program.layout, 1.0), lang=lang),
             illustration_alt=(exercise.illustration.alt if exercise.illustration
-                              else f"{exercise.name}: picture not available yet"),
-            dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently, exercise.limb)),
-            side_line=side_line(exercise, side),
+                              else w.gettext("%(name)s: picture not available yet") % {"name": exercise.name}),
+            dose_lines=tuple(dose_in_words(item.dose, side, program.start_gently, lang, exercise.limb)),
+            side_line=side_line(exercise, side, lang),
             resistance=item.resistance,
-            steps=filled(exercise.steps, item.dose),
-            tips=filled(exercise.tips, item.dose),
-            stop_if=filled([exercise.stop_if], item.dose)[0],
+            steps=filled(exercise.steps, item.dose, lang),
+            tips=filled(exercise.tips, item.dose, lang),
+            stop_if=filled([exercise.stop_if], item.dose, lang)[0],
             note=item.note,
         ))
     pictures = advice_pictures(program, catalog, branding.accent_colour, program.greyscale)
     avoid = tuple(p.text for p in program.precautions if p.included)
     return HandoutView(
-        title=f"Home exercise program: {diagnosis.patient_name}",
-        lang="en",
+        title=w.gettext("Home exercise program: %(condition)s") % {"condition": diagnosis.patient_name},
+        lang=lang,
         paper=program.paper,
         branding=branding,
         patient_name=program.patient_name,
-        affected_side={"left": "Left", "right": "Right", "both": "Both"}.get(program.affected_side, ""),
+        affected_side=w.gettext(AFFECTED[program.affected_side]) if program.affected_side in AFFECTED else "",
         therapist_name=program.therapist_name,
-        handout_date=format_date(program.handout_date),
-        next_visit=format_date(program.next_visit) if program.next_visit else "",
+        handout_date=format_date(program.handout_date, lang),
+        next_visit=format_date(program.next_visit, lang) if program.next_visit else "",
         condition_name=diagnosis.patient_name,
         explanation=_filled(diagnosis.explanation),
         goal=fill(diagnosis.goal),
         how_often=(*how_often_lines([(c.name, i.dose) for c, i in zip(cards, program.items, strict=True)],
-                                    program.start_gently),
+                                    program.start_gently, lang),
                    *((fill(diagnosis.how_long),) if diagnosis.how_long else ())),
         # phone_type's {address} and {code} are each printed version's own: phone_box() fills them.
         text=replace(_as_printed(catalog.handout_text, branding.emergency_number), phone_type=""),
         cards=tuple(cards),
         advice_blocks=tuple(
-            AdviceBlock(section.block_id, section.handout_title, _included(getattr(program, section.name)),
+            AdviceBlock(section.block_id, w.gettext(section.handout_title), _included(getattr(program, section.name)),
                         pictures[section.name])
             for section in ADVICE_SECTION_TABLE if section.handout_title and _included(getattr(program, section.name))),
         avoid=avoid,
@@ -409,16 +521,15 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
         progress=_filled(catalog.progress_for(diagnosis)),
         flare=_filled(catalog.flare_for(diagnosis)),
         glance=tuple(glance),
-        key_picture=_key_picture(program, catalog, accent),
+        key_picture=_key_picture(program, catalog, accent, lang),
         key_marks=key_marks(accent),
         include_log=program.include_log,
         log_days=LOG_DAYS,
         patient_reference=program.patient_reference,
         changes=program.changes,
-        surgery=_surgery_box(program, catalog),
+        surgery=_surgery_box(program, catalog, lang),
         avoid_pictures=pictures["avoid"],
-        avoid_title=("Things to avoid until we say they are OK" if avoid
-                     else "Do not do these until your surgeon says it is OK"),
+        avoid_title=w.gettext(HEADINGS[3] if avoid else HEADINGS[4]),
         layout=program.layout if program.layout in LAYOUTS else "standard",
         greyscale=program.greyscale,
     )
@@ -439,12 +550,12 @@ def key_marks(accent: str) -> tuple[str, ...]:
     return (caption, caption, patch, arrow)
 
 
-def _key_picture(program: Program, catalog: Catalog, accent: str) -> Picture | None:
+def _key_picture(program: Program, catalog: Catalog, accent: str, lang: str = "en") -> Picture | None:
     """The example in the key: the program's first two-panel figure (start, finish, arrow)."""
     for item in program.items:
         illustration = catalog.exercises[item.exercise].illustration
         if illustration is not None and illustration.panels == 2:
-            return picture(illustration, accent, width_mm=KEY_PICTURE_MM)
+            return picture(illustration, accent, width_mm=KEY_PICTURE_MM, lang=lang)
     return None
 
 
@@ -482,7 +593,7 @@ def advice_pictures(program: Program, catalog: Catalog, accent: str,
     return printed
 
 
-def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:
+def _surgery_box(program: Program, catalog: Catalog, lang: str = "en") -> SurgeryBox | None:
     """The surgeon's rules for a program after surgery (None for other programs)."""
     diagnosis = catalog.diagnoses[program.diagnosis]
     surgery = catalog.surgery
@@ -491,12 +602,17 @@ def _surgery_box(program: Program, catalog: Catalog) -> SurgeryBox | None:
     side = program.affected_side if program.affected_side in ("left", "right") else ""
     approach = surgery.approaches[program.approach]
     weight = surgery.weight_bearing.get(program.weight_bearing, "")
+    joint = region.label.lower() if (region := catalog.regions.get(diagnosis.region)) else "joint"
+    w = words_for(lang)  # the side of the new joint ("Tu cadera nueva: Izquierda.")
+    operated = {"left": w.pgettext("new joint", "Left"), "right": w.pgettext("new joint", "Right")}
     return SurgeryBox(
-        operated_side=side.capitalize(),
+        operated_side=operated.get(side, ""),
         approach_line=approach.patient_text,
-        weight_line=fill(weight, {"side": side or "operated"}) if weight else "",
+        weight_line=fill(weight, side_values(side, lang, operated=True)) if weight else "",
         rules=tuple(rule.patient_text for rule in approach.avoid),
-        joint=region.label.lower() if (region := catalog.regions.get(diagnosis.region)) else "joint",
+        joint=joint,
+        new_joint=words_for(lang).gettext(NEW_JOINT[diagnosis.region]) if diagnosis.region in NEW_JOINT
+        else f"Your new {joint}",
     )
 
 

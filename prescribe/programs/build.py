@@ -9,7 +9,7 @@ from datetime import date
 from prescribe.catalog import Catalog, Diagnosis, Dose, Exercise, SafetyRule
 from prescribe.catalog.markup import fill
 
-from .model import DOSE_FIELDS_USED, AdviceLine, Precaution, Program, ProgramItem
+from .model import DOSE_FIELDS_USED, AdviceLine, Precaution, Program, ProgramItem, handout_languages
 
 
 def default_side(exercise: Exercise, affected_side: str = "", after_surgery: bool = False) -> str:
@@ -67,9 +67,11 @@ def new_item(exercise: Exercise, dose: Dose | None = None, affected_side: str = 
 
 
 def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | None = None,
-                    paper: str = "letter", layout: str = "standard", greyscale: bool = False) -> Program:
+                    paper: str = "letter", layout: str = "standard", greyscale: bool = False,
+                    language: str = "en") -> Program:
     """The diagnosis's ready-made program: its exercises in order, every advice line ticked, printed
-    as given (the clinic's defaults for paper, layout and greyscale)."""
+    as given (the clinic's defaults for paper, layout, greyscale and language: a language the
+    diagnosis is not ready for prints in English)."""
     return Program(
         diagnosis=diagnosis.slug,
         items=tuple(new_item(catalog.exercises[e.exercise], e.dose) for e in diagnosis.program),
@@ -85,6 +87,7 @@ def default_program(diagnosis: Diagnosis, catalog: Catalog, *, today: date | Non
         layout=layout,
         greyscale=greyscale,
         approach=diagnosis.default_approach,
+        language=language if language in handout_languages(catalog, diagnosis.slug) else "en",
     )
 
 

@@ -17,6 +17,12 @@ SIDES: dict[str, str] = {
 }
 AFFECTED_SIDES: dict[str, str] = {"": "Not shown", "left": "Left", "right": "Right", "both": "Both"}
 PAPER_SIZES: dict[str, str] = {"letter": "Letter", "a4": "A4"}
+# The language a handout prints in; "en-es" is bilingual: each section in Spanish, then in English.
+HANDOUT_LANGUAGES: dict[str, str] = {"en": "English", "es": "Spanish (español)",
+                                     "en-es": "Bilingual: Spanish, then English"}
+# Which handout languages each content language makes possible (see Catalog.content_languages).
+_LANGUAGES_OF_CONTENT: dict[str, tuple[str, ...]] = {"en": ("en",), "es": ("es", "en-es")}
+SPANISH_NOT_READY = "Spanish is not ready for this diagnosis yet."
 # How a handout is laid out in print: today's layout, fewer pages, or large print (16 pt and up).
 LAYOUTS: dict[str, str] = {"standard": "Standard", "compact": "Compact: fewer pages",
                            "large": "Large print"}
@@ -90,6 +96,7 @@ class Program:
     # surgeon set; the operated side is ``affected_side``.
     approach: str = ""
     weight_bearing: str = ""
+    language: str = "en"  # a key of HANDOUT_LANGUAGES
 
     def with_items(self, items: list[ProgramItem]) -> Program:
         return replace(self, items=tuple(items))
@@ -125,6 +132,7 @@ class Program:
             **({"weight_bearing": self.weight_bearing} if self.weight_bearing else {}),
             **({"layout": self.layout} if self.layout != "standard" else {}),
             **({"greyscale": True} if self.greyscale else {}),
+            **({"language": self.language} if self.language != "en" else {}),
         }
 
     @classmethod
@@ -154,7 +162,15 @@ class Program:
             weight_bearing=data.get("weight_bearing", ""),
             layout=data.get("layout", "standard"),
             greyscale=data.get("greyscale", False),
+            language=data.get("language", "en"),
         )
+
+
+def handout_languages(catalog, diagnosis: str) -> tuple[str, ...]:
+    """The handout languages offered for ``diagnosis``: English, and Spanish and bilingual only when
+    every text its default handout prints has a Spanish version (``Catalog.content_languages``)."""
+    return tuple(language for content in catalog.content_languages(diagnosis)
+                 for language in _LANGUAGES_OF_CONTENT.get(content, ()))
 
 
 # The dose fields each kind of exercise uses (catalog.Exercise.dose_kind); the others are neither

@@ -14,13 +14,14 @@ from .forms import ClinicForm
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
 BRANDING_FIELDS = ("name", "address", "phone", "website", "footer_line", "accent_colour", "default_paper",
-                   "default_layout", "emergency_number")
+                   "default_layout", "default_language", "emergency_number")
 
 
 # What the audit log names when a setting changes (the logo by whether it changed, not its bytes).
 SETTING_LABELS = {"name": "name", "address": "address", "phone": "phone", "website": "website",
                   "footer_line": "footer line", "accent_colour": "accent colour", "default_paper": "paper size",
                   "default_layout": "layout", "default_greyscale": "greyscale",
+                  "default_language": "handout language",
                   "emergency_number": "emergency number", "zero_phi": "zero-PHI mode", "logo_png": "logo",
                   "link_days": "days a link works", "link_to_newer": "link to the newest handout",
                   "share_progress": "progress sharing", "email_pdf": "PDF in emails"}

@@ -29,6 +29,7 @@ from wtforms.validators import (
 from prescribe.colour import MIN_CONTRAST, contrast_ratio, nearest_passing_shade
 from prescribe.programs import (
     AFFECTED_SIDES,
+    HANDOUT_LANGUAGES,
     LAYOUTS,
     PAPER_SIZES,
 )
@@ -102,6 +103,8 @@ class ClinicForm(AppForm):
                                  validate_choice=False, validators=[layout_choice], description=LAYOUT_HELP)
     default_greyscale = BooleanField("Print in greys by default (black-and-white printer)",
                                      validators=[checkbox_value], description=GREYSCALE_HELP)
+    default_language = SelectField("Default handout language", choices=choices(HANDOUT_LANGUAGES), default="en",
+                                   description="A diagnosis whose Spanish is not ready yet prints in English.")
     emergency_number = StringField("Emergency number", filters=[lambda value: value.strip() if value else value],
                                    validators=[
         DataRequired(message="Enter the emergency number patients call, such as 911."),

@@ -57,7 +57,7 @@ def body_of(program: Program) -> ProgramBody:
         patient_name=program.patient_name, patient_reference=program.patient_reference,
         affected_side=program.affected_side, therapist_name=program.therapist_name,
         handout_date=program.handout_date, next_visit=program.next_visit, paper=program.paper,
-        layout=program.layout, greyscale=program.greyscale, include_log=program.include_log,
+        layout=program.layout, greyscale=program.greyscale, language=program.language, include_log=program.include_log,
         start_gently=program.start_gently, approach=program.approach, weight_bearing=program.weight_bearing,
         precautions=[PrecautionBody(move=p.move, text=p.text, included=p.included) for p in program.precautions],
         **sections)
@@ -86,7 +86,8 @@ def _defaults(body: ProgramBody, clinic: Clinic, catalog: Catalog) -> Program | 
     if diagnosis is None:
         return None
     return default_program(diagnosis, catalog, today=date.today(), paper=clinic.default_paper,
-                           layout=clinic.default_layout, greyscale=clinic.default_greyscale)
+                           layout=clinic.default_layout, greyscale=clinic.default_greyscale,
+                           language=clinic.default_language)
 
 
 def _formdata(body: ProgramBody, clinic: Clinic, catalog: Catalog) -> MultiDict:
@@ -100,6 +101,7 @@ def _formdata(body: ProgramBody, clinic: Clinic, catalog: Catalog) -> MultiDict:
         "next_visit": body.next_visit.isoformat() if body.next_visit else "",
         "paper": body.paper if body.paper is not None else clinic.default_paper,
         "layout": body.layout if body.layout is not None else clinic.default_layout,
+        "language": body.language if body.language is not None else (start.language if start else "en"),
         "approach": body.approach, "weight_bearing": body.weight_bearing,
     }
     greyscale = body.greyscale if body.greyscale is not None else clinic.default_greyscale

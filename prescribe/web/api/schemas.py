@@ -187,6 +187,10 @@ class ProgramBody(BaseModel):
     paper: str | None = Field(None, max_length=20, description="letter or a4; null: the clinic's default")
     layout: str | None = Field(None, max_length=20, description="standard, compact or large; null: the clinic's")
     greyscale: bool | None = Field(None, description="null: the clinic's default")
+    language: str | None = Field(None, max_length=10,
+                                 description="en, es (Spanish) or en-es (bilingual: Spanish, then English); only "
+                                             "the languages the diagnosis is ready for; null: the clinic's "
+                                             "default, or English where the diagnosis is not ready")
     include_log: bool = True
     start_gently: bool = False
     approach: str = Field("", max_length=40, description="after surgery: the surgical approach")

@@ -75,7 +75,8 @@ def build():
         if diagnosis is None:
             return problem(404, f"No diagnosis {body.diagnosis!r}.")
         program = default_program(diagnosis, catalog(), today=date.today(), paper=clinic.default_paper,
-                                  layout=clinic.default_layout, greyscale=clinic.default_greyscale)
+                                  layout=clinic.default_layout, greyscale=clinic.default_greyscale,
+                                  language=clinic.default_language)
     else:
         return problem(422, "Give a diagnosis or a template_id.",
                        [FieldProblem(field="json.diagnosis", message="Give a diagnosis or a template_id.")])

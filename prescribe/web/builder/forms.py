@@ -27,16 +27,19 @@ from wtforms.validators import (
 
 from prescribe.catalog import Catalog
 from prescribe.catalog.loader import DOSE_LIMITS
+from prescribe.handout.view import DRAFT_NOTE
 from prescribe.program_templates import SCOPES as TEMPLATE_SCOPES
 from prescribe.programs import (
     ADVICE_SECTIONS,
     AFFECTED_SIDES,
     DOSE_FIELDS,
     DOSE_FIELDS_USED,
+    HANDOUT_LANGUAGES,
     LAYOUTS,
     MAX_EXERCISES,
     PAPER_SIZES,
     SIDES,
+    SPANISH_NOT_READY,
     WEIGHT_BEARING,
     AdviceLine,
     Precaution,
@@ -44,6 +47,7 @@ from prescribe.programs import (
     ProgramItem,
     default_side,
     dose_of_kind,
+    handout_languages,
     stands_on_operated_leg,
 )
 
@@ -163,6 +167,9 @@ class BuilderForm(AppForm):
     handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
     next_visit = DateField("Next visit", validators=[Optional()])
     paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
+    # Only the languages the diagnosis is ready for (set per form from the catalog).
+    language = SelectField("Handout language", choices=choices({"en": HANDOUT_LANGUAGES["en"]}), default="en",
+                           validate_choice=False)
     layout = SelectField("Layout", choices=choices(LAYOUTS), default="standard", validate_choice=False,
                          validators=[layout_choice], description=LAYOUT_HELP)
     greyscale = BooleanField("Print in greys (black-and-white printer)", validators=[checkbox_value],
@@ -195,6 +202,7 @@ class BuilderForm(AppForm):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
         self._offer_approaches()
+        self.language.choices = choices({key: HANDOUT_LANGUAGES[key] for key in self.languages})
         self.catalog_region.choices = choices({"": "All regions",
                                                **{key: r.label for key, r in catalog.regions.items()}})
         self._follow_affected_side()
@@ -210,6 +218,30 @@ class BuilderForm(AppForm):
         """The approach's label when the region has only one (the page then does not ask), else ""."""
         offered = self.approaches
         return next(iter(offered.values())) if len(offered) == 1 else ""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The handout languages offered: English, and Spanish and bilingual once the diagnosis is ready."""
+        return handout_languages(self.catalog, self.diagnosis.data or "")
+
+    @property
+    def language_note(self) -> str:
+        """Said beside the language list: that only English is offered, or, for a Spanish or bilingual
+        handout printing a draft translation, the note the handout prints too."""
+        if self.languages == ("en",):
+            return SPANISH_NOT_READY
+        if self.language.data in ("es", "en-es") and self._prints_draft():
+            return DRAFT_NOTE
+        return ""
+
+    def _prints_draft(self) -> bool:
+        diagnosis = self.catalog.diagnosis(self.diagnosis.data or "")
+        if diagnosis is None:
+            return False
+        files = [*self.catalog.handout_files(diagnosis),
+                 *(f"{folder}/{row.form.exercise.data}.toml" for row in self.exercises.entries
+                   for folder in ("exercises", "illustrations"))]
+        return any(t is not None and t.draft for t in (self.catalog.translation("es", file) for file in files))
 
     def _offer_approaches(self) -> None:
         """The approach list holds the region's approaches; with only one, it is chosen."""
@@ -272,6 +304,20 @@ class BuilderForm(AppForm):
     def validate_diagnosis(self, field: HiddenField) -> None:
         if self.catalog.diagnosis(field.data or "") is None:
             raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
+
+    def validate_language(self, field: SelectField) -> None:
+        if (field.data or "en") not in self.languages:
+            wanted = field.data
+            field.data = "en"
+            raise ValidationError(SPANISH_NOT_READY if wanted in HANDOUT_LANGUAGES
+                                  else "Choose one of the languages in the list.")
+        if field.data in ("es", "en-es"):
+            untranslated = [exercise.name for row in self.exercises.entries
+                            if (exercise := self.catalog.exercise(row.form.exercise.data or "")) is not None
+                            and self.catalog.translation("es", f"exercises/{exercise.slug}.toml") is None]
+            if untranslated:
+                raise ValidationError(f"Not ready in Spanish yet: {', '.join(untranslated)}. "
+                                      "Remove it, or print in English.")
 
     def validate_approach(self, field: SelectField) -> None:
         if field.data and field.data not in self.approaches:
@@ -389,6 +435,7 @@ class BuilderForm(AppForm):
             handout_date=self.handout_date.data or date.today(),
             next_visit=self.next_visit.data,
             paper=self.paper.data,
+            language=self.language.data if self.language.data in self.languages else "en",
             layout=self.layout.data if self.layout.data in LAYOUTS else "standard",
             greyscale=bool(self.greyscale.data),
             include_log=bool(self.include_log.data),
@@ -425,6 +472,7 @@ def form_data_from_program(program: Program, catalog: Catalog | None = None) -> 
         "handout_date": program.handout_date,
         "next_visit": program.next_visit,
         "paper": program.paper,
+        "language": program.language,
         "layout": program.layout,
         "greyscale": program.greyscale,
         "include_log": program.include_log,

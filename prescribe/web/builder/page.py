@@ -330,7 +330,8 @@ class ErrorLink:
 # The form's own fields in the order the page shows them, the exercises' place marked by None.
 PAGE_ORDER = ("diagnosis", "patient_name", "patient_reference", "affected_side", "approach", "weight_bearing",
               "therapist_name", "handout_date", "next_visit", None, "start_gently", "catalog_query", "catalog_region",
-              "paper", "layout", "greyscale", "include_log", "show_changes", "template_name", "template_scope")
+              "paper", "language", "layout", "greyscale", "include_log", "show_changes", "template_name",
+              "template_scope")
 
 
 def error_summary(form: BuilderForm, rows: BuilderRows) -> tuple[ErrorLink, ...]:

@@ -39,6 +39,7 @@ from prescribe.programs import (
     Program,
     default_program,
     for_patient,
+    handout_languages,
 )
 
 from ..context import catalog, current_actor, current_clinic, handout_printer, page_base, parse_id
@@ -148,6 +149,8 @@ def _builder_for(program: Program, **fields):
         patient = get_patient(get_session(), current_clinic(), patient_id) or abort(404)
         program = for_patient(program, catalog(), name=patient.display_name, reference=patient.reference,
                               affected_side=patient.affected_side)
+        if patient.language in handout_languages(catalog(), program.diagnosis):
+            program = replace(program, language=patient.language)  # the language of their last handout
         fields["patient_id"] = str(patient.id)
     return _render_fresh_builder(form_data_from_program(program, catalog()) | fields)
 
@@ -158,7 +161,8 @@ def new(diagnosis_slug: str):
     diagnosis = catalog().diagnosis(diagnosis_slug) or abort(404)
     clinic = current_clinic()
     return _builder_for(default_program(diagnosis, catalog(), today=date.today(), paper=clinic.default_paper,
-                                        layout=clinic.default_layout, greyscale=clinic.default_greyscale))
+                                        layout=clinic.default_layout, greyscale=clinic.default_greyscale,
+                                        language=clinic.default_language))
 
 
 @bp.get("/template/<int:template_id>")
