@@ -30,6 +30,7 @@ import hmac
 import http.client
 import ipaddress
 import json
+import logging
 import secrets
 import socket
 import ssl
@@ -47,6 +48,7 @@ from sqlalchemy.orm import Session
 from .db import transaction
 from .models import HandoutVersion, Webhook, WebhookDelivery, utcnow
 
+log = logging.getLogger(__name__)
 EVENTS = {"handout.printed": "A new handout version was printed"}
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=8), timedelta(hours=24))
@@ -292,10 +294,13 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def kick(self) -> None:
         with self._lock:
             self._wake.set()
+            if self._stopped:
+                return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="prescribe-webhooks", daemon=True)
                 self._thread.start()
@@ -304,10 +309,16 @@ class Dispatcher:
         from .db import get_session
 
         send = http_sender(bool(self.app.config.get("WEBHOOK_ALLOW_PRIVATE")))
-        while True:
+        while not self._stopped:
             self._wake.clear()
-            with self.app.app_context():
-                wait = deliver_due(get_session(), send)
+            try:
+                with self.app.app_context():
+                    wait = deliver_due(get_session(), send)
+            except Exception:  # noqa: BLE001 - the database is away: what is pending stays pending
+                log.exception("Webhook deliveries could not be sent; trying again in a minute")
+                wait = timedelta(minutes=1)
+            if self._stopped:
+                return
             if wait is None:
                 with self._lock:
                     if not self._wake.is_set():
@@ -315,6 +326,16 @@ class Dispatcher:
                         return
                 continue
             self._wake.wait(timeout=min(wait.total_seconds(), 60) + 0.05)
+
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop sending (the app is shutting down): the thread ends within ``timeout`` seconds."""
+        with self._lock:
+            self._stopped = True
+            self._wake.set()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
 
 @event.listens_for(Session, "after_commit")

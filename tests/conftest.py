@@ -82,6 +82,7 @@ def make_app(tmp_path: Path, **overrides):
 def app(tmp_path: Path):
     app = make_app(tmp_path)
     yield app
+    app.extensions["webhooks"].stop()  # no sender outlives its test's database
     app.extensions["db_engine"].dispose()
 
 
