@@ -74,7 +74,8 @@ HANDS = ("near_hand", "far_hand")
 
 SIDE_WORDS = ("left", "right", "behind")  # where furniture stands: picture left/right or behind
 POSE_KEYS = ("ground", "solve", "fixed", "flat", "lift")
-TOP_KEYS = ("view", "elevation", "turn", "alt", "highlight", "props", "start", "end", "motion", "arrows")
+# ``es``: the file's Spanish (its alt text), read and checked by the catalog loader, not here.
+TOP_KEYS = ("view", "elevation", "turn", "alt", "highlight", "props", "start", "end", "motion", "arrows", "es")
 
 
 @dataclass(frozen=True)
