@@ -25,18 +25,24 @@ def _like(query: str) -> str:
 
 def search_patients(session: Session, clinic: Clinic, query: str = "", limit: int = SEARCH_LIMIT) -> list[Patient]:
     """The clinic's patients whose name or reference contains ``query`` (any case), latest first."""
-    return page_of_patients(session, clinic, query, offset=0, limit=limit)[0]
+    return list(session.scalars(select(Patient).where(_matching(clinic, query))
+                                .order_by(Patient.updated_at.desc(), Patient.id.desc()).limit(limit)))
 
 
-def page_of_patients(session: Session, clinic: Clinic, query: str, *, offset: int,
-                     limit: int) -> tuple[list[Patient], int]:
-    """One page of :func:`search_patients` (``limit`` from ``offset``) and how many match in all."""
+def _matching(clinic: Clinic, query: str):
     matching = Patient.clinic_id == clinic.id
     query = query.strip()
     if query:
         pattern = _like(query)
         matching = matching & or_(Patient.display_name.ilike(pattern, escape="\\"),
                                   Patient.reference.ilike(pattern, escape="\\"))
+    return matching
+
+
+def page_of_patients(session: Session, clinic: Clinic, query: str, *, offset: int,
+                     limit: int) -> tuple[list[Patient], int]:
+    """One page of :func:`search_patients` (``limit`` from ``offset``) and how many match in all."""
+    matching = _matching(clinic, query)
     total = session.scalar(select(func.count()).select_from(Patient).where(matching)) or 0
     rows = session.scalars(select(Patient).where(matching).order_by(Patient.updated_at.desc(), Patient.id.desc())
                            .offset(offset).limit(limit))

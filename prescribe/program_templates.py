@@ -23,7 +23,12 @@ SCOPES = {"personal": "Just for me", "clinic": "For the whole clinic"}
 
 
 class TemplateError(ValueError):
-    """A template request the rules refuse; the message is shown to the therapist."""
+    """A template request the rules refuse; the message is shown to the therapist, next to ``field``
+    (``name`` or ``scope``)."""
+
+    def __init__(self, message: str, field: str = "name"):
+        super().__init__(message)
+        self.field = field
 
 
 def _without_patient(program: Program) -> Program:
@@ -63,7 +68,7 @@ def save_template(session: Session, clinic: Clinic, user: User, name: str, scope
     if not name:
         raise TemplateError("Give the template a name, such as \u201cFAI, weeks 1-4\u201d.")
     if scope not in SCOPES:
-        raise TemplateError("Choose who the template is for.")
+        raise TemplateError("Choose who the template is for.", field="scope")
     owner_id = user.id if scope == "personal" else None
     existing = session.scalar(select(ProgramTemplate).where(
         ProgramTemplate.clinic_id == clinic.id, ProgramTemplate.name == name,

@@ -176,7 +176,10 @@ def test_templates_are_saved_listed_and_built_from(app, default_therapist):
     built = _build(api, headers, template_id=saved.json["id"], affected_side="left")
     assert next(r for r in built["program"]["exercises"] if r["exercise"] == "bridge")["sets"] == 4
     bad = api.post(f"{API}/templates", json={"name": " ", "program": program}, headers=headers)
-    assert bad.status_code == 422 and bad.json["errors"][0]["field"] in ("json.name", "json.scope")
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "json.name"
+    nobody = api.post(f"{API}/templates", json={"name": "Mine", "scope": "everyone", "program": program},
+                      headers=headers)
+    assert nobody.status_code == 422 and nobody.json["errors"][0]["field"] == "json.scope"
     assert api.get(f"{API}/templates/9999", headers=headers).status_code == 404
 
 

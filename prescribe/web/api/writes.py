@@ -250,8 +250,7 @@ def template_save():
         with transaction(session):
             saved, _replaced = save_template(session, clinic, _user(), body.name, body.scope, checked.program)
     except TemplateError as exc:
-        return problem(422, str(exc), [FieldProblem(field="json.name" if "name" in str(exc).lower()
-                                                    else "json.scope", message=str(exc))])
+        return problem(422, str(exc), [FieldProblem(field=f"json.{exc.field}", message=str(exc))])
     shown = TemplateDetail(**_template(saved).model_dump(), program=body_of(program_from_template(saved, date.today())))
     return shown, 201, {"Location": url_for("api.template", template_id=saved.id)}
 
