@@ -33,7 +33,7 @@ from .clinics import branding_for, ensure_default_clinic
 from .db import create_tables, engine_for, get_session, transaction
 from .handout import HandoutTooLong, render_program
 from .models import ROLES
-from .programs import PAPER_SIZES, default_program
+from .programs import PAPER_SIZES, default_program, for_patient, handout_languages
 
 
 def _migrations():
@@ -284,7 +284,12 @@ def catalog_export_command() -> None:
 @click.option("--patient", default="", help="Patient name as printed (optional).")
 @click.option("--paper", type=click.Choice(sorted(PAPER_SIZES)), default=None,
               help="Paper size (default: the clinic's).")
-def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str | None) -> None:
+@click.option("--language", type=click.Choice(["en", "es", "en-es"]), default=None,
+              help="The handout's language: en, es or en-es (bilingual); default: the clinic's.")
+@click.option("--side", type=click.Choice(["left", "right"]), default=None,
+              help="The patient's affected side (one-side exercises are set to it).")
+def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str | None,
+                    language: str | None, side: str | None) -> None:
     """Render DIAGNOSIS_SLUG's default program as a PDF handout."""
     catalog = current_app.extensions["catalog"]
     diagnosis = catalog.diagnosis(diagnosis_slug)
@@ -293,11 +298,14 @@ def handout_command(diagnosis_slug: str, out_path: str, patient: str, paper: str
         raise click.BadParameter(f"unknown diagnosis {diagnosis_slug!r}; choose one of: {known}",
                                  param_hint="DIAGNOSIS_SLUG")
     clinic = _prepare_database()
+    if language is not None and language not in handout_languages(catalog, diagnosis.slug):
+        raise click.BadParameter(f"{diagnosis_slug} is not ready in {language!r}; it prints in: "
+                                 + ", ".join(handout_languages(catalog, diagnosis.slug)),
+                                 param_hint="--language")
     program = default_program(diagnosis, catalog, today=date.today(), paper=paper or clinic.default_paper,
-                              layout=clinic.default_layout, greyscale=clinic.default_greyscale)
-    from dataclasses import replace
-
-    program = replace(program, patient_name=patient.strip()[:80])
+                              layout=clinic.default_layout, greyscale=clinic.default_greyscale,
+                              language=language or clinic.default_language)
+    program = for_patient(program, catalog, name=patient.strip()[:80], reference="", affected_side=side or "")
     try:
         rendered = render_program(program, catalog, branding_for(clinic),
                                   max_pages=current_app.config["HANDOUT_MAX_PAGES"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pikepdf
 
 from .pdf_helpers import metadata, page_texts
 
@@ -34,6 +37,23 @@ def test_handout_command_writes_a_pdf(runner, tmp_path):
     pdf = out.read_bytes()
     assert metadata(pdf).title == "Home exercise program: Hip impingement"
     assert "Ann Example" in page_texts(pdf)[0]
+
+
+def test_handout_command_prints_in_spanish_for_one_side(runner, tmp_path):
+    out = tmp_path / "es.pdf"
+    result = runner.invoke(args=["handout", "hip-pain", "--out", str(out), "--language", "es", "--side", "right"])
+    assert result.exit_code == 0, result.output
+    pdf = out.read_bytes()
+    assert pikepdf.open(io.BytesIO(pdf)).Root.Lang == "es-US"
+    text = " ".join(" ".join(page_texts(pdf)).split())
+    assert "Acuéstate sobre tu lado izquierdo. Sube la rodilla derecha." in text  # clamshell, on the right
+
+
+def test_handout_command_refuses_a_language_the_diagnosis_is_not_ready_in(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("prescribe.cli.handout_languages", lambda catalog, slug: ("en",))
+    result = runner.invoke(args=["handout", "hip-pain", "--out", str(tmp_path / "x.pdf"), "--language", "es"])
+    assert result.exit_code != 0
+    assert "not ready in 'es'" in result.output and not (tmp_path / "x.pdf").exists()
 
 
 def test_handout_command_names_the_known_diagnoses_on_a_typo(runner, tmp_path):
