@@ -62,10 +62,15 @@ check-content: $(VENV)/.installed-run
 # The handout's fixed words in Spanish: extract the English from the code and the print templates,
 # merge it into prescribe/translations/es/LC_MESSAGES/messages.po (translate what is new there), and
 # compile messages.mo, which is committed (tests/test_spanish_wording.py checks it is up to date).
+# The app's pages have their own domain, interface (babel-interface.cfg), so the handout's language
+# and the interface's are chosen apart.
 translations: $(VENV)/.installed-dev
 	@$(VENV)/bin/pybabel extract -F babel.cfg -k _n --no-location --omit-header -o prescribe/translations/messages.pot .
 	@$(VENV)/bin/pybabel update -i prescribe/translations/messages.pot -d prescribe/translations -D messages --no-location --omit-header
 	@$(VENV)/bin/pybabel compile -d prescribe/translations -D messages
+	@$(VENV)/bin/pybabel extract -F babel-interface.cfg -k _l -k lazy_gettext --no-location --omit-header -o prescribe/translations/interface.pot .
+	@$(VENV)/bin/pybabel update -i prescribe/translations/interface.pot -d prescribe/translations -D interface --no-location --omit-header
+	@$(VENV)/bin/pybabel compile -d prescribe/translations -D interface
 
 clean-venv:
 	rm -rf $(VENV)

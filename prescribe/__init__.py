@@ -94,6 +94,9 @@ def register_extensions(app: Flask) -> None:
     install_clinic_scope(app)
     register_security_headers(app)
     init_webhooks(app)  # this process's sender of queued webhook deliveries
+    from .web.interface_language import init_app as init_interface_language
+
+    init_interface_language(app)  # the pages' own language (gettext domain "interface")
     from .handout import RenderCache
 
     app.extensions["render_cache"] = RenderCache()

@@ -62,6 +62,7 @@ ACTIONS = {
     "second_factor_rule": "Changed the clinic's second-factor rule",
     "clinic_settings": "Changed the clinic's settings",
     "password_change": "Changed their password",
+    "interface_language": "Changed the language of their pages",
     "second_factor_on": "Turned on their second factor",
     "second_factor_off": "Turned off their second factor",
     "api_token_create": "Made an API token",

@@ -96,6 +96,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The app's pages in this language ("en", "es"); "" follows the browser (web/interface_language.py).
+    interface_language: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     clinic: Mapped[Clinic] = relationship(back_populates="users")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -19,7 +20,6 @@ from prescribe.programs.wording import side_values
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.po"
-MO = TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.mo"
 # English words of dose sentences that are not Spanish words too.
 ENGLISH = {"do", "time", "times", "once", "twice", "hold", "each", "one", "for", "rest", "this", "keep", "going",
            "minute", "minutes", "second", "seconds", "day", "days", "week", "every", "with", "leg", "side", "on",
@@ -110,8 +110,10 @@ def test_every_spanish_dose_sentence_has_the_doses_numbers_right_plurals_and_no_
     assert not words & ENGLISH, (words & ENGLISH, lines)
 
 
-def test_the_committed_mo_is_the_compiled_po():
-    with PO.open("rb") as po_file, MO.open("rb") as mo_file:
+@pytest.mark.parametrize("domain", ["messages", "interface"])
+def test_the_committed_mo_is_the_compiled_po(domain):
+    folder = TRANSLATIONS_DIR / "es" / "LC_MESSAGES"
+    with (folder / f"{domain}.po").open("rb") as po_file, (folder / f"{domain}.mo").open("rb") as mo_file:
         po, mo = read_po(po_file), read_mo(mo_file)
     def key(m):  # babel reads a .mo's contexts as bytes
         context = m.context.decode() if isinstance(m.context, bytes) else m.context
@@ -122,7 +124,7 @@ def test_the_committed_mo_is_the_compiled_po():
 
     compiled = {key(m): text(m) for m in mo if m.id}
     written = {key(m): text(m) for m in po if m.id and not m.fuzzy}
-    assert compiled == written, "run `make translations` (pybabel compile) and commit messages.mo"
+    assert compiled == written, f"run `make translations` (pybabel compile) and commit {domain}.mo"
 
 
 def test_every_fixed_text_of_the_handout_has_its_spanish():

@@ -4,6 +4,8 @@ make or revoke API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 
 from prescribe import api_tokens
 from prescribe.accounts import totp
@@ -12,25 +14,48 @@ from prescribe.db import get_session, transaction
 from prescribe.models import utcnow
 
 from .auth import start_signed_in_session
-from .auth_forms import ApiTokenForm, ChangePasswordForm, EnrolForm, RemoveSecondFactorForm, RevokeTokenForm
+from .auth_forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    EnrolForm,
+    InterfaceLanguageForm,
+    RemoveSecondFactorForm,
+    RevokeTokenForm,
+)
 from .context import client_address, record_audit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _render_index(password_form=None, remove_form=None, token_form=None, issued=None, status: int = 200):
+def _render_index(password_form=None, remove_form=None, token_form=None, issued=None, status: int = 200,
+                  language_form=None):
+    language_form = language_form or InterfaceLanguageForm(formdata=None, language=g.user.interface_language)
     password_form = password_form or ChangePasswordForm(formdata=None, email=g.user.email)
     remove_form = remove_form or RemoveSecondFactorForm(formdata=None)
     token_form = token_form or ApiTokenForm(formdata=None)
     return render_template("account/index.html", user=g.user, password_form=password_form,
                            remove_form=remove_form, token_form=token_form, revoke_form=RevokeTokenForm(formdata=None),
                            tokens=api_tokens.tokens_of(get_session(), g.user), issued=issued,
-                           scopes=api_tokens.SCOPES), status
+                           scopes=api_tokens.SCOPES, language_form=language_form), status
 
 
 @bp.get("/")
 def index():
     return _render_index()
+
+
+@bp.post("/language")
+def language():
+    """The language of the app's pages for this user (the handout's language is chosen per handout)."""
+    form = InterfaceLanguageForm()
+    if not form.validate_on_submit():
+        return _render_index(language_form=form, status=422)
+    with transaction():
+        g.user.interface_language = form.language.data or ""
+        record_audit("interface_language", "user", g.user.id, detail=g.user.interface_language or "browser")
+    refresh()  # the flash below and the next page in the new language
+    flash(_("The app now shows its pages in this language."))
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/password")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -14,6 +15,7 @@ from prescribe.audit import ACTIONS, AuditFilter
 from prescribe.models import ROLES
 
 from .forms import AppForm, choices, plain_text
+from .interface_language import INTERFACE_LANGUAGES
 from .numbers import MAX_ID, WholeNumberField, parse_id
 
 # Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
@@ -96,6 +98,13 @@ class ApiTokenForm(AppForm):
                                    plain_text])
     scope = SelectField("Access", choices=choices(SCOPES), default="read", validate_choice=False,
                         validators=[scope_choice])
+
+
+class InterfaceLanguageForm(AppForm):
+    """The language of the app's pages for this user; "" follows the browser."""
+
+    language = SelectField(_l("Language of the app"), choices=choices({"": _l("As my browser"), **INTERFACE_LANGUAGES}),
+                           default="", validators=[Optional()])
 
 
 class RevokeTokenForm(AppForm):
