@@ -1,9 +1,10 @@
 """Every word of the app's pages goes through gettext (domain ``interface``), and has its Spanish.
 
 The scan takes each template the interface owns (babel-interface.cfg), removes what Jinja writes
-(``{{ ... }}``, ``{% ... %}``, comments), scripts, styles, code and keys (typed as shown) and tags, and refuses any text left that
-has a letter in it: that text would show in English on a Spanish page. The same for the attributes a
-person reads or hears (``title``, ``placeholder``, ``aria-label``, ``alt``, ``value`` of a button).
+(``{{ ... }}``, ``{% ... %}``, comments), scripts, styles, code and keys (typed as shown) and tags,
+and refuses any text left that has a letter in it: that text would show in English on a Spanish page.
+The same for the attributes a person reads or hears (``title``, ``placeholder``, ``aria-label``,
+``alt``).
 """
 
 from __future__ import annotations
