@@ -132,13 +132,14 @@ def register_blueprints(app: Flask) -> None:
         patient_page,
         patients,
         program_templates,
+        translation_review,
     )
     from .web.context import register_template_helpers
     from .web.numbers import IdConverter
 
     app.url_map.converters["int"] = IdConverter
     for module in (auth, account, admin, home, builder, handouts, patients, program_templates, clinic,
-                   catalog_pages, patient_page):
+                   catalog_pages, patient_page, translation_review):
         app.register_blueprint(module.bp)
 
     from .web.api import register_api

@@ -63,6 +63,7 @@ ACTIONS = {
     "clinic_settings": "Changed the clinic's settings",
     "password_change": "Changed their password",
     "interface_language": "Changed the language of their pages",
+    "translation_review": "Marked a translation checked",
     "second_factor_on": "Turned on their second factor",
     "second_factor_off": "Turned off their second factor",
     "api_token_create": "Made an API token",

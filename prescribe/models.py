@@ -195,6 +195,24 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class TranslationReview(Base):
+    """A clinic's clinician has read one content file's translation against its English and found it
+    says the same. It is for that text only (``text_hash``): a later change to the translation needs a
+    new review. Handouts of the clinic printing only reviewed texts carry no draft line."""
+
+    __tablename__ = "translation_review"
+    __table_args__ = (UniqueConstraint("clinic_id", "language", "file", "text_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10))
+    file: Mapped[str] = mapped_column(String(200))  # "exercises/bridge.toml", as the catalog names it
+    text_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the translation's text (Translation.text_hash)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+    reviewer_name: Mapped[str] = mapped_column(String(120), default="")  # as it was when they signed it
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LoginThrottle(Base):
     """Failed sign-ins per account and per client address, so every gunicorn worker sees one count.
 

@@ -6,7 +6,10 @@ immutable. Nothing here knows about Flask or the database.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .search import search
@@ -100,10 +103,31 @@ class Translation:
     status: str  # a key of TRANSLATION_STATUSES
     translated_by: str
     fields: dict[str, Any]
+    # The English it mirrors, by dotted key ("steps", "pain_guide.green"), as check_translation read it.
+    english: dict[str, Any] = field(default_factory=dict)
 
     @property
     def draft(self) -> bool:
         return self.status != "reviewed"
+
+    @cached_property
+    def text_hash(self) -> str:
+        """A digest of the translated text and the English it mirrors (not the status): what a clinic's
+        review signs, so a change to either needs a new review."""
+        canonical = json.dumps([self.english, self.fields], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def side_by_side(self) -> list[tuple[str, str, str]]:
+        """(field, English, translation) for every text, list items one by one, in the file's order."""
+        rows = []
+        for key, english in self.english.items():
+            translated = self.get(key)
+            if isinstance(english, list):
+                rows += [(f"{key} {number}", en, str(tr)) for number, (en, tr)
+                         in enumerate(zip(english, translated or [], strict=False), start=1)]
+            else:
+                rows.append((key, english, str(translated)))
+        return rows
 
     def get(self, path: str, default: Any = None) -> Any:
         """The value at a dotted path ("pain_guide.green", "approach.posterior.patient_text")."""
@@ -447,6 +471,19 @@ class Catalog:
 
             self._localized[language] = in_language(self, language)
         return self._localized[language]
+
+    def unchecked(self, language: str, files: tuple[str, ...] | list[str],
+                  reviewed: frozenset[tuple[str, str, str]] = frozenset()) -> list[str]:
+        """Of ``files``, those whose ``language`` text nobody has checked: a draft in the catalog that
+        the clinic has not reviewed either (``reviewed`` holds its (language, file, text_hash)
+        reviews). A handout printing any of them carries the draft line."""
+        found = []
+        for file in files:
+            translation = self.translation(language, file)
+            if translation is not None and translation.draft and (
+                    (language, file, translation.text_hash) not in reviewed):
+                found.append(file)
+        return found
 
     def handout_files(self, diagnosis: Diagnosis) -> tuple[str, ...]:
         """Every content file whose text the diagnosis's default handout prints."""

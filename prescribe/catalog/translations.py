@@ -170,7 +170,7 @@ def check_translation(language: str, file: str, english: dict[str, Any], table: 
                                 for message in text_problems(en, es, language))
     if problems:
         return None, problems
-    return Translation(file, language, str(status), str(by).strip(), _stripped(table)), problems
+    return Translation(file, language, str(status), str(by).strip(), _stripped(table), english=expected), problems
 
 
 def check_translations(translated: dict[tuple[str, str], tuple[dict[str, Any], Any]]

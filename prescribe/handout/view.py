@@ -59,6 +59,9 @@ class Branding:
     logo_png: bytes | None = None
     footer_line: str = ""
     emergency_number: str = "911"  # printed in "Call 911 now if"; 999, 112, 000 ... per clinic
+    # The translations the clinic's clinicians have checked, as (language, file, text_hash): a handout
+    # printing only checked texts carries no draft line (Catalog.unchecked).
+    reviewed_translations: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def logo_data_uri(self) -> str | None:
@@ -414,8 +417,7 @@ def build_handout_view(program: Program, catalog: Catalog, branding: Branding) -
     if program.language not in ("es", "en-es"):
         return _view(program, catalog, branding, "en")
     spanish = _view(program, catalog, branding, "es")
-    translations = (catalog.translation("es", file) for file in printed_files(program, catalog))
-    draft = any(t is not None and t.draft for t in translations)
+    draft = bool(catalog.unchecked("es", printed_files(program, catalog), branding.reviewed_translations))
     if program.language == "es":
         return replace(spanish, draft_note=(words_for("es").gettext(DRAFT_NOTE),) if draft else ())
     english = _view(program, catalog, branding, "en")

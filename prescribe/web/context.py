@@ -28,6 +28,7 @@ from prescribe.models import (
     Patient,
     ProgramTemplate,
     RenderedPreview,
+    TranslationReview,
     User,
     UserSession,
     Webhook,
@@ -134,6 +135,7 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         with_loader_criteria(ApiToken, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(Webhook, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(WebhookDelivery, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(TranslationReview, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
         with_loader_criteria(
             HandoutVersion,
             lambda cls: cls.handout_id.in_(select(Handout.id).where(Handout.clinic_id == clinic_id)),
