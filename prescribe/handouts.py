@@ -36,7 +36,7 @@ from .handout import (
 )
 from .models import Clinic, Handout
 from .patients import patient_for_print
-from .programs import Program, describe_changes
+from .programs import Program, with_changes
 from .storage import (
     count_handouts,
     find_identical_version,
@@ -271,7 +271,7 @@ def _with_changes(program: Program, handout: Handout | None, show_changes: bool,
     """``program`` with its "What changed since your last visit" box, compared with the handout's latest version."""
     if handout is None or not show_changes:
         return program
-    return replace(program, changes=describe_changes(program_of(latest_version(handout)), program, catalog))
+    return with_changes(program, program_of(latest_version(handout)), catalog)
 
 
 def _audit(session: Session, actor: Actor, action: str, handout_id: int, detail: str = "") -> None:

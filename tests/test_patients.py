@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 
 from prescribe.db import get_session
 from prescribe.models import Clinic, Handout, HandoutVersion, Patient, utcnow
-from prescribe.programs import Program, ProgramItem, describe_changes
+from prescribe.programs import Program, ProgramItem, describe_changes, with_changes
 from prescribe.programs.changes import NO_CHANGES
 
 from .conftest import builder_form, csrf_token, form_fields
@@ -147,6 +147,28 @@ def test_changes_are_described_in_plain_words(catalog):
     fewer_days = Program(diagnosis="hip-pain", items=(_item(slugs[0], days_per_week=3, times_per_day=2),))
     assert describe_changes(Program("hip-pain", (_item(slugs[0]),)), fewer_days, catalog) == (
         f"{name[slugs[0]]}: twice a day (was once), 3 days a week (was 7).",)
+
+
+def test_changes_are_described_in_spanish_for_a_spanish_handout(catalog):
+    slugs = ["clamshell", "bridge", "side-lying-leg-raise", "wall-slide"]
+    before = Program(diagnosis="hip-pain", items=(_item(slugs[0]), _item(slugs[1]), _item(slugs[2])), language="es")
+    after = Program(diagnosis="hip-pain", language="es", items=(
+        replace(_item(slugs[0], reps=12, times_per_day=2), side="left"), _item(slugs[1]), _item(slugs[3])))
+    name = {slug: catalog.in_language("es").exercises[slug].name for slug in slugs}
+    assert describe_changes(before, after, catalog, "es") == (
+        f"Nuevo: {name[slugs[3]]}.",
+        f"{name[slugs[0]]}: hazlo 12 veces (antes: 10), 2 veces al día (antes: 1 vez), "
+        "solo la pierna izquierda (antes: las dos piernas).",
+        f"Ya no hagas: {name[slugs[2]]}.",
+    )
+    shoulder = Program(diagnosis="shoulder-pain", items=(replace(_item("wall-slide"), side="right"),), language="es")
+    assert describe_changes(replace(shoulder, items=(_item("wall-slide"),)), shoulder, catalog, "es") == (
+        f"{name['wall-slide']}: solo el brazo derecho (antes: los dos brazos).",)
+    printed = with_changes(after, before, catalog)
+    assert printed.changes[0] == f"New: {catalog.exercises[slugs[3]].name}."
+    assert printed.changes_es[0] == f"Nuevo: {name[slugs[3]]}."
+    assert with_changes(replace(after, language="en"), before, catalog).changes_es == ()
+    assert describe_changes(before, before, catalog, "es") == ("Tus ejercicios son los mismos que la última vez.",)
 
 
 def test_a_reprint_is_byte_for_byte_the_same_after_the_clinic_catalog_and_software_change(app, client, monkeypatch):

@@ -178,12 +178,16 @@ def test_the_builder_shows_the_draft_note_for_a_spanish_handout(app, client):
     assert DRAFT_EN not in html
 
 
-def test_a_diagnosis_without_spanish_offers_english_only(spanish_catalog):
-    without = [slug for slug in spanish_catalog.diagnoses if handout_languages(spanish_catalog, slug) == ("en",)]
-    assert without, "every diagnosis has Spanish now: this test needs another case"
-    for slug in without:
-        files = spanish_catalog.handout_files(spanish_catalog.diagnoses[slug])
-        assert any(file not in spanish_catalog.translations.get("es", {}) for file in files)
+def test_a_diagnosis_missing_one_translation_offers_english_only(spanish_catalog):
+    assert all(handout_languages(spanish_catalog, slug) == ("en", "es", "en-es") for slug in spanish_catalog.diagnoses)
+    missing = f"exercises/{spanish_catalog.diagnoses[SLUG].program[-1].exercise}.toml"
+    tables = {file: t for file, t in spanish_catalog.translations["es"].items() if file != missing}
+    partial = replace(spanish_catalog, translations={"es": tables})
+    assert handout_languages(partial, SLUG) == ("en",)
+    assert default_program(partial.diagnoses[SLUG], partial, language="es").language == "en"
+    others = [slug for slug in partial.diagnoses
+              if missing not in partial.handout_files(partial.diagnoses[slug])]
+    assert others and all(handout_languages(partial, slug) == ("en", "es", "en-es") for slug in others)
 
 
 @pytest.mark.parametrize("language", ["es", "en-es"])

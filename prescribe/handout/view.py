@@ -528,7 +528,7 @@ def _view(program: Program, catalog: Catalog, branding: Branding, lang: str) -> 
         include_log=program.include_log,
         log_days=LOG_DAYS,
         patient_reference=program.patient_reference,
-        changes=program.changes,
+        changes=program.changes_es if lang == "es" and program.changes_es else program.changes,
         surgery=_surgery_box(program, catalog, lang),
         avoid_pictures=pictures["avoid"],
         avoid_title=w.gettext(HEADINGS[3] if avoid else HEADINGS[4]),

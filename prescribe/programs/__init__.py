@@ -9,7 +9,7 @@ from .build import (
     safety_warnings,
     stands_on_operated_leg,
 )
-from .changes import describe_changes
+from .changes import describe_changes, with_changes
 from .model import (
     ADVICE_SECTION_TABLE,
     ADVICE_SECTIONS,
@@ -52,5 +52,5 @@ __all__ = [
     "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_of_kind", "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
-    "stands_on_operated_leg", "timer_label", "timer_seconds",
+    "stands_on_operated_leg", "timer_label", "timer_seconds", "with_changes",
 ]

@@ -90,6 +90,7 @@ class Program:
     patient_reference: str = ""
     # "What changed since your last visit", as printed (empty: no box). See programs.changes.
     changes: tuple[str, ...] = ()
+    changes_es: tuple[str, ...] = ()  # the same lines in Spanish, when the handout prints Spanish
     # Start low and build up: 1 or 2 days a week in the first week, a day more each week.
     start_gently: bool = False
     # After surgery (diagnoses with surgery details): the approach and weight-bearing status the
@@ -127,6 +128,7 @@ class Program:
             # Written only when set, so programs saved before these fields read back unchanged.
             **({"patient_reference": self.patient_reference} if self.patient_reference else {}),
             **({"changes": list(self.changes)} if self.changes else {}),
+            **({"changes_es": list(self.changes_es)} if self.changes_es else {}),
             **({"start_gently": True} if self.start_gently else {}),
             **({"approach": self.approach} if self.approach else {}),
             **({"weight_bearing": self.weight_bearing} if self.weight_bearing else {}),
@@ -157,6 +159,7 @@ class Program:
             include_log=data.get("include_log", True),
             patient_reference=data.get("patient_reference", ""),
             changes=tuple(data.get("changes", ())),
+            changes_es=tuple(data.get("changes_es", ())),
             start_gently=data.get("start_gently", False),
             approach=data.get("approach", ""),
             weight_bearing=data.get("weight_bearing", ""),
