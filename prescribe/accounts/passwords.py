@@ -14,6 +14,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from .messages import _l
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -69,19 +71,20 @@ def check_new_password(password: str, *, email: str = "") -> None:
     as typed; length is counted in characters.
     """
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters. A few words in a row work well.")
+        raise PasswordPolicyError(_l("Use at least %(min)d characters. A few words in a row work well.",
+                                     min=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordPolicyError(_l("Use at most %(max)d characters.", max=MAX_LENGTH))
     lowered = password.lower()
     # The core is what is left once the digits and symbols people pad with are stripped.
     core = re.sub(r"[\W\d_]+$", "", re.sub(r"^[\W\d_]+", "", lowered))
     if lowered in common_passwords() or lowered.strip() in common_passwords() or core in common_passwords():
-        raise PasswordPolicyError("This password is too common and easy to guess. Please choose another.")
+        raise PasswordPolicyError(_l("This password is too common and easy to guess. Please choose another."))
     if len(set(password)) <= 2:
-        raise PasswordPolicyError("This password repeats the same characters. Please choose another.")
+        raise PasswordPolicyError(_l("This password repeats the same characters. Please choose another."))
     local_part = email.split("@", 1)[0].lower()
     if len(local_part) >= 4 and (local_part in lowered or lowered in email.lower()):
-        raise PasswordPolicyError("Do not build your password from your email address.")
+        raise PasswordPolicyError(_l("Do not build your password from your email address."))
 
 
 def generate_password(length: int = 16) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from flask_babel import LazyString
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from prescribe.db import transaction
 from prescribe.models import ROLES, Clinic, User, UserSession, utcnow
 
 from . import passwords, sessions, throttle, totp
+from .messages import _l
 
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 254
@@ -28,7 +30,7 @@ EMAIL_MAX = 254
 class AccountError(ValueError):
     """A request the account rules refuse; the message is shown next to ``field`` when given."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str | LazyString, field: str | None = None):
         super().__init__(message)
         self.field = field
 
@@ -88,7 +90,7 @@ def create_user(session: Session, clinic: Clinic, email: str, password: str, *, 
     """A new account in ``clinic``; the password must pass the policy. Raises AccountError."""
     email = normalise_email(email)
     if not valid_email(email):
-        raise AccountError("Enter an email address like name@clinic.example.", field="email")
+        raise AccountError(_l("Enter an email address like name@clinic.example."), field="email")
     if role not in ROLES:
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
     try:
@@ -103,7 +105,7 @@ def create_user(session: Session, clinic: Clinic, email: str, password: str, *, 
     except IntegrityError:
         # Unique per clinic (the database's check). Another clinic's account with this address
         # is no obstacle and is never mentioned: that would tell this clinic it exists.
-        raise AccountError("That email address already has an account in this clinic.", field="email") from None
+        raise AccountError(_l("That email address already has an account in this clinic."), field="email") from None
     return user
 
 
@@ -184,9 +186,9 @@ def change_password(session: Session, user: User, current: str, new: str, *,
                     keep: UserSession | None) -> None:
     """Set a new password after checking the current one; every other session of the user ends."""
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("Your current password is not correct.", field="current_password")
+        raise AccountError(_l("Your current password is not correct."), field="current_password")
     if new == current:
-        raise AccountError("Choose a password different from the current one.", field="new_password")
+        raise AccountError(_l("Choose a password different from the current one."), field="new_password")
     set_password(session, user, new)
     user.must_change_password = False
     sessions.end_user_sessions(session, user, keep=keep)
@@ -219,9 +221,9 @@ def reset_password(session: Session, user: User) -> str:
 def set_active(session: Session, acting: User, user: User, active: bool) -> None:
     """Disable (ending every session at once) or re-enable an account of the admin's clinic."""
     if user.id == acting.id and not active:
-        raise AccountError("You cannot disable your own account.")
+        raise AccountError(_l("You cannot disable your own account."))
     if not active and user.is_admin and _active_admins(session, user.clinic_id) <= 1:
-        raise AccountError("A clinic needs at least one active clinic admin.")
+        raise AccountError(_l("A clinic needs at least one active clinic admin."))
     user.active = active
     if not active:
         sessions.end_user_sessions(session, user)
@@ -247,12 +249,12 @@ def enrol_second_factor(user: User, secret: str, code: str, now: datetime) -> bo
 def remove_second_factor(user: User, password: str, code: str, now: datetime) -> None:
     """The user turns their own second factor off, proving both factors; not when the clinic requires it."""
     if user.clinic.require_mfa:
-        raise AccountError("Your clinic requires a second factor for everyone.")
+        raise AccountError(_l("Your clinic requires a second factor for everyone."))
     if not passwords.verify_password(user.password_hash, password):
-        raise AccountError("Your current password is not correct.", field="password")
+        raise AccountError(_l("Your current password is not correct."), field="password")
     step = totp.accept_code(user.totp_secret or "", code, user.totp_last_step, now)
     if step is None:
-        raise AccountError("That code is not right. Enter the 6 digits your app shows now.", field="code")
+        raise AccountError(_l("That code is not right. Enter the 6 digits your app shows now."), field="code")
     user.totp_secret = None
     user.totp_last_step = 0
 
@@ -260,7 +262,7 @@ def remove_second_factor(user: User, password: str, code: str, now: datetime) ->
 def set_clinic_mfa_requirement(acting: User, required: bool) -> None:
     """Require (or stop requiring) a second factor for the whole clinic."""
     if required and not acting.totp_secret:
-        raise AccountError("Turn on your own second factor first, on your account page.")
+        raise AccountError(_l("Turn on your own second factor first, on your account page."))
     acting.clinic.require_mfa = required
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from prescribe.accounts import passwords
 from prescribe.accounts.users import (
@@ -27,7 +28,7 @@ from prescribe.accounts.users import (
 from prescribe.audit import ACTIONS, AuditFilter, actor_label, clinic_events, events_csv
 from prescribe.db import get_session, transaction
 
-from .auth_forms import AddUserForm, AuditFilterForm, ClinicMfaForm
+from .auth_forms import ROLE_LABELS, AddUserForm, AuditFilterForm, ClinicMfaForm
 from .context import admin_required, current_clinic, record_audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,7 +44,7 @@ def _admins_only():
 def _render_users(add_form=None, mfa_form=None, status: int = 200):
     clinic = current_clinic()
     return render_template(
-        "admin/users.html", clinic=clinic, users=clinic_users(get_session(), clinic),
+        "admin/users.html", clinic=clinic, users=clinic_users(get_session(), clinic), roles=ROLE_LABELS,
         add_form=add_form or AddUserForm(formdata=None),
         mfa_form=mfa_form or ClinicMfaForm(formdata=None, require_mfa=clinic.require_mfa),
     ), status
@@ -92,7 +93,7 @@ def disable(user_id: int):
     except AccountError as exc:
         flash(str(exc))
         return redirect(url_for("admin.users"))
-    flash(f"{user.display_name} is disabled and was signed out everywhere.")
+    flash(_("%(name)s is disabled and was signed out everywhere.", name=user.display_name))
     return redirect(url_for("admin.users"))
 
 
@@ -102,7 +103,7 @@ def enable(user_id: int):
     with transaction() as db:
         set_active(db, g.user, user, True)
         record_audit("user_enable", "user", user.id)
-    flash(f"{user.display_name} can sign in again.")
+    flash(_("%(name)s can sign in again.", name=user.display_name))
     return redirect(url_for("admin.users"))
 
 
@@ -122,8 +123,8 @@ def reset_mfa(user_id: int):
     with transaction() as db:
         reset_second_factor(db, user)
         record_audit("second_factor_reset", "user", user.id)
-    flash(f"{user.display_name}'s authenticator app is removed. They set one up again at next sign-in"
-          " if the clinic requires it.")
+    flash(_("%(name)s's authenticator app is removed. They set one up again at next sign-in"
+            " if the clinic requires it.", name=user.display_name))
     return redirect(url_for("admin.users"))
 
 
@@ -139,8 +140,8 @@ def mfa_rule():
     except AccountError as exc:
         form.require_mfa.errors.append(str(exc))
         return _render_users(mfa_form=form, status=422)
-    flash("Everyone in the clinic now needs a second factor." if form.require_mfa.data
-          else "A second factor is now optional in this clinic.")
+    flash(_("Everyone in the clinic now needs a second factor.") if form.require_mfa.data
+          else _("A second factor is now optional in this clinic."))
     return redirect(url_for("admin.users"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
@@ -12,7 +14,6 @@ from prescribe.accounts.passwords import PasswordPolicyError, check_new_password
 from prescribe.accounts.users import EMAIL_MAX, normalise_email, valid_email
 from prescribe.api_tokens import NAME_MAX, SCOPES
 from prescribe.audit import ACTIONS, AuditFilter
-from prescribe.models import ROLES
 
 from .forms import AppForm, choices, plain_text
 from .interface_language import INTERFACE_LANGUAGES
@@ -21,23 +22,28 @@ from .numbers import MAX_ID, WholeNumberField, parse_id
 # Sign-in accepts anything up to this long (the policy caps new passwords at 128): longer
 # input is refused before hashing, so it cannot make the server hash megabytes.
 SIGN_IN_PASSWORD_MAX = 1024
+# The labels of the roles (prescribe.models.ROLES) and API access levels (prescribe.api_tokens.SCOPES),
+# in the page's language; the keys are theirs.
+ROLE_LABELS = {"admin": _l("Clinic admin"), "therapist": _l("Therapist")}
+SCOPE_LABELS = {"read": _l("Read"), "read-write": _l("Read and write")}
 
 
-def _code_field(label: str = "6-digit code") -> StringField:
-    return StringField(label, validators=[
-        InputRequired(message="Enter the 6-digit code from your authenticator app."),
-        Length(max=20, message="Enter the 6 digits your app shows.")])
+def _code_field(label: LazyString | None = None) -> StringField:
+    return StringField(_l("6-digit code") if label is None else label, validators=[
+        InputRequired(message=_l("Enter the 6-digit code from your authenticator app.")),
+        Length(max=20, message=_l("Enter the 6 digits your app shows."))])
 
 
 class LoginForm(AppForm):
-    email = StringField("Email", validators=[
-        DataRequired(message="Enter your email address."),
-        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
-    password = PasswordField("Password", validators=[
-        InputRequired(message="Enter your password."),
-        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
+    email = StringField(_l("Email"), validators=[
+        DataRequired(message=_l("Enter your email address.")),
+        Length(max=EMAIL_MAX, message=_l("Email addresses are at most %(max)d characters.", max=EMAIL_MAX)),
+        plain_text])
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(message=_l("Enter your password.")),
+        Length(max=SIGN_IN_PASSWORD_MAX, message=_l("That is longer than any password here."))])
     # Shown only when the address and password open accounts in several clinics (choices set then).
-    clinic = SelectField("Clinic", choices=[], validate_choice=False)
+    clinic = SelectField(_l("Clinic"), choices=[], validate_choice=False)
 
 
 class CodeForm(AppForm):
@@ -57,14 +63,14 @@ class NewPasswordMixin:
 
 
 class ChangePasswordForm(NewPasswordMixin, AppForm):
-    current_password = PasswordField("Current password", validators=[
-        InputRequired(message="Enter your current password."),
-        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
-    new_password = PasswordField("New password", validators=[
-        InputRequired(message="Enter a new password.")])
-    confirm = PasswordField("New password again", validators=[
-        InputRequired(message="Enter the new password again."),
-        EqualTo("new_password", message="The two new passwords do not match.")])
+    current_password = PasswordField(_l("Current password"), validators=[
+        InputRequired(message=_l("Enter your current password.")),
+        Length(max=SIGN_IN_PASSWORD_MAX, message=_l("That is longer than any password here."))])
+    new_password = PasswordField(_l("New password"), validators=[
+        InputRequired(message=_l("Enter a new password."))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(message=_l("Enter the new password again.")),
+        EqualTo("new_password", message=_l("The two new passwords do not match."))])
 
     def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,31 +78,33 @@ class ChangePasswordForm(NewPasswordMixin, AppForm):
 
 
 class EnrolForm(AppForm):
-    code = _code_field("Code from your app")
+    code = _code_field(_l("Code from your app"))
 
 
 class RemoveSecondFactorForm(AppForm):
-    password = PasswordField("Current password", validators=[
-        InputRequired(message="Enter your current password."),
-        Length(max=SIGN_IN_PASSWORD_MAX, message="That is longer than any password here.")])
-    code = _code_field("Code from your app")
+    password = PasswordField(_l("Current password"), validators=[
+        InputRequired(message=_l("Enter your current password.")),
+        Length(max=SIGN_IN_PASSWORD_MAX, message=_l("That is longer than any password here."))])
+    code = _code_field(_l("Code from your app"))
 
 
 def scope_choice(form, field) -> None:
     """A scope posted that is not in the list is refused by name (the select shows Read again)."""
     if field.data not in SCOPES:
         field.data = "read"
-        raise ValidationError("Choose one of the access levels in the list: " + ", ".join(SCOPES.values()) + ".")
+        raise ValidationError(_("Choose one of the access levels in the list: %(levels)s.",
+                                levels=", ".join(str(label) for label in SCOPE_LABELS.values())))
 
 
 class ApiTokenForm(AppForm):
     """A new API token: a name to recognise it by, and what it may do."""
 
-    name = StringField("Token name", description="Say what uses it, such as \"Clinic spreadsheet\".",
-                       validators=[DataRequired(message="Enter a name for the token."),
-                                   Length(max=NAME_MAX, message=f"Keep the name to {NAME_MAX} characters."),
+    name = StringField(_l("Token name"), description=_l("Say what uses it, such as \"Clinic spreadsheet\"."),
+                       validators=[DataRequired(message=_l("Enter a name for the token.")),
+                                   Length(max=NAME_MAX, message=_l("Keep the name to %(max)d characters.",
+                                                                   max=NAME_MAX)),
                                    plain_text])
-    scope = SelectField("Access", choices=choices(SCOPES), default="read", validate_choice=False,
+    scope = SelectField(_l("Access"), choices=choices(SCOPE_LABELS), default="read", validate_choice=False,
                         validators=[scope_choice])
 
 
@@ -112,20 +120,21 @@ class RevokeTokenForm(AppForm):
 
 
 class AddUserForm(AppForm):
-    email = StringField("Email", validators=[
-        DataRequired(message="Enter the person's email address."),
-        Length(max=EMAIL_MAX, message=f"Email addresses are at most {EMAIL_MAX} characters."), plain_text])
-    name = StringField("Name", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
-    role = SelectField("Role", choices=choices(ROLES), default="therapist")
+    email = StringField(_l("Email"), validators=[
+        DataRequired(message=_l("Enter the person's email address.")),
+        Length(max=EMAIL_MAX, message=_l("Email addresses are at most %(max)d characters.", max=EMAIL_MAX)),
+        plain_text])
+    name = StringField(_l("Name"), validators=[
+        Optional(), Length(max=80, message=_l("Keep the name under 80 characters.")), plain_text])
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS), default="therapist")
 
     def validate_email(self, field: StringField) -> None:
         if not valid_email(normalise_email(field.data or "")):
-            raise ValidationError("Enter an email address like name@clinic.example.")
+            raise ValidationError(_("Enter an email address like name@clinic.example."))
 
 
 class ClinicMfaForm(AppForm):
-    require_mfa = BooleanField("Require a second factor (authenticator app) for everyone in this clinic")
+    require_mfa = BooleanField(_l("Require a second factor (authenticator app) for everyone in this clinic"))
 
 
 class AuditFilterForm(AppForm):
@@ -134,19 +143,19 @@ class AuditFilterForm(AppForm):
     class Meta:
         csrf = False
 
-    action = SelectField("What", choices=choices({"": "Anything", **ACTIONS}), default="")
-    user = SelectField("Who", choices=choices({"": "Anyone"}), default="")
-    patient = WholeNumberField("Patient no.", validators=[Optional()], low=1, high=MAX_ID,
-                               message="Enter a patient number (digits only, as on the patient's page).")
-    handout = WholeNumberField("Handout no.", validators=[Optional()], low=1, high=MAX_ID,
-                               message="Enter a handout number (digits only, as on the handout's page).")
-    since = DateField("From (UTC)", validators=[Optional()])
-    until = DateField("To (UTC)", validators=[Optional()])
+    action = SelectField(_l("What"), choices=choices({"": _l("Anything"), **ACTIONS}), default="")
+    user = SelectField(_l("Who"), choices=choices({"": _l("Anyone")}), default="")
+    patient = WholeNumberField(_l("Patient no."), validators=[Optional()], low=1, high=MAX_ID,
+                               message=_l("Enter a patient number (digits only, as on the patient's page)."))
+    handout = WholeNumberField(_l("Handout no."), validators=[Optional()], low=1, high=MAX_ID,
+                               message=_l("Enter a handout number (digits only, as on the handout's page)."))
+    since = DateField(_l("From (UTC)"), validators=[Optional()])
+    until = DateField(_l("To (UTC)"), validators=[Optional()])
     before = HiddenField()
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.user.choices = choices({"": "Anyone", **{str(u.id): u.display_name for u in users}})
+        self.user.choices = choices({"": _("Anyone"), **{str(u.id): u.display_name for u in users}})
 
     def to_filter(self) -> AuditFilter:
         """The filter these (validated) fields describe."""
@@ -169,10 +178,11 @@ __all__ = ["AddUserForm", "AuditFilterForm", "ChangePasswordForm", "ClinicMfaFor
 class WebhookForm(AppForm):
     """A new webhook: the https address that hears of every handout printed."""
 
-    url = StringField("Receiving address", description="Your records system's https address, such as "
-                      "https://records.example/prescribe-events.",
-                      validators=[DataRequired(message="Enter the address that receives the events."),
-                                  Length(max=500, message="Keep the address under 500 characters."), plain_text])
+    url = StringField(_l("Receiving address"), description=_l("Your records system's https address, such as "
+                                                              "https://records.example/prescribe-events."),
+                      validators=[DataRequired(message=_l("Enter the address that receives the events.")),
+                                  Length(max=500, message=_l("Keep the address under 500 characters.")),
+                                  plain_text])
 
 
 class WebhookActionForm(AppForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from prescribe import webhooks
 from prescribe.clinics import LogoError, process_logo
@@ -64,7 +65,7 @@ def settings():
             changed = [label for name, label in SETTING_LABELS.items() if _settings_of(clinic)[name] != before[name]]
             if changed:
                 record_audit("clinic_settings", "clinic", clinic.id, detail="changed: " + ", ".join(changed))
-        flash("Clinic settings saved. New handouts use them.")
+        flash(_("Clinic settings saved. New handouts use them."))
         return redirect(url_for("clinic.settings"))
     status = 422 if form.is_submitted() else 200
     return render_template("clinic/settings.html", form=form, clinic=clinic), status
@@ -121,7 +122,7 @@ def webhook_test(webhook_id: int):
     with transaction() as db:
         hook = webhooks.get_webhook(db, current_clinic().id, webhook_id) or abort(404)
         webhooks.send_test(db, hook)
-    flash("A test event is on its way. Its delivery shows below in a moment (reload the page).")
+    flash(_("A test event is on its way. Its delivery shows below in a moment (reload the page)."))
     return redirect(url_for("clinic.webhooks_page"))
 
 
@@ -134,5 +135,5 @@ def webhook_remove(webhook_id: int):
         hook = webhooks.get_webhook(db, current_clinic().id, webhook_id) or abort(404)
         webhooks.remove_webhook(db, hook)
         record_audit("webhook_remove", "webhook", webhook_id)
-    flash("Webhook removed: nothing more is sent to it.")
+    flash(_("Webhook removed: nothing more is sent to it."))
     return redirect(url_for("clinic.webhooks_page"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, current_app, render_template, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -23,13 +25,13 @@ bp = Blueprint("handouts", __name__, url_prefix="/handouts")
 
 
 class EmailLinkForm(AppForm):
-    email = StringField("Patient's email address", validators=[
-        DataRequired(message="Enter the patient's email address."), Length(max=254)],
-        description="Used for this message only: Prescribe does not keep it.")
+    email = StringField(_l("Patient's email address"), validators=[
+        DataRequired(message=_l("Enter the patient's email address.")), Length(max=254)],
+        description=_l("Used for this message only: Prescribe does not keep it."))
 
     def validate_email(self, field: StringField) -> None:
         if field.data and not valid_address(field.data.strip()):
-            raise ValidationError("Enter one email address, like name@example.com.")
+            raise ValidationError(_("Enter one email address, like name@example.com."))
 
 
 class LinkActionForm(AppForm):
@@ -48,7 +50,7 @@ def new_link(handout_id: int):
     if not form.validate_on_submit():
         return _show(handout_id, status=400)
     issued = patient_pages.issue_link(get_session(), current_actor(), handout_id, channel="copy") or abort(404)
-    return _show(handout_id, issued=issued, said="New link made. Copy it now: it is shown only once.")
+    return _show(handout_id, issued=issued, said=_("New link made. Copy it now: it is shown only once."))
 
 
 @bp.post("/<int:handout_id>/links/email")
@@ -62,7 +64,7 @@ def email_link(handout_id: int):
     if emailed.error:
         form.email.errors = [emailed.error]
         return _show(handout_id, email_form=form, issued=emailed.issued)
-    return _show(handout_id, issued=emailed.issued, said="Email sent. The address was not kept.")
+    return _show(handout_id, issued=emailed.issued, said=_("Email sent. The address was not kept."))
 
 
 @bp.post("/<int:handout_id>/links/<int:link_id>")
@@ -76,14 +78,14 @@ def change_link(handout_id: int, link_id: int):
     if action == "reissue":
         issued = patient_pages.issue_link(session, actor, handout_id, channel="copy", replacing=link_id) or abort(404)
         return _show(handout_id, issued=issued,
-                     said="The old link no longer works (nor the QR code it was printed as). Copy the new one now.")
+                     said=_("The old link no longer works (nor the QR code it was printed as). Copy the new one now."))
     try:
         patient_pages.change_link(session, actor, handout_id, link_id, action) or abort(404)
     except patient_pages.LinkRevoked:
-        return _show(handout_id, said="This link was revoked, so it cannot be extended: re-issue it instead.",
+        return _show(handout_id, said=_("This link was revoked, so it cannot be extended: re-issue it instead."),
                      status=409)
-    return _show(handout_id, said="Link extended." if action == "extend" else
-                 "Link revoked: it no longer works. A copy already kept on the patient's phone stays there.")
+    return _show(handout_id, said=_("Link extended.") if action == "extend" else
+                 _("Link revoked: it no longer works. A copy already kept on the patient's phone stays there."))
 
 
 @bp.get("/<int:handout_id>/versions/<int:number>.pdf")

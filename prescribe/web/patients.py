@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from prescribe.db import get_session, transaction
 from prescribe.patients import create_patient, get_patient, patient_handouts, search_patients, update_patient
@@ -62,5 +63,5 @@ def update(patient_id: int):
         update_patient(clinic, patient, form.display_name.data or "", form.reference.data or "",
                        form.affected_side.data or "")
         record_audit("patient_update", "patient", patient.id)
-    flash("Patient details saved.")
+    flash(_("Patient details saved."))
     return redirect(url_for("patients.show", patient_id=patient.id))

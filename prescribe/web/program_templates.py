@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from prescribe.db import get_session, transaction
 from prescribe.program_templates import TemplateError, can_manage, delete_template, get_template, visible_templates
@@ -29,5 +30,5 @@ def delete(template_id: int):
     except TemplateError as exc:
         flash(str(exc))
         return redirect(url_for("program_templates.index"))
-    flash(f"Template \u201c{template.name}\u201d deleted.")
+    flash(_("Template “%(name)s” deleted.", name=template.name))
     return redirect(url_for("program_templates.index"))
