@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from prescribe.db import transaction
 from prescribe.models import ROLES, Clinic, User, UserSession, utcnow
 
 from . import passwords, sessions, throttle, totp
-from .messages import _l
 
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 254

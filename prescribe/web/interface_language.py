@@ -8,7 +8,7 @@ picks among the languages the interface is translated into. The words live in th
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel
 
 from prescribe.i18n import TRANSLATIONS_DIR
@@ -21,7 +21,10 @@ babel = Babel()
 
 
 def select_language() -> str:
-    """The signed-in user's choice, else the browser's best match, else English."""
+    """The signed-in user's choice, else the browser's best match, else English (also for a server
+    command, which has no reader: ``flask create-user`` prints the account rules' English)."""
+    if not has_request_context():
+        return "en"
     user = g.get("user")
     chosen = getattr(user, "interface_language", "") if user is not None else ""
     if chosen in INTERFACE_LANGUAGES:
