@@ -50,6 +50,13 @@ ROW_LISTS = frozenset({"exercises", "precautions", *ADVICE_SECTIONS})
 DOSE_INPUT_ORDER = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day", "days_per_week")
 DOSE_INPUT_LABELS = {"sets": _l("Sets"), "reps": _l("Reps"), "hold_seconds": _l("Hold"), "minutes": _l("Minutes"),
                      "rest_seconds": _l("Rest"), "times_per_day": _l("Times a day"), "days_per_week": _l("Days a week")}
+# The advice sections' titles as the builder shows them (prescribe.programs.ADVICE_SECTION_TABLE's
+# builder_title), in the page's language; the handout prints its own titles in its own language.
+ADVICE_TITLES = {"activity_modifications": _l("Moving through your day"), "sitting_advice": _l("Sitting"),
+                 "sleep_advice": _l("Sleeping"),
+                 "red_flags_emergency": _l("Warning signs: call the emergency number now if"),
+                 "red_flags_today": _l("Warning signs: call us today if"),
+                 "red_flags_next_visit": _l("Warning signs: tell us at the next visit if")}
 # The other inputs of a row, as the error summary names them.
 ROW_INPUT_LABELS = {"side": _l("Side"), "resistance": _l("Band or weight"), "note": _l("Note to the patient")}
 SECONDS = {"hold_seconds", "rest_seconds"}

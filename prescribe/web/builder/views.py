@@ -49,6 +49,7 @@ from ..errors import storage_message
 from ..fragments import kept_page_part
 from .forms import REGION_PROBLEM, BuilderForm, form_data_from_program
 from .page import (
+    ADVICE_TITLES,
     INPUT_LIMITS,
     NO_REPLY,
     ROW_LISTS,
@@ -114,7 +115,7 @@ def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, sto
                 diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
                 max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=clinic.zero_phi,
                 accent=clinic.accent_colour, errors=error_summary(form, rows) if form.errors else (),
-                undo=reply.undo, saved=reply.saved, advice_sections=ADVICE_SECTION_TABLE)
+                undo=reply.undo, saved=reply.saved, advice_sections=ADVICE_SECTION_TABLE, advice_titles=ADVICE_TITLES)
 
 
 def _form_body(form: BuilderForm, rows: BuilderRows) -> Markup:
