@@ -3,12 +3,14 @@ language is chosen apart (tests/test_spanish_handout.py)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from prescribe.db import get_session
 from prescribe.models import AuditEvent, User
 
-from .conftest import page_csrf_token
+from .conftest import builder_form, page_csrf_token
 
 
 def test_the_browser_language_picks_the_pages_language(client):
@@ -42,3 +44,21 @@ def test_a_language_not_in_the_list_is_refused_beside_the_field(client):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in page and "Language of the app" in page
+
+
+def test_the_builder_speaks_spanish_and_says_its_errors_beside_their_fields(client):
+    spanish = {"Accept-Language": "es"}
+    page = client.get("/build/hip-pain", headers=spanish).get_data(as_text=True)
+    for text in ("<legend>Paciente y visita</legend>", "<legend>Impresión</legend>", ">Vista previa</button>",
+                 ">Descargar PDF</button>", ">Guardar como plantilla</button>"):
+        assert text in page
+    assert "Download PDF" not in page and "Patient and visit" not in page
+
+    form = builder_form(client, "hip-pain")
+    form.update(handout_date="2026-11-21", next_visit="2026-11-01", action="download")
+    refused = client.post("/build/", data=form, headers=spanish)
+    assert refused.status_code == 422
+    beside = re.search(r'<label for="next_visit">([^<]*)</label>.*?<p class="error" id="next_visit-error">([^<]*)</p>',
+                       refused.get_data(as_text=True), re.S)
+    assert beside is not None
+    assert beside.groups() == ("Próxima visita", "La próxima visita no puede ser antes de la fecha de la hoja.")

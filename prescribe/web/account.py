@@ -72,7 +72,7 @@ def password():
         form[exc.field or "current_password"].errors.append(str(exc))
         return _render_index(password_form=form, status=422)
     start_signed_in_session(g.user)
-    flash("Your password is changed. You were signed out everywhere else.")
+    flash(_("Your password is changed. You were signed out everywhere else."))
     return redirect(url_for("home.index"))
 
 
@@ -81,7 +81,7 @@ def mfa_setup():
     """Enrol an authenticator app: scan the QR code, then type one code to prove it works."""
     db = get_session()
     if g.user.totp_secret:
-        flash("Your second factor is already on.")
+        flash(_("Your second factor is already on."))
         return redirect(url_for("account.index"))
     if not g.user_session.pending_totp_secret:
         # Kept in the server-side session row, not the cookie, until a code proves the app has it.
@@ -94,10 +94,10 @@ def mfa_setup():
             with transaction(db):  # with the secret enrol_second_factor set on the user
                 g.user_session.pending_totp_secret = None
                 record_audit("second_factor_on", "user", g.user.id)
-            flash("Your second factor is on. You will enter a code from your app at every sign-in.")
+            flash(_("Your second factor is on. You will enter a code from your app at every sign-in."))
             return redirect(url_for("account.index"))
-        form.code.errors.append("That code is not right. "
-                                "Check the app shows Prescribe and enter the code it shows now.")
+        form.code.errors.append(_("That code is not right. "
+                                  "Check the app shows Prescribe and enter the code it shows now."))
     uri = totp.provisioning_uri(secret, g.user.email)
     return render_template("account/mfa_setup.html", form=form, qr=totp.qr_svg_data_uri(uri),
                            secret=totp.grouped(secret)), 422 if form.is_submitted() else 200
@@ -115,7 +115,7 @@ def mfa_remove():
     except AccountError as exc:
         form[exc.field or "code"].errors.append(str(exc))
         return _render_index(remove_form=form, status=422)
-    flash("Your second factor is off.")
+    flash(_("Your second factor is off."))
     return redirect(url_for("account.index"))
 
 
@@ -135,5 +135,5 @@ def revoke_token(token_id: int):
     if not RevokeTokenForm().validate_on_submit():
         return _render_index(status=400)
     api_tokens.revoke(get_session(), g.user, token_id, ip=client_address()) or abort(404)
-    flash("Token revoked: it no longer works.")
+    flash(_("Token revoked: it no longer works."))
     return redirect(url_for("account.index"))

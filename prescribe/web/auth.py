@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from prescribe.accounts import sessions as user_sessions
@@ -24,13 +26,13 @@ from .guard import SESSION_TOKEN_KEY, public, safe_next, sign_in_limits
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 log = logging.getLogger(__name__)
 
-REFUSED = "That email and password do not match an account. Please check them and try again."
-LOCKED = ("Too many attempts to sign in to this account. For its safety, signing in is paused "
-          "for 15 minutes. Please try again later or ask your clinic admin.")
-ADDRESS_LOCKED = ("Too many failed attempts to sign in from this network. For safety, signing in from "
-                  "here is paused for 15 minutes. Please try again later.")
-CHOOSE_CLINIC = ("Your address has an account in more than one clinic. Choose the clinic to sign in to "
-                 "and enter your password again.")
+REFUSED = _l("That email and password do not match an account. Please check them and try again.")
+LOCKED = _l("Too many attempts to sign in to this account. For its safety, signing in is paused "
+            "for 15 minutes. Please try again later or ask your clinic admin.")
+ADDRESS_LOCKED = _l("Too many failed attempts to sign in from this network. For safety, signing in from "
+                    "here is paused for 15 minutes. Please try again later.")
+CHOOSE_CLINIC = _l("Your address has an account in more than one clinic. Choose the clinic to sign in to "
+                   "and enter your password again.")
 REFUSALS = {SignIn.REFUSED: (REFUSED, 422), SignIn.LOCKED: (LOCKED, 429),
             SignIn.ADDRESS_LOCKED: (ADDRESS_LOCKED, 429)}
 
@@ -70,13 +72,13 @@ def login():
             assert result.user is not None  # an OK result carries its user
             record_audit("sign_in", "user", result.user.id, user=result.user)
     if result.outcome is SignIn.CHOOSE_CLINIC:
-        form.clinic.choices = [("", "Choose your clinic")] + [(str(c.id), c.name) for c in result.clinics]
-        form.clinic.errors = [CHOOSE_CLINIC]
+        form.clinic.choices = [("", _("Choose your clinic"))] + [(str(c.id), c.name) for c in result.clinics]
+        form.clinic.errors = [str(CHOOSE_CLINIC)]
         return render_template("auth/login.html", form=form), 200
     if refusal:
         log.info("Sign-in refused (%s)", result.outcome.value)
         message, status = refusal
-        form.form_errors.append(message)
+        form.form_errors.append(str(message))
         return render_template("auth/login.html", form=form), status
     assert result.user is not None  # OK and NEEDS_CODE results carry their user
     start_signed_in_session(result.user, mfa_pending=result.outcome is SignIn.NEEDS_CODE)
@@ -105,10 +107,10 @@ def mfa():
         with transaction(db):
             user_sessions.end_session(db, g.user_session)
         session.clear()
-        flash(LOCKED)
+        flash(str(LOCKED))
         return redirect(url_for("auth.login"))
     if outcome is SignIn.REFUSED:
-        form.code.errors.append("That code is not right, or was already used. Enter the code your app shows now.")
+        form.code.errors.append(_("That code is not right, or was already used. Enter the code your app shows now."))
         return render_template("auth/mfa.html", form=form), 422
     start_signed_in_session(g.user)  # a fresh session id for the fully signed-in session
     log.info("Sign-in: second factor accepted for user %s", g.user.id)
@@ -133,5 +135,5 @@ def logout():
         user_sessions.end_session(db, g.user_session)
         record_audit("sign_out", "user", g.user.id)
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.login"))

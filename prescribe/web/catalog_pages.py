@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from prescribe.catalog import CATEGORIES, EQUIPMENT, POSITIONS
 from prescribe.programs import dose_in_words
@@ -22,8 +23,8 @@ def index():
     regions = catalog().regions
     problem = ""
     if region and region not in regions:  # a hand-made or stale address: say so, and show every region
-        problem = (f"There is no body region “{region[:40]}”. Choose one of: "
-                   f"{', '.join(r.label for r in regions.values())}. Showing every region.")
+        problem = _("There is no body region “%(region)s”. Choose one of: %(regions)s. Showing every region.",
+                    region=region[:40], regions=", ".join(r.label for r in regions.values()))
         region = ""
     exercises = catalog().filter_exercises(query=query, position=position, equipment=equipment,
                                            diagnosis=diagnosis_slug, region=region)

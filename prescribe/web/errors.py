@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
@@ -21,31 +23,35 @@ from .requests import UnreadableAddress, UnreadableForm
 
 log = logging.getLogger(__name__)
 
+# Titles and messages in the page's language (lazy: the language is known only per request).
 PAGES = {
-    400: ("Something was wrong with that request", "Please go back, reload the page and try again."),
-    403: ("Not allowed", "Your account cannot open this page. Ask your clinic admin."),
-    404: ("Page not found", "That page does not exist or is no longer available."),
-    405: ("Not allowed", "That action is not available here."),
-    413: ("File too large", "The file you sent is too large. Please use a smaller one."),
-    429: ("Too many requests", "Please wait a few minutes and try again."),
-    500: ("Something went wrong on our side", "Your work was not lost. Please go back and try again."),
+    400: (_l("Something was wrong with that request"), _l("Please go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("Your account cannot open this page. Ask your clinic admin.")),
+    404: (_l("Page not found"), _l("That page does not exist or is no longer available.")),
+    405: (_l("Not allowed"), _l("That action is not available here.")),
+    413: (_l("File too large"), _l("The file you sent is too large. Please use a smaller one.")),
+    429: (_l("Too many requests"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong on our side"), _l("Your work was not lost. Please go back and try again.")),
 }
-EXPIRED = ("This form has expired", "Forms stop working after sign-in, sign-out or a long pause. "
-                                    "Please go back, reload the page and try again.")
-UNREADABLE = ("This form could not be read", "Your browser sent text this server cannot read (it was not "
-               "UTF-8). Nothing was saved. Please go back, retype any unusual characters and send it again.")
-UNREADABLE_ADDRESS = ("This address could not be read", "The address holds characters this server cannot read. "
-                      "Please go back and follow the link again.")
-STORAGE_TITLE = "Nothing was saved"
+EXPIRED = (_l("This form has expired"), _l("Forms stop working after sign-in, sign-out or a long pause. "
+                                           "Please go back, reload the page and try again."))
+UNREADABLE = (_l("This form could not be read"), _l("Your browser sent text this server cannot read (it was not "
+              "UTF-8). Nothing was saved. Please go back, retype any unusual characters and send it again."))
+UNREADABLE_ADDRESS = (_l("This address could not be read"), _l("The address holds characters this server cannot "
+                      "read. Please go back and follow the link again."))
+STORAGE_TITLE = _l("Nothing was saved")
+STORAGE_CAUSES = {StorageTrouble.FULL: _l("the server's disk is full"),
+                  StorageTrouble.READ_ONLY: _l("the database is read-only"),
+                  StorageTrouble.WRITE_FAILED: _l("the server could not write to its disk")}
 
 
-def error_page(code: int, title: str, message: str) -> Response:
+def error_page(code: int, title: object, message: object) -> Response:
     """The error page, or plain text if the page itself cannot be drawn; never raises. Under
     ``/api/`` the error is problem details (RFC 9457), as every API answer is."""
     if request.path.startswith("/api/"):
         from .api.problems import problem
 
-        return problem(code, message)
+        return problem(code, str(message))
     try:
         response = current_app.make_response((render_template("error.html", code=code, title=title,
                                                               message=message), code))
@@ -59,9 +65,14 @@ def error_page(code: int, title: str, message: str) -> Response:
     return response
 
 
-def storage_message(trouble: StorageTrouble) -> str:
-    return (f"Nothing was saved: {trouble.value}. Your work is still on this page; try again in a few "
-            "minutes, and tell whoever looks after the server if it keeps happening.")
+def storage_message(trouble: StorageTrouble, *, page_left: bool = False) -> str:
+    """What a 503 says: the builder keeps the work on its page; the error page has left it."""
+    if page_left:
+        return _("Nothing was saved: %(cause)s. Go back: your work may still be on the previous page; try again in "
+                 "a few minutes, and tell whoever looks after the server if it keeps happening.",
+                 cause=STORAGE_CAUSES.get(trouble, trouble.value))
+    return _("Nothing was saved: %(cause)s. Your work is still on this page; try again in a few minutes, and tell "
+             "whoever looks after the server if it keeps happening.", cause=STORAGE_CAUSES.get(trouble, trouble.value))
 
 
 def rollback_quietly() -> None:
@@ -72,7 +83,7 @@ def rollback_quietly() -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
+    def page(code: int, title: object, message: object):
         return lambda _error: error_page(code, title, message)
 
     for code, (title, message) in PAGES.items():
@@ -88,5 +99,4 @@ def register_error_handlers(app: Flask) -> None:
             raise error  # a real bug: Flask logs it and answers with the 500 page
         rollback_quietly()
         note_storage_trouble(trouble)
-        return error_page(503, STORAGE_TITLE, storage_message(trouble).replace(
-            "Your work is still on this page", "Go back: your work may still be on the previous page"))
+        return error_page(503, STORAGE_TITLE, storage_message(trouble, page_left=True))

@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from flask_babel import get_locale
 from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
@@ -80,13 +81,15 @@ class FragmentCacheExtension(Extension):
 
 
 def kept(environment, store: FragmentStore, key: Hashable | None, render: Callable[[], str]) -> Markup:
-    """``render()``, kept in ``store`` by ``key``; never kept for a key of None or while templates reload.
+    """``render()``, kept in ``store`` by ``key`` and the page's language; never kept for a key of None
+    or while templates reload.
 
-    auto_reload is on while templates are being edited (Flask's debug mode): every edit shows.
+    auto_reload is on while templates are being edited (Flask's debug mode): every edit shows. The
+    same row drawn for a Spanish page has other words, so each language keeps its own fragments.
     """
     if key is None or environment.auto_reload:
         return Markup(render())
-    return store.get_or_render(key, render)
+    return store.get_or_render((str(get_locale()), key), render)
 
 
 def kept_page_part(environment, key: Hashable | None, render: Callable[[], str]) -> Markup:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 
 from prescribe.accounts.sessions import Ended, SessionPolicy, load_session
@@ -123,8 +124,8 @@ def guard_request():
     user = g.get("user")
     if user is None:
         if ended in (Ended.IDLE, Ended.ABSOLUTE):
-            flash("You were signed out after a period without activity. Please sign in again."
-                  if ended is Ended.IDLE else "Your session reached its time limit. Please sign in again.")
+            flash(_("You were signed out after a period without activity. Please sign in again.")
+                  if ended is Ended.IDLE else _("Your session reached its time limit. Please sign in again."))
         if request.headers.get("HX-Request") == "true":
             # A part of a page asked for by its script: the sign-in page must not be swapped into it.
             # 401 and no swap; the page keeps everything and says how to sign in again (builder.js).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BaseConverter
 from wtforms import IntegerField
 from wtforms.validators import ValidationError
@@ -69,7 +70,7 @@ class WholeNumberField(IntegerField):
                  **kwargs):
         super().__init__(label, validators, **kwargs)
         self.low, self.high = low, high
-        self.message = message or f"Enter a number from {low} to {high}."
+        self.message = message or _l("Enter a number from %(low)d to %(high)d.", low=low, high=high)
 
     def process_formdata(self, valuelist):
         if not valuelist or not str(valuelist[0]).strip():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from wtforms import widgets as wtforms_widgets
 from wtforms.widgets.core import clean_key
@@ -63,8 +64,9 @@ def length_counter(field: Input, maxlength: int | None) -> Markup:
     """"Up to 200 characters" under a text input (builder.js counts as the therapist types)."""
     if not maxlength:
         return Markup("")
+    said = escape(_("Up to %(max)d characters", max=maxlength))
     return Markup(f'<small class="counter" id="{escape(field.id)}-count" data-counter-for="{escape(field.id)}">'
-                  f'Up to {maxlength} characters</small>')
+                  f'{said}</small>')
 
 
 def checkbox_input(field: Input) -> Markup:

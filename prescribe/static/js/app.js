@@ -17,8 +17,9 @@
   }
 }
 
-// "Copy link": copies the field the button names and says so next to it. Without this script
-// the field is still there to select and copy by hand.
+// "Copy link": copies the field the button names and says so next to it, in the words the page
+// gives (data-copied, data-copy-failed: in the page's language). Without this script the field is
+// still there to select and copy by hand.
 for (const button of document.querySelectorAll("[data-copy]")) {
   const source = document.querySelector(button.dataset.copy);
   if (!source) continue;
@@ -30,9 +31,9 @@ for (const button of document.querySelectorAll("[data-copy]")) {
     source.select();
     try {
       await navigator.clipboard.writeText(source.value);
-      said.textContent = " Copied.";
+      said.textContent = ` ${button.dataset.copied || "Copied."}`;
     } catch {
-      said.textContent = " Selected: press Ctrl+C (or Command+C) to copy.";
+      said.textContent = ` ${button.dataset.copyFailed || "Selected: press Ctrl+C (or Command+C) to copy."}`;
     }
   });
 }

@@ -6,6 +6,12 @@
 // page when the session has ended.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form.builder");
+  // The words this script shows come from the page (data-words-* on the form, in the page's
+  // language); "{used}" and the like are filled in here. English stays as the fallback.
+  const words = (name, fallback, values = {}) => {
+    const text = (form && form.dataset[name]) || fallback;
+    return text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  };
   const announcer = document.querySelector("[data-announce]");
   const say = (text) => {
     if (!announcer || !text) return;
@@ -67,8 +73,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!counter) return;
     const limit = Number(input.dataset.maxlength);
     const used = input.value.replace(/\r\n/g, "\n").length;
-    counter.textContent = used > limit ? `${used} of ${limit} characters: ${used - limit} too many`
-                                       : `${used} of ${limit} characters`;
+    counter.textContent = used > limit
+      ? words("wordsTooMany", "{used} of {limit} characters: {over} too many", { used, limit, over: used - limit })
+      : words("wordsCount", "{used} of {limit} characters", { used, limit });
     counter.classList.toggle("over", used > limit);
   };
   const countAll = (root) => root.querySelectorAll("[data-maxlength]").forEach((input) => {
@@ -168,7 +175,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const data = new FormData(form);
       data.set("action", "preview");
       data.set("background", "1");  // render ahead, send nothing back: not a preview anyone saw
-      status.textContent = "Updating the handout…";
+      status.textContent = words("wordsUpdating", "Updating the handout…");
       try {
         // form.action would be the buttons named "action"; read the attribute itself.
         const response = await fetch(form.getAttribute("action"), { method: "POST", body: data,
@@ -179,8 +186,8 @@ document.addEventListener("DOMContentLoaded", () => {
           if (signedOut) signedOut.hidden = false;
           return;
         }
-        status.textContent = response.ok ? "Handout up to date."
-          : response.status === 422 ? "Check the marked fields before printing." : "";
+        status.textContent = response.ok ? words("wordsUpToDate", "Handout up to date.")
+          : response.status === 422 ? words("wordsCheckFields", "Check the marked fields before printing.") : "";
       } catch (error) {
         if (mine === generation) status.textContent = "";
       }
@@ -241,7 +248,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const token = await currentToken();
       if (token) {
         useToken(token);
-        if (status) status.textContent = "Signed in again. Your changes are still here.";
+        if (status) status.textContent = words("wordsSignedInAgain", "Signed in again. Your changes are still here.");
       }
     });
   }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -39,7 +41,6 @@ from prescribe.programs import (
     MAX_EXERCISES,
     PAPER_SIZES,
     SIDES,
-    SPANISH_NOT_READY,
     WEIGHT_BEARING,
     AdviceLine,
     Precaution,
@@ -52,8 +53,14 @@ from prescribe.programs import (
 )
 
 from ..forms import (
+    AFFECTED_SIDE_LABELS,
     GREYSCALE_HELP,
+    HANDOUT_LANGUAGE_LABELS,
     LAYOUT_HELP,
+    LAYOUT_LABELS,
+    PAPER_LABELS,
+    SIDE_LABELS,
+    WEIGHT_BEARING_LABELS,
     AppForm,
     checkbox_value,
     choices,
@@ -69,35 +76,40 @@ RESISTANCE_MAXLENGTH = 40
 NOTE_MAXLENGTH = 200
 
 
-SIDE_CHOICES = choices({"": "—", **SIDES})
-REGION_PROBLEM = "Choose a body region from the list, or all regions."
+SIDE_CHOICES = choices({"": "—", **SIDES}, SIDE_LABELS)
+TEMPLATE_SCOPE_LABELS = {"personal": _l("Just for me"), "clinic": _l("For the whole clinic")}
+OWN_LINES_LABEL = _l("Your own lines (one per line)")
+REGION_PROBLEM = _l("Choose a body region from the list, or all regions.")
 
 
-def _range(name: str, label: str, unit: str = "") -> WholeNumberField:
+def _range(name: str, label: str, seconds: bool = False) -> WholeNumberField:
     low, high = DOSE_LIMITS[name]
-    return WholeNumberField(label, validators=[Optional()], low=low, high=high,
-                            message=f"Enter a number from {low} to {high}{unit}.")
+    message = (_l("Enter a number from %(low)d to %(high)d seconds.", low=low, high=high) if seconds
+               else _l("Enter a number from %(low)d to %(high)d.", low=low, high=high))
+    return WholeNumberField(label, validators=[Optional()], low=low, high=high, message=message)
 
 
 class ExerciseRowForm(Form):
     """One exercise row of the builder (a plain Form: the builder's token covers it)."""
 
     exercise = HiddenField()
-    sets = _range("sets", "Sets")
-    reps = _range("reps", "Reps")
-    hold_seconds = _range("hold_seconds", "Hold (seconds)", " seconds")
-    minutes = _range("minutes", "Minutes")
-    rest_seconds = _range("rest_seconds", "Rest (seconds)", " seconds")
-    times_per_day = _range("times_per_day", "Times a day")
-    days_per_week = _range("days_per_week", "Days a week")
-    side = SelectField("Side", choices=SIDE_CHOICES, validate_choice=True)
+    sets = _range("sets", _l("Sets"))
+    reps = _range("reps", _l("Reps"))
+    hold_seconds = _range("hold_seconds", _l("Hold (seconds)"), seconds=True)
+    minutes = _range("minutes", _l("Minutes"))
+    rest_seconds = _range("rest_seconds", _l("Rest (seconds)"), seconds=True)
+    times_per_day = _range("times_per_day", _l("Times a day"))
+    days_per_week = _range("days_per_week", _l("Days a week"))
+    side = SelectField(_l("Side"), choices=SIDE_CHOICES, validate_choice=True)
     # The side this row was last given by the affected side; while ``side`` still equals it the row
     # follows the affected side, and once the therapist picks another side it keeps that choice.
     side_default = HiddenField()
-    resistance = StringField("Band or weight", validators=[
-        Length(max=RESISTANCE_MAXLENGTH, message=f"Keep this under {RESISTANCE_MAXLENGTH} characters."), plain_text])
-    note = TextAreaField("Note to the patient", validators=[
-        Length(max=NOTE_MAXLENGTH, message=f"Keep the note under {NOTE_MAXLENGTH} characters."), plain_text])
+    resistance = StringField(_l("Band or weight"), validators=[
+        Length(max=RESISTANCE_MAXLENGTH, message=_l("Keep this under %(max)d characters.", max=RESISTANCE_MAXLENGTH)),
+        plain_text])
+    note = TextAreaField(_l("Note to the patient"), validators=[
+        Length(max=NOTE_MAXLENGTH, message=_l("Keep the note under %(max)d characters.", max=NOTE_MAXLENGTH)),
+        plain_text])
 
 
 class AdviceRowForm(Form):
@@ -124,7 +136,7 @@ class RowList(FieldList):
                     yield index
 
 
-def _own_lines(label: str) -> TextAreaField:
+def _own_lines(label: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Length(max=OWN_LINES_MAXLENGTH), plain_text])
 
 
@@ -151,34 +163,36 @@ class BuilderForm(AppForm):
     diagnosis = HiddenField(validators=[DataRequired()])
     handout_id = HiddenField()
     patient_id = HiddenField()
-    patient_name = StringField("Patient name as printed", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
-    patient_reference = StringField("Reference number", validators=[
-        Optional(), Length(max=40, message="Keep the reference under 40 characters."), plain_text])
-    affected_side = SelectField("Affected side", choices=choices(AFFECTED_SIDES))
+    patient_name = StringField(_l("Patient name as printed"), validators=[
+        Optional(), Length(max=80, message=_l("Keep the name under 80 characters.")), plain_text])
+    patient_reference = StringField(_l("Reference number"), validators=[
+        Optional(), Length(max=40, message=_l("Keep the reference under 40 characters.")), plain_text])
+    affected_side = SelectField(_l("Affected side"), choices=choices(AFFECTED_SIDES, AFFECTED_SIDE_LABELS))
     # Shown only after surgery (other programs post neither): checked by their validate_ methods. The
     # approaches offered are those of the diagnosis's region (set per form from the catalog).
-    approach = SelectField("Surgical approach", choices=choices({"": "—"}), validate_choice=False)
-    weight_bearing = SelectField("Weight on the operated leg", choices=choices({"": "—", **WEIGHT_BEARING}),
+    approach = SelectField(_l("Surgical approach"), choices=choices({"": "—"}), validate_choice=False)
+    weight_bearing = SelectField(_l("Weight on the operated leg"),
+                                 choices=choices({"": "—", **WEIGHT_BEARING}, WEIGHT_BEARING_LABELS),
                                  validate_choice=False)
-    start_gently = BooleanField("Start gently: 1 or 2 days a week at first, adding a day each week")
-    therapist_name = StringField("Therapist", validators=[
-        Optional(), Length(max=80, message="Keep the name under 80 characters."), plain_text])
-    handout_date = DateField("Date", validators=[InputRequired(message="Enter the date of this handout.")])
-    next_visit = DateField("Next visit", validators=[Optional()])
-    paper = SelectField("Paper size", choices=choices(PAPER_SIZES))
+    start_gently = BooleanField(_l("Start gently: 1 or 2 days a week at first, adding a day each week"))
+    therapist_name = StringField(_l("Therapist"), validators=[
+        Optional(), Length(max=80, message=_l("Keep the name under 80 characters.")), plain_text])
+    handout_date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date of this handout."))])
+    next_visit = DateField(_l("Next visit"), validators=[Optional()])
+    paper = SelectField(_l("Paper size"), choices=choices(PAPER_SIZES, PAPER_LABELS))
     # Only the languages the diagnosis is ready for (set per form from the catalog).
-    language = SelectField("Handout language", choices=choices({"en": HANDOUT_LANGUAGES["en"]}), default="en",
+    language = SelectField(_l("Handout language"), choices=choices({"en": HANDOUT_LANGUAGES["en"]}), default="en",
                            validate_choice=False)
-    layout = SelectField("Layout", choices=choices(LAYOUTS), default="standard", validate_choice=False,
-                         validators=[layout_choice], description=LAYOUT_HELP)
-    greyscale = BooleanField("Print in greys (black-and-white printer)", validators=[checkbox_value],
+    layout = SelectField(_l("Layout"), choices=choices(LAYOUTS, LAYOUT_LABELS), default="standard",
+                         validate_choice=False, validators=[layout_choice], description=LAYOUT_HELP)
+    greyscale = BooleanField(_l("Print in greys (black-and-white printer)"), validators=[checkbox_value],
                              description=GREYSCALE_HELP)
-    include_log = BooleanField("Include the 2-week exercise log page")
-    show_changes = BooleanField("Print “What changed since your last visit”")
-    template_name = StringField("Template name", validators=[
-        Length(max=80, message="Keep the name under 80 characters."), plain_text])
-    template_scope = SelectField("Template for", choices=choices(TEMPLATE_SCOPES), default="personal")
+    include_log = BooleanField(_l("Include the 2-week exercise log page"))
+    show_changes = BooleanField(_l("Print “What changed since your last visit”"))
+    template_name = StringField(_l("Template name"), validators=[
+        Length(max=80, message=_l("Keep the name under 80 characters.")), plain_text])
+    template_scope = SelectField(_l("Template for"), choices=choices(TEMPLATE_SCOPES, TEMPLATE_SCOPE_LABELS),
+                                 default="personal")
     exercises = RowList(FormField(ExerciseRowForm), max_entries=MAX_EXERCISES + 1)
     activity_modifications = RowList(FormField(AdviceRowForm), max_entries=30)
     sitting_advice = RowList(FormField(AdviceRowForm), max_entries=30)
@@ -187,23 +201,24 @@ class BuilderForm(AppForm):
     red_flags_today = RowList(FormField(AdviceRowForm), max_entries=30)
     red_flags_next_visit = RowList(FormField(AdviceRowForm), max_entries=30)
     precautions = RowList(FormField(PrecautionRowForm), max_entries=20)
-    own_activity_modifications = _own_lines("Your own lines (one per line)")
-    own_sitting_advice = _own_lines("Your own lines (one per line)")
-    own_sleep_advice = _own_lines("Your own lines (one per line)")
-    own_red_flags_emergency = _own_lines("Your own lines (one per line)")
-    own_red_flags_today = _own_lines("Your own lines (one per line)")
-    own_red_flags_next_visit = _own_lines("Your own lines (one per line)")
-    catalog_query = StringField("Find an exercise", validators=[Length(max=60)])
+    own_activity_modifications = _own_lines(OWN_LINES_LABEL)
+    own_sitting_advice = _own_lines(OWN_LINES_LABEL)
+    own_sleep_advice = _own_lines(OWN_LINES_LABEL)
+    own_red_flags_emergency = _own_lines(OWN_LINES_LABEL)
+    own_red_flags_today = _own_lines(OWN_LINES_LABEL)
+    own_red_flags_next_visit = _own_lines(OWN_LINES_LABEL)
+    catalog_query = StringField(_l("Find an exercise"), validators=[Length(max=60)])
     # Limits the search to one body region (choices from the catalog); any exercise may still be added.
-    catalog_region = SelectField("Body region", choices=choices({"": "All regions"}), default="",
+    catalog_region = SelectField(_l("Body region"), choices=choices({"": _l("All regions")}), default="",
                                  validate_choice=False)
 
     def __init__(self, *args, catalog: Catalog, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
         self._offer_approaches()
-        self.language.choices = choices({key: HANDOUT_LANGUAGES[key] for key in self.languages})
-        self.catalog_region.choices = choices({"": "All regions",
+        self.language.choices = choices({key: HANDOUT_LANGUAGES[key] for key in self.languages},
+                                        HANDOUT_LANGUAGE_LABELS)
+        self.catalog_region.choices = choices({"": _("All regions"),
                                                **{key: r.label for key, r in catalog.regions.items()}})
         self._follow_affected_side()
 
@@ -229,7 +244,7 @@ class BuilderForm(AppForm):
         """Said beside the language list: that only English is offered, or, for a Spanish or bilingual
         handout printing a draft translation, the note the handout prints too."""
         if self.languages == ("en",):
-            return SPANISH_NOT_READY
+            return _("Spanish is not ready for this diagnosis yet.")
         if self.language.data in ("es", "en-es") and self._prints_draft():
             return DRAFT_NOTE
         return ""
@@ -275,17 +290,17 @@ class BuilderForm(AppForm):
         region = self.catalog.regions.get(diagnosis.region) if diagnosis else None
         if region is not None and region.side_needed and self.affected_side.data not in ("left", "right"):
             self.affected_side.errors = [*self.affected_side.errors,
-                                         f"Choose the affected side (left or right): the steps speak of the sore "
-                                         f"{region.label.lower()} and the good one."]
+                                         _("Choose the affected side (left or right): the steps speak of the "
+                                           "sore %(region)s and the good one.", region=region.label.lower())]
             return False
         if not self.after_surgery:
             return True
         ready = True
         for field, missing, message in (
-            (self.approach, not self.approach.data, "Choose the surgical approach the surgeon used."),
+            (self.approach, not self.approach.data, _("Choose the surgical approach the surgeon used.")),
             (self.affected_side, self.affected_side.data not in ("left", "right"),
-             "Choose the operated side (left or right)."),
-            (self.weight_bearing, not self.weight_bearing.data, "Choose the weight the surgeon allows on that leg."),
+             _("Choose the operated side (left or right).")),
+            (self.weight_bearing, not self.weight_bearing.data, _("Choose the weight the surgeon allows on that leg.")),
         ):
             if missing:
                 field.errors = [*field.errors, message]
@@ -295,34 +310,35 @@ class BuilderForm(AppForm):
             exercise = self.catalog.exercise(row.form.exercise.data or "")
             if exercise and stands_on_operated_leg(exercise, row.form.side.data or "", operated):
                 row.form.side.errors = [*row.form.side.errors,
-                                        "After surgery, the other leg takes the weight: choose the operated side "
-                                        "for the leg that moves." if exercise.stands_on == "other" else
-                                        "This one stands on the working leg: not on the operated leg after surgery."]
+                                        _("After surgery, the other leg takes the weight: choose the operated side "
+                                          "for the leg that moves.") if exercise.stands_on == "other" else
+                                        _("This one stands on the working leg: not on the operated leg after "
+                                          "surgery.")]
                 ready = False
         return ready
 
     def validate_diagnosis(self, field: HiddenField) -> None:
         if self.catalog.diagnosis(field.data or "") is None:
-            raise ValidationError("Unknown diagnosis. Please start again from the diagnosis list.")
+            raise ValidationError(_("Unknown diagnosis. Please start again from the diagnosis list."))
 
     def validate_language(self, field: SelectField) -> None:
         if (field.data or "en") not in self.languages:
             wanted = field.data
             field.data = "en"
-            raise ValidationError(SPANISH_NOT_READY if wanted in HANDOUT_LANGUAGES
-                                  else "Choose one of the languages in the list.")
+            raise ValidationError(_("Spanish is not ready for this diagnosis yet.") if wanted in HANDOUT_LANGUAGES
+                                  else _("Choose one of the languages in the list."))
         if field.data in ("es", "en-es"):
             untranslated = [exercise.name for row in self.exercises.entries
                             if (exercise := self.catalog.exercise(row.form.exercise.data or "")) is not None
                             and self.catalog.translation("es", f"exercises/{exercise.slug}.toml") is None]
             if untranslated:
-                raise ValidationError(f"Not ready in Spanish yet: {', '.join(untranslated)}. "
-                                      "Remove it, or print in English.")
+                raise ValidationError(_("Not ready in Spanish yet: %(names)s. Remove it, or print in English.",
+                                        names=", ".join(untranslated)))
 
     def validate_approach(self, field: SelectField) -> None:
         if field.data and field.data not in self.approaches:
             field.data = ""
-            raise ValidationError("Choose one of the approaches in the list.")
+            raise ValidationError(_("Choose one of the approaches in the list."))
 
     def validate_catalog_region(self, field: SelectField) -> None:
         if field.data and field.data not in self.catalog.regions:
@@ -332,17 +348,17 @@ class BuilderForm(AppForm):
     def validate_weight_bearing(self, field: SelectField) -> None:
         if field.data and field.data not in WEIGHT_BEARING:
             field.data = ""
-            raise ValidationError("Choose one of the weight-bearing statuses in the list.")
+            raise ValidationError(_("Choose one of the weight-bearing statuses in the list."))
 
     def validate_next_visit(self, field: DateField) -> None:
         if field.data and self.handout_date.data and field.data < self.handout_date.data:
-            raise ValidationError("The next visit cannot be before the handout date.")
+            raise ValidationError(_("The next visit cannot be before the handout date."))
 
     def validate_exercises(self, field: FieldList) -> None:
         if len(field.entries) == 0:
-            raise ValidationError("Add at least one exercise.")
+            raise ValidationError(_("Add at least one exercise."))
         if len(field.entries) > MAX_EXERCISES:
-            raise ValidationError(f"A program can have at most {MAX_EXERCISES} exercises.")
+            raise ValidationError(_("A program can have at most %(max)d exercises.", max=MAX_EXERCISES))
 
     def validate(self, extra_validators=None) -> bool:
         for row in self.exercises.entries:
@@ -354,10 +370,10 @@ class BuilderForm(AppForm):
             own = getattr(self, f"own_{name}")
             lines = split_lines(own.data)
             if len(lines) > OWN_LINES_MAX:
-                own.errors.append(f"Add at most {OWN_LINES_MAX} lines here.")
+                own.errors.append(_("Add at most %(max)d lines here.", max=OWN_LINES_MAX))
                 valid = False
             if any(len(line) > LINE_MAX for line in lines):
-                own.errors.append(f"Keep each line under {LINE_MAX} characters.")
+                own.errors.append(_("Keep each line under %(max)d characters.", max=LINE_MAX))
                 valid = False
         return valid
 
@@ -386,7 +402,7 @@ class BuilderForm(AppForm):
     def _validate_row(self, row: ExerciseRowForm) -> bool:
         exercise = self.catalog.exercise(row.exercise.data or "")
         if exercise is None:
-            row.exercise.errors.append("This exercise is not in the catalog. Remove it and add another.")
+            row.exercise.errors.append(_("This exercise is not in the catalog. Remove it and add another."))
             return False
         needed = {"reps": ["sets", "reps"], "hold": ["sets", "hold_seconds"],
                   "minutes": ["minutes"]}[exercise.dose_kind]
@@ -395,13 +411,13 @@ class BuilderForm(AppForm):
         for name in needed:
             field = row[name]
             if field.data is None and not field.errors:
-                field.errors.append("Enter a number." if field.raw_data and field.raw_data[0].strip()
-                                    else "This is needed.")
+                field.errors.append(_("Enter a number.") if field.raw_data and field.raw_data[0].strip()
+                                    else _("This is needed."))
                 valid = False
         if not exercise.per_side and row.side.data:
             row.side.data = ""
         if exercise.per_side and not row.side.data:
-            row.side.errors.append("Choose a side.")
+            row.side.errors.append(_("Choose a side."))
             valid = False
         return valid
 

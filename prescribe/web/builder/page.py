@@ -14,6 +14,9 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from prescribe.catalog import Catalog, Dose, Exercise, SafetyRule
 from prescribe.catalog.loader import DOSE_LIMITS
 from prescribe.programs import (
@@ -42,10 +45,20 @@ INPUT_LIMITS = {
 # The form's lists of rows (each row a FormField of inputs).
 ROW_LISTS = frozenset({"exercises", "precautions", *ADVICE_SECTIONS})
 # A row's dose inputs in the order the page shows them; each kind of exercise shows some of them
-# (prescribe.programs.DOSE_FIELDS_USED) and keeps the others as hidden inputs. Labels and units as printed.
+# (prescribe.programs.DOSE_FIELDS_USED) and keeps the others as hidden inputs. Labels and units as printed,
+# in the page's language.
 DOSE_INPUT_ORDER = ("sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day", "days_per_week")
-DOSE_INPUT_LABELS = {"sets": "Sets", "reps": "Reps", "hold_seconds": "Hold", "minutes": "Minutes",
-                     "rest_seconds": "Rest", "times_per_day": "Times a day", "days_per_week": "Days a week"}
+DOSE_INPUT_LABELS = {"sets": _l("Sets"), "reps": _l("Reps"), "hold_seconds": _l("Hold"), "minutes": _l("Minutes"),
+                     "rest_seconds": _l("Rest"), "times_per_day": _l("Times a day"), "days_per_week": _l("Days a week")}
+# The advice sections' titles as the builder shows them (prescribe.programs.ADVICE_SECTION_TABLE's
+# builder_title), in the page's language; the handout prints its own titles in its own language.
+ADVICE_TITLES = {"activity_modifications": _l("Moving through your day"), "sitting_advice": _l("Sitting"),
+                 "sleep_advice": _l("Sleeping"),
+                 "red_flags_emergency": _l("Warning signs: call the emergency number now if"),
+                 "red_flags_today": _l("Warning signs: call us today if"),
+                 "red_flags_next_visit": _l("Warning signs: tell us at the next visit if")}
+# The other inputs of a row, as the error summary names them.
+ROW_INPUT_LABELS = {"side": _l("Side"), "resistance": _l("Band or weight"), "note": _l("Note to the patient")}
 SECONDS = {"hold_seconds", "rest_seconds"}
 EXERCISE_INPUTS = ("exercise", "sets", "reps", "hold_seconds", "minutes", "rest_seconds", "times_per_day",
                    "days_per_week", "side", "side_default", "resistance", "note")
@@ -125,7 +138,7 @@ class ExerciseRow:
         kind = self.dose_kind
         return [
             DoseInput(self.inputs[name],
-                      "Hold each" if name == "hold_seconds" and kind == "reps" else DOSE_INPUT_LABELS[name],
+                      _("Hold each") if name == "hold_seconds" and kind == "reps" else str(DOSE_INPUT_LABELS[name]),
                       "s" if name in SECONDS else "", DOSE_LIMITS[name],
                       name not in DOSE_FIELDS or name in DOSE_FIELDS_USED[kind])
             for name in DOSE_INPUT_ORDER
@@ -345,12 +358,14 @@ def error_summary(form: BuilderForm, rows: BuilderRows) -> tuple[ErrorLink, ...]
             links.extend(ErrorLink(own[name].id, f"{own[name].label.text}: {error}") for error in own[name].errors)
     for section in ADVICE_SECTIONS:
         for line in rows.advice[section]:
-            links.extend(ErrorLink(line.included.id, f"Advice line “{line.text.value[:40]}”: {error}")
+            links.extend(ErrorLink(line.included.id, _("Advice line “%(line)s”: %(error)s", line=line.text.value[:40],
+                                                      error=error))
                          for error in (*line.text.errors, *line.included.errors))
         own_lines = rows.own_lines[section]
-        links.extend(ErrorLink(own_lines.id, f"Your own lines: {error}") for error in own_lines.errors)
+        links.extend(ErrorLink(own_lines.id, _("Your own lines: %(error)s", error=error)) for error in own_lines.errors)
     for rule in rows.precautions:
-        links.extend(ErrorLink(rule.included.id, f"Safety rule “{rule.text.value[:40]}”: {error}")
+        links.extend(ErrorLink(rule.included.id, _("Safety rule “%(rule)s”: %(error)s", rule=rule.text.value[:40],
+                                                      error=error))
                      for error in (*rule.move.errors, *rule.text.errors, *rule.included.errors))
     return tuple(links)
 
@@ -359,9 +374,9 @@ def _exercise_errors(form: BuilderForm, rows: BuilderRows) -> list[ErrorLink]:
     links = [ErrorLink("exercise-list", error) for error in form.exercises.errors if isinstance(error, str)]
     for index, row in enumerate(rows.exercises):
         for name, field in row.inputs.items():
-            label = DOSE_INPUT_LABELS.get(name) or {"side": "Side", "resistance": "Band or weight",
-                                                     "note": "Note to the patient"}.get(name, "Exercise")
-            links.extend(ErrorLink(field.id, f"Exercise {index + 1} ({row.name}), {label}: {error}")
+            label = DOSE_INPUT_LABELS.get(name) or ROW_INPUT_LABELS.get(name) or _("Exercise")
+            links.extend(ErrorLink(field.id, _("Exercise %(number)d (%(name)s), %(label)s: %(error)s",
+                                               number=index + 1, name=row.name, label=label, error=error))
                          for error in field.errors)
     return links
 
@@ -383,23 +398,27 @@ def row_reply(action: Action, change: RowChange, rows: BuilderRows, catalog: Cat
     """Where focus goes after a row action, what is announced, and the Undo line after a removal."""
     undo = undo_offer(change.removed, change.removed_index, catalog)
     if undo is not None:
-        return Reply("undo", f"Removed {undo.name}. Undo puts it back.", undo=undo)
+        return Reply("undo", _("Removed %(name)s. Undo puts it back.", name=undo.name), undo=undo)
     place = change.moved_to
     if place is None or place >= len(rows.exercises):
-        return Reply("exercise-list", "Nothing changed.")
+        return Reply("exercise-list", _("Nothing changed."))
     row = rows.exercises[place]
     total = len(rows.exercises)
     if action.kind in ("up", "down", "move"):
         moved_up = action.kind == "up" or (action.kind == "move" and place < (action.index or 0))
         button = "up" if (moved_up and place > 0) or place == total - 1 else "down"
-        return Reply(f"row-{place}-{button}", f"{row.name} moved to place {place + 1} of {total}.")
+        return Reply(f"row-{place}-{button}", _("%(name)s moved to place %(place)d of %(total)d.", name=row.name,
+                                                 place=place + 1, total=total))
     if action.kind == "swap":
         before = catalog.exercise(swapped_from)
         went = "easier" if before and before.easier == row.slug else "harder"
         back = "harder" if went == "easier" else "easier"
         ways = dict(row.swaps)
         focus = next((f"row-{place}-{way}" for way in (went, back) if way in ways), row.first_input_id)
-        return Reply(focus, f"Swapped for the {went} {row.name}, with its own dose.")
+        said = (_("Swapped for the easier %(name)s, with its own dose.", name=row.name) if went == "easier"
+                else _("Swapped for the harder %(name)s, with its own dose.", name=row.name))
+        return Reply(focus, said)
     if action.kind == "undo":
-        return Reply(row.first_input_id, f"{row.name} is back in place {place + 1}.")
-    return Reply(row.first_input_id, f"Added {row.name} as exercise {place + 1} of {total}. Its dose comes first.")
+        return Reply(row.first_input_id, _("%(name)s is back in place %(place)d.", name=row.name, place=place + 1))
+    return Reply(row.first_input_id, _("Added %(name)s as exercise %(place)d of %(total)d. Its dose comes first.",
+                                       name=row.name, place=place + 1, total=total))

@@ -18,6 +18,8 @@ from flask import (
     request,
     send_file,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
@@ -47,6 +49,7 @@ from ..errors import storage_message
 from ..fragments import kept_page_part
 from .forms import REGION_PROBLEM, BuilderForm, form_data_from_program
 from .page import (
+    ADVICE_TITLES,
     INPUT_LIMITS,
     NO_REPLY,
     ROW_LISTS,
@@ -112,7 +115,7 @@ def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, sto
                 diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
                 max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=clinic.zero_phi,
                 accent=clinic.accent_colour, errors=error_summary(form, rows) if form.errors else (),
-                undo=reply.undo, saved=reply.saved, advice_sections=ADVICE_SECTION_TABLE)
+                undo=reply.undo, saved=reply.saved, advice_sections=ADVICE_SECTION_TABLE, advice_titles=ADVICE_TITLES)
 
 
 def _form_body(form: BuilderForm, rows: BuilderRows) -> Markup:
@@ -199,7 +202,7 @@ def submit():
     if not form.validate() or (printing and not form.ready_to_print()):
         return _render_builder(form, 422 if printing else 200)
     if action.kind == "update":
-        return _render_builder(form, reply=Reply(say="No problems found: the handout is ready to print."))
+        return _render_builder(form, reply=Reply(say=_("No problems found: the handout is ready to print.")))
     if action.kind == "template":
         return _kept_if_storage_fails(form, lambda: _save_template(form))
     # The page's script renders ahead while the therapist edits (builder.js): the PDF is kept for
@@ -217,16 +220,18 @@ def _search(form: BuilderForm):
     if region not in ("", *catalog().regions):
         form.catalog_region.data = ""
         form.catalog_region.errors = [REGION_PROBLEM]
-        return _render_builder(form, 422, reply=Reply(form.catalog_region.id, REGION_PROBLEM))
+        return _render_builder(form, 422, reply=Reply(form.catalog_region.id, str(REGION_PROBLEM)))
     results = catalog().search_exercises(query, region=region)
     if results:
         reply = Reply(f"add-{results[0].slug}",
-                      f"{len(results)} exercise{'s' if len(results) != 1 else ''} found. The first is "
-                      f"{results[0].name}.")
+                      ngettext("%(num)d exercise found. The first is %(name)s.",
+                               "%(num)d exercises found. The first is %(name)s.", len(results), name=results[0].name))
+    elif region:
+        reply = Reply(form.catalog_query.id,
+                      _("No exercise matches “%(query)s” in %(region)s exercises. Try a shorter word or all regions.",
+                        query=query, region=catalog().regions[region].label.lower()))
     else:
-        where = f" in {catalog().regions[region].label.lower()} exercises" if region else ""
-        reply = Reply(form.catalog_query.id, f"No exercise matches “{query}”{where}. Try a shorter word"
-                      f"{' or all regions' if region else ''}.")
+        reply = Reply(form.catalog_query.id, _("No exercise matches “%(query)s”. Try a shorter word.", query=query))
     return _render_builder(form, search_results=results, reply=reply)
 
 
@@ -252,7 +257,8 @@ def _save_template(form: BuilderForm):
     except TemplateError as exc:
         form.template_name.errors = [*form.template_name.errors, str(exc)]
         return _render_builder(form, 422, reply=Reply(form.template_name.id, str(exc)))
-    saved = f"Template “{template.name}” {'replaced' if replaced else 'saved'}: it is on the start page from now on."
+    saved = (_("Template “%(name)s” replaced: it is on the start page from now on.", name=template.name) if replaced
+             else _("Template “%(name)s” saved: it is on the start page from now on.", name=template.name))
     if _requested_part() is None:  # a whole page starts at its top: say it there too
         flash(saved)
     return _render_builder(form, reply=Reply("template-saved", saved, saved=saved))
@@ -267,9 +273,9 @@ def _edit_rows(action: Action):
         exercise = catalog().exercise(action.argument if action.kind == "add" else action.detail)
         problem = ""
         if action.kind != "undo" and exercise is None:
-            problem = "That exercise is not in the catalog."
+            problem = _("That exercise is not in the catalog.")
         elif action.kind in ("add", "undo") and count >= MAX_EXERCISES:
-            problem = f"A program can have at most {MAX_EXERCISES} exercises."
+            problem = _("A program can have at most %(max)d exercises.", max=MAX_EXERCISES)
         if problem:
             form = BuilderForm(request.form, catalog=catalog())
             form.catalog_query.errors = [problem]
@@ -302,7 +308,7 @@ def _print(form: BuilderForm, *, as_attachment: bool, background: bool = False):
                                          show_changes=show_changes, patient_id=parse_id(form.patient_id.data),
                                          page_base=page_base())
     except HandoutTooLong as exc:
-        form.exercises.errors.append(f"{exc} Please remove some exercises or notes.")
+        form.exercises.errors.append(_("%(problem)s Please remove some exercises or notes.", problem=exc))
         return _render_builder(form, 422)
     return send_file(io.BytesIO(printed.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=printed.filename, etag=printed.etag, max_age=0)
