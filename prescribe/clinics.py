@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, object_session
 
 from .db import transaction
 from .handout import Branding
-from .models import Clinic, TranslationReview
+from .models import Clinic
+from .translation_reviews import reviewed_translations
 
 DEMO_CLINIC = {
     "slug": "demo",
@@ -65,13 +66,11 @@ def accent_of(session: Session, clinic_id: int) -> str:
 def branding_for(clinic: Clinic) -> Branding:
     """The clinic as a handout shows it, with the translations its clinicians have checked."""
     session = object_session(clinic)
-    reviews = session.execute(select(TranslationReview.language, TranslationReview.file, TranslationReview.text_hash)
-                              .where(TranslationReview.clinic_id == clinic.id)).all() if session else []
     return Branding(name=clinic.name, address=clinic.address, phone=clinic.phone,
                     website=clinic.website, accent_colour=clinic.accent_colour,
                     logo_png=clinic.logo_png, footer_line=clinic.footer_line or "",
                     emergency_number=clinic.emergency_number or "911",
-                    reviewed_translations=frozenset((r.language, r.file, r.text_hash) for r in reviews))
+                    reviewed_translations=reviewed_translations(session, clinic.id) if session else frozenset())
 
 
 def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:

@@ -64,6 +64,14 @@ def _kind(file: str) -> str:
     return folder if folder in KINDS else ""
 
 
+def reviewed_translations(session: Session, clinic_id: int) -> frozenset[tuple[str, str, str]]:
+    """Every (language, file, text_hash) the clinic has checked: what Catalog.unchecked and the
+    handout's draft line take."""
+    rows = session.execute(select(TranslationReview.language, TranslationReview.file, TranslationReview.text_hash)
+                           .where(TranslationReview.clinic_id == clinic_id))
+    return frozenset((row.language, row.file, row.text_hash) for row in rows)
+
+
 def reviews_of(session: Session, clinic_id: int, language: str) -> dict[tuple[str, str], TranslationReview]:
     """The clinic's reviews in ``language`` by (file, text_hash)."""
     rows = session.scalars(select(TranslationReview).where(TranslationReview.clinic_id == clinic_id,

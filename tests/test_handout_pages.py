@@ -258,3 +258,61 @@ def test_pdfua_checker_finds_nothing(slug, paper, option, tmp_path):
     report = validate(str(path))
     findings = [(f.rule_id, f.message) for f in report.findings if f.severity >= Severity.INFO]
     assert findings == []
+
+
+# Every diagnosis in Spanish and bilingual (Letter, standard; one side, as a patient's handout is).
+LANGUAGE_CASES = [(slug, language) for slug in DIAGNOSES for language in ("es", "en-es")]
+
+
+@cache
+def handout_in(slug: str, language: str) -> tuple[bytes, int]:
+    """The default program of ``slug`` in ``language`` for a patient with a sore left side, and its
+    page count in English."""
+    from prescribe.programs import for_patient
+
+    catalog = _catalog()
+    program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 12, 6), language=language)
+    assert program.language == language, f"{slug} is not ready in {language}"
+    program = for_patient(program, catalog, name="Ana Ejemplo", reference="", affected_side="left")
+    english = render_program(replace(program, language="en"), catalog, BRANDING).page_count
+    # render_program allows Spanish a quarter more pages than English, a bilingual handout twice as many.
+    return render_program(program, catalog, BRANDING).pdf, english
+
+
+def _plain_text(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return " ".join(" ".join((page.extract_text() or "") for page in document.pages).replace("-\n", "").split())
+
+
+@pytest.mark.parametrize(("slug", "language"), LANGUAGE_CASES)
+def test_every_diagnosis_prints_in_spanish_and_bilingual(slug, language, tmp_path):
+    from .test_spanish_handout import DRAFT_ES, english_left
+
+    pdf, english_pages = handout_in(slug, language)
+    text = _plain_text(pdf)
+    catalog = _catalog()
+    spanish_name = catalog.in_language("es").diagnoses[slug].patient_name
+    assert spanish_name in text and DRAFT_ES in text
+    if language == "es":
+        assert english_left(text, catalog, slug) == []
+        assert "izquierd" in text and "{" not in text
+    else:
+        assert catalog.diagnoses[slug].patient_name in text  # the English follows the Spanish
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert str(document.Root.Lang) == "es-US"
+        pages = len(document.pages)
+        reached = _reached(document, document.Root.StructTreeRoot.K[0])
+        for number, ids in _marked_content(document):
+            assert ids, f"page {number + 1} has no marked content"
+            for mcid, artifact in ids:
+                assert artifact != ((number, mcid) in reached), (number + 1, mcid, artifact)
+    # Spanish runs about a fifth longer than English (render_program allows it a quarter more pages, a
+    # bilingual handout twice as many, and refuses more).
+    if language == "es":
+        assert pages <= english_pages * 1.4, (pages, english_pages)
+    fills = page_fill(pdf, "standard")
+    assert all(fill >= 0.6 for fill in fills[:-1]), [round(f, 2) for f in fills]
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(pdf)
+    findings = [(f.rule_id, f.message) for f in validate(str(path)).findings if f.severity >= Severity.INFO]
+    assert findings == []

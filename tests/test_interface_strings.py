@@ -27,10 +27,19 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"
             "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
 
-def _method_map() -> list[tuple[str, str]]:
+def _config() -> configparser.ConfigParser:
     parser = configparser.ConfigParser()
     parser.read(CONFIG)
-    return [tuple(section.split(": ", 1)[::-1]) for section in parser.sections()]  # type: ignore[misc]
+    return parser
+
+
+def _method_map() -> list[tuple[str, str]]:
+    return [tuple(section.split(": ", 1)[::-1]) for section in _config().sections()]  # type: ignore[misc]
+
+
+def _options_map() -> dict[str, dict[str, str]]:
+    parser = _config()
+    return {section.split(": ", 1)[1]: dict(parser[section]) for section in parser.sections()}
 
 
 def _templates() -> list[Path]:
@@ -68,10 +77,12 @@ def test_every_text_of_the_page_goes_through_gettext(template):
 
 def test_every_interface_text_has_its_spanish():
     found = {(context, message if isinstance(message, str) else message[0])
-             for _, _, message, _, context in extract_from_dir(ROOT, _method_map(), keywords=KEYWORDS)}
+             for _, _, message, _, context in extract_from_dir(ROOT, _method_map(), _options_map(), keywords=KEYWORDS)}
     with PO.open("rb") as po_file:
         translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in read_po(po_file)}
     missing = sorted(str(key) for key in found if not translated.get(key))
     assert not missing, f"no Spanish for {missing}: add it to interface.po (make translations)"
     assert (None, "Save language") in found  # the extraction reads the templates
     assert (None, "Language of the app") in found  # and the forms' lazy labels
+    assert any("templates/builder/_exercises.html" in str(path) for path, *_ in
+               extract_from_dir(ROOT, _method_map(), _options_map(), keywords=KEYWORDS)), "{% cache %} templates"

@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import replace
 from datetime import date
+from functools import cache
 
 import pdfplumber
 import pikepdf
@@ -60,8 +61,9 @@ def _sentences(texts) -> set[str]:
     return found
 
 
-def _english_texts(catalog) -> set[str]:
-    diagnosis = catalog.diagnoses[SLUG]
+def _english_texts(catalog, slug: str = SLUG) -> set[str]:
+    """The English sentences a handout of ``slug``'s default program would print, from the catalog."""
+    diagnosis = catalog.diagnoses[slug]
     texts = [text for _, text in diagnosis.patient_fields()]
     for entry in diagnosis.program:
         exercise = catalog.exercises[entry.exercise]
@@ -73,6 +75,14 @@ def _english_texts(catalog) -> set[str]:
     return _sentences(texts)
 
 
+def english_left(text: str, catalog, slug: str = SLUG) -> list[str]:
+    """The English catalog sentences and fixed words found in a handout's ``text``."""
+    sentences = sorted(sentence for sentence in _english_texts(catalog, slug) if sentence in text)
+    words = [word for word in _msgids() if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text)]
+    return sentences + words
+
+
+@cache
 def _msgids() -> list[str]:
     """The English fixed words of the handout: each msgid's text between its placeholders."""
     with (TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.po").open("rb") as po:
@@ -94,10 +104,7 @@ def test_a_spanish_handout_prints_no_english_sentence_of_the_catalog_or_fixed_wo
     text = _text(_render(spanish_catalog, "es"))
     assert "Tu programa de ejercicios en casa" in text and "Dolor de cadera" in text
     assert "21 de noviembre de 2026" in text and "Página 1 de" in text
-    english = sorted(sentence for sentence in _english_texts(spanish_catalog) if sentence in text)
-    assert english == [], english
-    words = [word for word in _msgids() if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text)]
-    assert words == [], words
+    assert english_left(text, spanish_catalog) == []
 
 
 def test_the_english_checks_would_catch_english(spanish_catalog):

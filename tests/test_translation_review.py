@@ -14,7 +14,7 @@ from prescribe.clinics import branding_for
 from prescribe.db import get_session
 from prescribe.handout import render_program
 from prescribe.handout.view import printed_files
-from prescribe.models import AuditEvent, Clinic, TranslationReview
+from prescribe.models import AuditEvent, Clinic, TranslationReview, User
 from prescribe.programs import default_program
 from prescribe.translation_reviews import mark_reviewed, text_statuses
 
@@ -91,3 +91,21 @@ def test_a_changed_text_needs_a_new_review(app, clinics):
         assert edited.unchecked("es", (FILE,), branding_for(clinic).reviewed_translations) == [FILE]
         assert catalog.unchecked("es", (FILE,), branding_for(clinic).reviewed_translations) == []
         assert len(session.scalars(select(TranslationReview)).all()) == 1
+
+
+def test_the_builder_drops_its_draft_note_once_the_clinic_checked_every_printed_text(app, client, default_therapist):
+    from .conftest import form_fields
+
+    form = form_fields(client.get("/build/hip-pain").get_data(as_text=True))
+    form.update(language="es", action="update")
+    assert "Translation not yet checked by a clinician." in client.post("/build/", data=form).get_data(as_text=True)
+    catalog = app.extensions["catalog"]
+    with app.app_context():
+        session = get_session()
+        user = session.get(User, default_therapist.id)
+        files = set(catalog.handout_files(catalog.diagnoses["hip-pain"]))
+        for file in catalog.translations["es"]:
+            if file in files or file.split("/", 1)[0] in ("exercises", "illustrations"):
+                mark_reviewed(session, user.clinic_id, user, catalog, "es", file)
+        session.commit()
+    assert "Translation not yet checked by a clinician." not in client.post("/build/", data=form).get_data(as_text=True)

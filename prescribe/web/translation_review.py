@@ -28,8 +28,8 @@ FIELD_LABELS = {
     "activity_modifications": _l("Activity"), "sitting_advice": _l("Sitting"), "sleep_advice": _l("Sleeping"),
     "work_advice": _l("Work"), "red_flags_emergency": _l("Call 911 now if"),
     "red_flags_today": _l("Call us today if"), "red_flags_next_visit": _l("Tell us at your next visit if"),
-    "progress": _l("Progress"), "flare": _l("Flare-up"), "avoid": _l("Avoid"), "pain_guide": _l("Pain guide"),
-    "alt": _l("Picture description"), "caption": _l("Caption"),
+    "progress": _l("When to do more"), "flare": _l("On a bad day"), "avoid": _l("Avoid"),
+    "pain_guide": _l("Pain guide"), "alt": _l("Picture description"), "caption": _l("Caption"),
 }
 
 

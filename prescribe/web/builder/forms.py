@@ -215,6 +215,8 @@ class BuilderForm(AppForm):
     def __init__(self, *args, catalog: Catalog, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog
+        # The translations the clinic has checked (the view sets them; the note then matches the handout).
+        self.reviewed_translations: frozenset[tuple[str, str, str]] = frozenset()
         self._offer_approaches()
         self.language.choices = choices({key: HANDOUT_LANGUAGES[key] for key in self.languages},
                                         HANDOUT_LANGUAGE_LABELS)
@@ -256,7 +258,7 @@ class BuilderForm(AppForm):
         files = [*self.catalog.handout_files(diagnosis),
                  *(f"{folder}/{row.form.exercise.data}.toml" for row in self.exercises.entries
                    for folder in ("exercises", "illustrations"))]
-        return any(t is not None and t.draft for t in (self.catalog.translation("es", file) for file in files))
+        return bool(self.catalog.unchecked("es", files, self.reviewed_translations))
 
     def _offer_approaches(self) -> None:
         """The approach list holds the region's approaches; with only one, it is chosen."""

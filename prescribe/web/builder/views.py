@@ -43,6 +43,7 @@ from prescribe.programs import (
     for_patient,
     handout_languages,
 )
+from prescribe.translation_reviews import reviewed_translations
 
 from ..context import catalog, current_actor, current_clinic, handout_printer, page_base, parse_id
 from ..errors import storage_message
@@ -111,6 +112,7 @@ def _render_builder(form: BuilderForm, status: int = 200, search_results=None, r
 def _form_context(form: BuilderForm, rows: BuilderRows, search_results=None, storage_problem: str = "",
                   reply: Reply = NO_REPLY) -> dict:
     clinic = current_clinic()
+    form.reviewed_translations = reviewed_translations(get_session(), clinic.id)  # its draft note, as printed
     return dict(form=form, rows=rows, limits=INPUT_LIMITS, storage_problem=storage_problem,
                 diagnosis=catalog().diagnosis(form.diagnosis.data or ""), search_results=search_results,
                 max_exercises=MAX_EXERCISES, patient=_linked_patient(form), zero_phi=clinic.zero_phi,
