@@ -10,14 +10,18 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 
 from prescribe.mail import compose_link_email
 
-from .test_mail import link_email, parts
-from .test_patient_page import _use_mail_server, open_as_patient, page_text, path_of, print_handout, qr_address
-from .test_patient_page import smtp_server  # noqa: F401  (a pytest fixture)
 from .conftest import csrf_token
+from .test_mail import (
+    link_email,
+    parts,
+    smtp_server,  # noqa: F401  (a pytest fixture)
+)
+from .test_patient_page import _use_mail_server, open_as_patient, page_text, path_of, print_handout, qr_address
 
 ROOT = Path(__file__).resolve().parents[1]
 SPANISH = "hip-pain"
@@ -132,3 +136,41 @@ def test_the_email_of_a_bilingual_handouts_link_is_spanish_then_english():
         assert "5 de marzo de 2027" in text and "March 5, 2027" in text
         assert "This does not replace your therapist's care." in text  # the apostrophe stays one
     assert '<td lang="en"' in body
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_bilingual_page_works_in_spanish_and_then_in_english(tmp_path):
+    """The script's words come from the page: ticks, the timer and the pause button speak Spanish,
+    nothing overflows 390 px, and the English page keeps the same day's ticks."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from .conftest import add_user, builder_form, default_clinic_id, make_app, sign_in
+    from .test_browser import running_chromium, serving
+
+    app = make_app(tmp_path)
+    with serving(app) as url, running_chromium() as chromium:
+        therapist = sign_in(app, app.test_client(),
+                            add_user(app, default_clinic_id(app), "therapist@riverside.example", "therapist"))
+        app.config["PUBLIC_URL"] = url
+        form = dict(builder_form(therapist, SPANISH), action="download", language="en-es")
+        address = qr_address(therapist.post("/build/", data=form).data)
+        context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        tab = context.new_page()
+        tab.goto(address)
+        assert tab.get_by_role("heading", level=1).inner_text() == "Tus ejercicios"
+        assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390
+        tab.get_by_role("button", name="Hice mis ejercicios").click()
+        assert tab.locator("[data-count]").inner_text() == "Los hiciste 1 vez hoy. ¡Muy bien!"
+        timer = tab.locator(".timer").first
+        timer.get_by_role("button").click()
+        assert timer.get_by_role("button").inner_text() == "Detener el tiempo"
+        assert re.fullmatch(r"Faltan \d+ segundos?", timer.locator("[data-left]").inner_text())
+        tab.get_by_role("button", name="Pausar los dibujos").click()
+        assert tab.locator("[data-pause]").inner_text() == "Mover los dibujos"
+        assert [v["id"] for v in Axe().run(tab).response["violations"] if v["impact"] in {"serious", "critical"}] == []
+        tab.get_by_role("link", name="Read in English").click()
+        assert tab.evaluate("() => document.documentElement.lang") == "en"
+        assert tab.get_by_role("heading", level=1).inner_text() == "Your exercises"
+        assert tab.locator("[data-count]").inner_text() == "Done once today. Well done."
+        context.close()
+    app.extensions["db_engine"].dispose()
