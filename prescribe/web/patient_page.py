@@ -82,6 +82,7 @@ def enter_code():
     lang = browser_language()
     response = make_response(_render("patient/enter.html", lang, typed=typed,
                                      error=words_for(lang).gettext(error) if error else ""), 422 if error else 200)
+    response.vary.add("Accept-Language")
     return _private(response)
 
 
@@ -235,10 +236,12 @@ def _not_working() -> Response:
 
 
 def _gone(title_and_message: tuple[str, str], status: int, lang: str) -> Response:
-    """The friendly page for a page that cannot be shown, in ``lang``."""
+    """The friendly page for a page that cannot be shown, in ``lang`` (mostly the browser's)."""
     words = words_for(lang)
     title, message = (words.gettext(text) for text in title_and_message)
-    return _private(make_response(_render("patient/gone.html", lang, title=title, message=message), status))
+    response = make_response(_render("patient/gone.html", lang, title=title, message=message), status)
+    response.vary.add("Accept-Language")
+    return _private(response)
 
 
 def _render(template: str, lang: str, **context: object) -> str:
