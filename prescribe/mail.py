@@ -3,7 +3,9 @@
 A plain service: :func:`compose_link_email` turns a :class:`LinkEmail` into an ``EmailMessage``
 (a plain-text part and a branded HTML alternative, rendered from ``templates/mail/`` by a Jinja
 environment of its own, like the handout's), and :func:`send` hands it to the clinic's SMTP server.
-Every failure to send is a :class:`MailError` whose text a therapist can read.
+Every failure to send is a :class:`MailError` whose text a therapist can read. The message is in
+the handout's language, its words from the handout's gettext catalog (a bilingual handout's email:
+the Spanish, then the English).
 
 No patient name goes into the message: there is no field for one, so a zero-PHI clinic cannot
 send one by accident.
@@ -15,7 +17,7 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
@@ -27,8 +29,11 @@ from typing import Any, Literal, cast, get_args
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .colour import MIN_CONTRAST, WHITE, contrast_ratio, nearest_passing_shade
+from .handout import format_date
+from .i18n import Words, words_for
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
 
@@ -42,6 +47,14 @@ DARK_TEXT = "#000000"  # on any accent too light for white text, black reaches 4
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 HANDOUT_SAVED = "The handout is saved; copy the link instead, or try again later."
+
+
+def _n(message: str) -> str:
+    """Marks a message for the handout's catalog (babel.cfg, domain messages); translated where used."""
+    return message
+
+
+SUBJECT = _n("Your exercise program from %(clinic)s")
 
 
 class MailError(Exception):
@@ -75,7 +88,7 @@ class LinkEmail:
     """What the patient's email says: the clinic's details and brand, the link and its code.
 
     ``code_url`` is the page where the code can be typed instead of following the link; by default
-    the link's own site (``https://host/``).
+    the link's own site (``https://host/``). ``language`` is the handout's: "en", "es" or "en-es".
     """
 
     to: str
@@ -91,6 +104,7 @@ class LinkEmail:
     pdf: bytes | None = None
     pdf_filename: str = "exercise-program.pdf"
     code_url: str | None = None
+    language: str = "en"
 
     def __post_init__(self) -> None:
         if not valid_address(self.to):
@@ -158,6 +172,11 @@ def long_date(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
+def email_languages(language: str) -> tuple[str, ...]:
+    """The email's languages in order: the handout's, a bilingual one's Spanish first, then its English."""
+    return ("es", "en") if language == "en-es" else (language,)
+
+
 def compose_link_email(email: LinkEmail, sender: str) -> EmailMessage:
     """The patient's email: subject, plain text, branded HTML (logo inline) and, when given, the PDF.
 
@@ -168,14 +187,14 @@ def compose_link_email(email: LinkEmail, sender: str) -> EmailMessage:
     logo_cid = make_msgid("logo", domain=domain) if email.logo_png else None
     on_white = nearest_passing_shade(email.accent_colour)
     view = {
-        "subject": f"Your exercise program from {clinic}",
+        "subject": " / ".join(words_for(lang).gettext(SUBJECT) % {"clinic": clinic}
+                              for lang in email_languages(email.language)),
         "clinic_name": clinic,
         "clinic_phone": email.clinic_phone.strip(),
         "clinic_address": email.clinic_address.strip(),
         "url": email.url,
         "code": email.code,
         "code_url": email.code_url or _site(email.url),
-        "expires": long_date(email.expires_on),
         "emergency_number": email.emergency_number.strip(),
         "accent": email.accent_colour.lower(),
         "on_accent": WHITE if contrast_ratio(email.accent_colour, WHITE) >= MIN_CONTRAST else DARK_TEXT,
@@ -189,8 +208,10 @@ def compose_link_email(email: LinkEmail, sender: str) -> EmailMessage:
     message["To"] = email.to
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(environment.get_template("patient_link.txt").render(view))
-    message.add_alternative(environment.get_template("patient_link.html").render(view), subtype="html")
+    text = environment.get_template("patient_link.txt").render(view, parts=_parts(email, html=False))
+    message.set_content(text)
+    html = environment.get_template("patient_link.html").render(view, parts=_parts(email, html=True))
+    message.add_alternative(html, subtype="html")
     html_part = message.get_body(("html",))
     if email.logo_png and logo_cid and html_part is not None:
         html_part.add_related(email.logo_png, "image", "png", cid=logo_cid, disposition="inline",
@@ -198,6 +219,24 @@ def compose_link_email(email: LinkEmail, sender: str) -> EmailMessage:
     if email.pdf is not None:
         message.add_attachment(email.pdf, "application", "pdf", filename=_safe_filename(email.pdf_filename))
     return message
+
+
+def _parts(email: LinkEmail, *, html: bool) -> list[dict[str, object]]:
+    """The email's text once per language: its words (``gettext``) and the date in that language.
+
+    For the HTML, as in Jinja's own i18n, the catalog's text is trusted markup (an apostrophe stays
+    one) and what ``%`` fills into it is escaped; the plain text takes the words as they are.
+    """
+    parts: list[dict[str, object]] = []
+    for lang in email_languages(email.language):
+        words = words_for(lang)
+        parts.append({"lang": lang, "gettext": _trusted(words) if html else words.gettext,
+                      "expires": long_date(email.expires_on) if lang == "en" else format_date(email.expires_on, lang)})
+    return parts
+
+
+def _trusted(words: Words) -> Callable[[str], Markup]:
+    return lambda message: Markup(words.gettext(message))  # noqa: S704 - our committed catalog
 
 
 def _site(url: str) -> str:

@@ -214,7 +214,7 @@ def email_link(session: Session, actor: Actor, handout_id: int, to: str, setting
                           url=patient_links.page_address(page_base, issued.token), code=issued.code,
                           expires_on=issued.expires_on, emergency_number=clinic.emergency_number or "911",
                           pdf=version.pdf if clinic.email_pdf else None, pdf_filename=version.filename,
-                          code_url=page_base.rstrip("/") + "/p")
+                          code_url=page_base.rstrip("/") + "/p", language=program_of(version).language)
     error = ""
     try:
         send(settings, compose_link_email(email, settings.sender))

@@ -129,7 +129,9 @@ def test_the_committed_mo_is_the_compiled_po(domain):
 
 def test_every_fixed_text_of_the_handout_has_its_spanish():
     method_map = [("prescribe/programs/**.py", "python"), ("prescribe/handout/**.py", "python"),
-                  ("templates/handout/**.html", "jinja2")]
+                  ("prescribe/web/patient_page.py", "python"), ("prescribe/mail.py", "python"),
+                  ("templates/handout/**.html", "jinja2"), ("templates/patient/**.html", "jinja2"),
+                  ("templates/mail/**.*", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
                 "npgettext": ((1, "c"), 2, 3), "_n": None}
     found = {(context, message if isinstance(message, str) else message[0])

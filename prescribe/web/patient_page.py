@@ -5,6 +5,11 @@ mobile first: moving pictures, the dose, steps, a timer, the advice and whom to 
 offline once opened (``/p/sw.js`` keeps it) and can be added to the home screen (its manifest).
 An unknown, expired and revoked link all get the same friendly page; an address that keeps
 guessing waits (429). Headers: no referrer (the address is the key), not indexed, private cache.
+
+The page speaks the handout's language, its fixed words from the handout's gettext catalog (domain
+``messages``), not the app's: a Spanish handout's page is Spanish whatever the phone's settings. A
+bilingual handout opens in Spanish, with a link to the English (``?lang=en``). The pages that know
+no handout (typing a code, a link that does not work) follow the browser's language.
 """
 
 from __future__ import annotations
@@ -20,30 +25,46 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from prescribe import patient_pages
+from prescribe.catalog import Dose
 from prescribe.db import get_session
 from prescribe.extensions import csrf
-from prescribe.handout import build_handout_view, format_date
+from prescribe.handout import HandoutView, build_handout_view, format_date
+from prescribe.i18n import Words, words_for
 from prescribe.illustration import render_motion_svg
 from prescribe.patient_links import normalise_code, normalise_token
 from prescribe.patient_pages import Guessing, PatientPage
-from prescribe.programs import timer_label, timer_seconds
+from prescribe.programs import duration, timer_seconds
 
 from .context import catalog, client_address
 from .guard import public
 
 bp = Blueprint("patient_page", __name__)
 
+
+def _n(message: str) -> str:
+    """Marks a message for the handout's catalog (babel.cfg, domain messages); translated where shown."""
+    return message
+
+
+# The languages the patient's page is written in; the browser picks among them where no handout is known.
+PAGE_LANGUAGES = ("en", "es")
+
 PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "private, no-cache",
 }
-NOT_WORKING = ("This code or link does not work",
-               "It may have a typo, or it may have ended. Please call your clinic for a new one.")
-RETIRED = ("This program cannot be shown here any more",
-           "Your printed sheet still has it all. Please call your clinic if you have questions.")
-WAIT = ("Please wait a little",
-        "Too many codes were tried from this connection. Please wait 15 minutes and try again, or call your clinic.")
+NOT_WORKING = (_n("This code or link does not work"),
+               _n("It may have a typo, or it may have ended. Please call your clinic for a new one."))
+RETIRED = (_n("This program cannot be shown here any more"),
+           _n("Your printed sheet still has it all. Please call your clinic if you have questions."))
+WAIT = (_n("Please wait a little"),
+        _n("Too many codes were tried from this connection. Please wait 15 minutes and try again, "
+           "or call your clinic."))
+APP_NAME, APP_SHORT_NAME = _n("My exercises"), _n("Exercises")
+CODE_ERROR = _n("The code has 10 letters and numbers, like K7QM2-XRT4P. Please check it on your sheet.")
+HOLD_TIMER = _n("Time my hold: %(time)s")
+TIMER = _n("Time it: %(time)s")
 SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "js" / "patient-sw.js"
 
 
@@ -57,8 +78,11 @@ def enter_code():
         code = normalise_code(typed)
         if code is not None:
             return redirect(url_for(".page", key=code), code=303)
-        error = "The code has 10 letters and numbers, like K7QM2-XRT4P. Please check it on your sheet."
-    response = make_response(render_template("patient/enter.html", typed=typed, error=error), 422 if error else 200)
+        error = CODE_ERROR
+    lang = browser_language()
+    response = make_response(_render("patient/enter.html", lang, typed=typed,
+                                     error=words_for(lang).gettext(error) if error else ""), 422 if error else 200)
+    response.vary.add("Accept-Language")
     return _private(response)
 
 
@@ -84,10 +108,14 @@ def newest(key: str):
 @bp.get("/p/<key>/manifest.webmanifest")
 @public
 def manifest(key: str):
-    """Add to home screen: the page itself, standalone, in the clinic's colour."""
+    """Add to home screen: the page itself, standalone, in the clinic's colour, named in the page's
+    language (``?lang=``, which the page gives)."""
     if not (normalise_token(key) or normalise_code(key)):
         return _not_working()
-    data = {"name": "My exercises", "short_name": "Exercises", "start_url": url_for(".page", key=key),
+    lang = request.args.get("lang") if request.args.get("lang") in PAGE_LANGUAGES else "en"
+    words = words_for(lang)
+    data = {"name": words.gettext(APP_NAME), "short_name": words.gettext(APP_SHORT_NAME),
+            "start_url": url_for(".page", key=key),
             "scope": url_for(".page", key=key), "display": "standalone", "background_color": "#ffffff",
             "theme_color": "#ffffff", "icons": [{"src": url_for("static", filename="patient/icon.svg"),
                                                  "sizes": "any", "type": "image/svg+xml"}]}
@@ -124,7 +152,7 @@ def progress(key: str):
             raise ValueError("whole numbers")
         kept = patient_pages.send_progress(get_session(), key, client_address(), day, sessions, pain)
     except Guessing:
-        return _private(make_response({"kept": False, "error": WAIT[1]}, 429))
+        return _private(make_response({"kept": False, "error": words_for(browser_language()).gettext(WAIT[1])}, 429))
     except (KeyError, TypeError, ValueError):
         return _private(make_response({"kept": False, "error": "Not a day of the log."}, 400))
     return _private(make_response({"kept": kept}, 200 if kept else 404))
@@ -135,21 +163,39 @@ def _page(key: str, *, newest: bool):
         shown = patient_pages.open_page(get_session(), key, client_address(), newest=newest,
                                         counted=request.headers.get("X-Offline-Copy") != "1")
     except Guessing:
-        return _private(make_response(render_template("patient/gone.html", title=WAIT[0], message=WAIT[1]), 429))
+        return _gone(WAIT, 429, browser_language())
     if shown is None:
         return _not_working()
+    lang = page_language(shown.program.language, request.args.get("lang"))
     try:
-        context = _page_context(shown)
+        context = _page_context(shown, lang)
     except KeyError:  # an exercise or diagnosis this version printed has left the catalog since
-        return _private(make_response(render_template("patient/gone.html", title=RETIRED[0], message=RETIRED[1]),
-                                      410))
-    html = render_template("patient/page.html", **context)
+        return _gone(RETIRED, 410, lang)
+    html = _render("patient/page.html", lang, **context)
     return _compressed(_private(make_response(html)))
 
 
-def _page_context(shown: PatientPage) -> dict[str, object]:
-    """The print's view model (every word and number as the sheet says it) and the moving pictures."""
-    h = build_handout_view(shown.program, catalog(), shown.branding)
+def page_language(handout_language: str, asked: str | None) -> str:
+    """The page's language: the handout's; a bilingual handout ("en-es") in Spanish, the patient's
+    language first, or in English when the patient asks for it (``?lang=en``)."""
+    if handout_language == "en-es":
+        return "en" if asked == "en" else "es"
+    return "es" if handout_language == "es" else "en"
+
+
+def browser_language() -> str:
+    """For a page that knows no handout: the browser's best match among the page's languages."""
+    return request.accept_languages.best_match(PAGE_LANGUAGES) or "en"
+
+
+def _page_context(shown: PatientPage, lang: str) -> dict[str, object]:
+    """The print's view model (every word and number as the sheet says it) and the moving pictures.
+
+    A bilingual handout's view is the Spanish one carrying the English (``second``): the page shows one.
+    """
+    view = build_handout_view(shown.program, catalog(), shown.branding)
+    h: HandoutView = view.second if lang == "en" and view.second is not None else view
+    words = words_for(lang)
     accent = h.branding.accent_colour
     moving, timers = [], []
     for item in shown.program.items:
@@ -157,10 +203,20 @@ def _page_context(shown: PatientPage) -> dict[str, object]:
         illustration = exercise.illustration
         svg = moving_figure(illustration, accent, f"{exercise.name}, moving") if illustration else None
         moving.append(Markup(svg) if svg else None)  # noqa: S704 - our own drawing, every text in it escaped
-        timers.append((timer_seconds(item.dose), timer_label(item.dose)))
+        timers.append((timer_seconds(item.dose), timer_words(item.dose, words, lang)))
+    other = ("en" if lang == "es" else "es") if shown.program.language == "en-es" else None
     return {"h": h, "shown": shown, "moving": moving, "timers": timers,
-            "log_key": f"prescribe-log-{shown.link_id}", "printed_on": format_date(shown.printed_on),
-            "expires_on": format_date(shown.expires_on), "phone_link": tel_address(h.branding.phone)}
+            "log_key": f"prescribe-log-{shown.link_id}", "printed_on": format_date(shown.printed_on, lang),
+            "expires_on": format_date(shown.expires_on, lang), "phone_link": tel_address(h.branding.phone),
+            "other_language": other}
+
+
+def timer_words(dose: Dose, words: Words, lang: str) -> str:
+    """The timer button's words: "Time my hold: 30 seconds", "Time it: 10 minutes" ("" when there is no timer)."""
+    seconds = timer_seconds(dose)
+    if seconds is None:
+        return ""
+    return words.gettext(HOLD_TIMER if dose.hold_seconds else TIMER) % {"time": duration(seconds, lang)}
 
 
 @lru_cache(maxsize=512)
@@ -176,8 +232,34 @@ def tel_address(phone: str) -> str:
 
 
 def _not_working() -> Response:
-    response = make_response(render_template("patient/gone.html", title=NOT_WORKING[0], message=NOT_WORKING[1]), 404)
+    return _gone(NOT_WORKING, 404, browser_language())
+
+
+def _gone(title_and_message: tuple[str, str], status: int, lang: str) -> Response:
+    """The friendly page for a page that cannot be shown, in ``lang`` (mostly the browser's)."""
+    words = words_for(lang)
+    title, message = (words.gettext(text) for text in title_and_message)
+    response = make_response(_render("patient/gone.html", lang, title=title, message=message), status)
+    response.vary.add("Accept-Language")
     return _private(response)
+
+
+def _render(template: str, lang: str, **context: object) -> str:
+    """A patient template in ``lang``: its ``_`` and ``ngettext`` are the handout's catalog (domain
+    messages), which shadow the app's interface words (context variables win over Jinja globals).
+
+    As Jinja's own i18n does, the catalog's text is trusted markup (an apostrophe stays one) and what
+    ``%`` fills into it is escaped.
+    """
+    words = words_for(lang)
+
+    def gettext(message: str) -> Markup:
+        return Markup(words.gettext(message))  # noqa: S704 - our committed catalog
+
+    def ngettext(singular: str, plural: str, number: int) -> Markup:
+        return Markup(words.ngettext(singular, plural, number))  # noqa: S704 - our committed catalog
+
+    return render_template(template, _=gettext, gettext=gettext, ngettext=ngettext, page_lang=lang, **context)
 
 
 def _private(response: Response) -> Response:

@@ -1,13 +1,16 @@
 /* The patient's page: moving pictures (SMIL, started here, never under reduced motion), hold
    timers, today's ticks and pain score (kept on the phone; sent to the clinic only where the page
    says so), and the offline copy kept by the service worker. Without JavaScript the page shows
-   the printed pictures and everything else still reads. */
+   the printed pictures and everything else still reads. Its words come from the page (data-
+   attributes, in the page's language): "%(num)d minutes" is filled in by say(). */
 "use strict";
 (() => {
+  const say = (words, values) => words.replace(/%\((\w+)\)[sd]/g, (_all, name) => String(values[name]));
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const pauseButton = document.querySelector("[data-pause]");
   const figures = [...document.querySelectorAll(".figure")].filter((f) => f.querySelector(".moving svg"));
   let paused = false;
+  const pauseWords = pauseButton ? pauseButton.textContent : "";
 
   /* Moving pictures ------------------------------------------------------------------------ */
   function showMotion() {
@@ -35,7 +38,7 @@
     pauseButton.addEventListener("click", () => {
       paused = !paused;
       pauseButton.setAttribute("aria-pressed", String(paused));
-      pauseButton.textContent = paused ? "Play the moving pictures" : "Pause the moving pictures";
+      pauseButton.textContent = paused ? pauseButton.dataset.playWords : pauseWords;
       showMotion();
     });
   }
@@ -43,14 +46,16 @@
   showMotion();
 
   /* Hold timers ------------------------------------------------------------------------------ */
+  const timerWords = (document.querySelector(".exercises") || document.body).dataset;
   function words(seconds) {
     const minutes = Math.floor(seconds / 60);
     const rest = seconds % 60;
-    const parts = [];
-    if (minutes) parts.push(minutes + (minutes === 1 ? " minute" : " minutes"));
-    if (rest || !minutes) parts.push(rest + (rest === 1 ? " second" : " seconds"));
-    return parts.join(" ");
+    const minuteWords = say(minutes === 1 ? timerWords.minute : timerWords.minutes, { num: minutes });
+    const secondWords = say(rest === 1 ? timerWords.second : timerWords.seconds, { num: rest });
+    if (!minutes) return secondWords;
+    return rest ? say(timerWords.and, { minutes: minuteWords, seconds: secondWords }) : minuteWords;
   }
+  const timeLeft = (seconds) => say(timerWords.left, { time: words(seconds) });
   for (const timer of document.querySelectorAll(".timer")) {
     const total = Number(timer.dataset.seconds);
     const button = timer.querySelector("[data-timer]");
@@ -65,17 +70,17 @@
       left.textContent = message;
     };
     button.addEventListener("click", () => {
-      if (ticking) { stop("Stopped."); return; }
+      if (ticking) { stop(timerWords.stopped); return; }
       const end = Date.now() + total * 1000;
-      button.textContent = "Stop the timer";
-      left.textContent = words(total) + " left";
+      button.textContent = timerWords.stop;
+      left.textContent = timeLeft(total);
       ticking = setInterval(() => {
         const remaining = Math.max(0, Math.round((end - Date.now()) / 1000));
         if (remaining === 0) {
-          stop("Time is up. Relax.");
+          stop(timerWords.timeUp);
           if (navigator.vibrate) navigator.vibrate(300);
         } else {
-          left.textContent = words(remaining) + " left";
+          left.textContent = timeLeft(remaining);
         }
       }, 250);
     });
@@ -100,6 +105,7 @@
     const count = today.querySelector("[data-count]");
     const week = today.querySelector("[data-week] tbody");
     const log = readLog(key);
+    const todayWords = today.dataset;
     controls.hidden = false;
 
     const entry = (day) => (log[day] = log[day] || { sessions: 0, pain: null, sent: true, rev: 0 });
@@ -129,8 +135,8 @@
     function draw() {
       const item = log[dayKey(new Date())];
       const sessions = item ? item.sessions : 0;
-      count.textContent = sessions === 0 ? "Not yet today."
-        : `Done ${sessions === 1 ? "once" : sessions === 2 ? "twice" : sessions + " times"} today. Well done.`;
+      count.textContent = sessions === 0 ? todayWords.notYet : sessions === 1 ? todayWords.once
+        : sessions === 2 ? todayWords.twice : say(todayWords.times, { num: sessions });
       for (const radio of today.querySelectorAll("[data-pain]")) {
         radio.checked = item != null && item.pain === Number(radio.value);
       }
@@ -140,7 +146,7 @@
         date.setDate(date.getDate() - back);
         const day = log[dayKey(date)];
         const row = week.insertRow();
-        const name = back === 0 ? "Today" : date.toLocaleDateString(document.documentElement.lang || "en",
+        const name = back === 0 ? todayWords.today : date.toLocaleDateString(document.documentElement.lang || "en",
           { weekday: "long", day: "numeric", month: "short" });
         for (const text of [name, day ? String(day.sessions) : "0", day && day.pain !== null ? String(day.pain) : "-"]) {
           row.insertCell().textContent = text;
