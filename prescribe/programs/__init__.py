@@ -40,7 +40,6 @@ from .wording import (
     frequency_phrase,
     how_often_lines,
     side_line,
-    timer_label,
     timer_seconds,
 )
 
@@ -52,5 +51,5 @@ __all__ = [
     "LAYOUTS", "MAX_EXERCISES", "PAPER_SIZES", "RED_FLAG_SECTIONS", "SIDES", "AdviceLine",
     "Precaution", "Program", "ProgramItem", "default_program", "describe_changes", "default_side", "dose_in_words",
     "dose_of_kind", "dose_summary", "duration", "for_patient", "frequency_in_words", "new_item", "safety_warnings",
-    "stands_on_operated_leg", "timer_label", "timer_seconds", "with_changes",
+    "stands_on_operated_leg", "timer_seconds", "with_changes",
 ]

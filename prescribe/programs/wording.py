@@ -236,10 +236,3 @@ def timer_seconds(dose: Dose) -> int | None:
         return dose.hold_seconds
     return dose.minutes * 60 if dose.minutes else None
 
-
-def timer_label(dose: Dose) -> str:
-    """The timer button's words: "Time my hold: 30 seconds", "Time it: 10 minutes" ("" when there is no timer)."""
-    seconds = timer_seconds(dose)
-    if seconds is None:
-        return ""
-    return f"Time my hold: {duration(seconds)}" if dose.hold_seconds else f"Time it: {duration(seconds)}"
