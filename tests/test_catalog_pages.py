@@ -14,6 +14,8 @@ def test_catalog_page_shows_every_exercise_with_steps_and_dose(client, catalog):
     assert _names(html) == set(catalog.exercises)
     assert "Default dose:" in html
     assert catalog.exercises["bridge"].steps[0] in html
+    assert "{" not in html.split('<div class="catalog-grid">')[1] and "[Hold for" not in html  # steps as printed
+    assert "Hold for 3 seconds. Lower your hips slowly." in html.replace("\n", " ")  # bridge's default hold
 
 
 def test_catalog_filters_by_position_equipment_and_diagnosis(client, catalog):

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from prescribe.catalog import CATEGORIES, EQUIPMENT, POSITIONS
-from prescribe.programs import dose_in_words
+from prescribe.programs import dose_in_words, filled
 
 from .context import catalog
 
@@ -33,5 +33,6 @@ def index():
         equipment=equipment, diagnosis=diagnosis_slug, positions=POSITIONS, equipment_names=EQUIPMENT,
         categories=CATEGORIES, diagnoses=catalog().sorted_diagnoses(), region=region, regions=regions,
         problem=problem, dose_words={e.slug: dose_in_words(e.dose) for e in exercises},
+        steps={e.slug: filled(e.steps, e.dose) for e in exercises},  # "[Hold for {hold}.]" as the default dose says
     )
     return page, 400 if problem else 200
