@@ -68,7 +68,7 @@ translations: $(VENV)/.installed-dev
 	@$(VENV)/bin/pybabel extract -F babel.cfg -k _n --no-location --omit-header -o prescribe/translations/messages.pot .
 	@$(VENV)/bin/pybabel update -i prescribe/translations/messages.pot -d prescribe/translations -D messages --no-location --omit-header
 	@$(VENV)/bin/pybabel compile -d prescribe/translations -D messages
-	@$(VENV)/bin/pybabel extract -F babel-interface.cfg -k _l -k lazy_gettext --no-location --omit-header -o prescribe/translations/interface.pot .
+	@$(VENV)/bin/pybabel extract -F babel-interface.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header -o prescribe/translations/interface.pot .
 	@$(VENV)/bin/pybabel update -i prescribe/translations/interface.pot -d prescribe/translations -D interface --no-location --omit-header
 	@$(VENV)/bin/pybabel compile -d prescribe/translations -D interface
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
+from .i18n import N_
 from .models import AuditEvent, Handout, utcnow
 
 GENESIS = "0" * 64
@@ -32,45 +33,46 @@ GENESIS = "0" * 64
 ALL_CLINICS = "all_clinics"
 APPEND_LOCK_KEY = 7_305_221_641  # PostgreSQL advisory lock held while a row is chained on
 
+# What each action is called on the log page (N_: its words are translated where they are shown).
 ACTIONS = {
-    "sign_in": "Signed in",
-    "sign_in_failed": "Failed sign-in",
-    "sign_out": "Signed out",
-    "patient_view": "Viewed a patient",
-    "patient_create": "Added a patient",
-    "patient_update": "Edited a patient",
-    "handout_view": "Viewed a handout",
-    "handout_preview": "Previewed a handout",
-    "handout_edit": "Opened a handout to progress it",
-    "handout_print": "Printed a new version",
-    "handout_export": "Downloaded a stored version",
-    "handout_fhir_export": "Downloaded a stored version as FHIR",
-    "patient_page_open": "A patient opened their page",
-    "link_issue": "Made a link to a patient's page",
-    "link_extend": "Extended a patient's link",
-    "link_revoke": "Revoked a patient's link",
-    "link_email": "Emailed a link to a patient",
-    "link_email_failed": "Could not email a link to a patient",
-    "backup": "Made a backup",
-    "restore": "Restored a backup",
-    "audit_export": "Downloaded the audit log",
-    "user_create": "Added a user",
-    "user_disable": "Disabled a user",
-    "user_enable": "Re-enabled a user",
-    "password_reset": "Reset a user's password",
-    "second_factor_reset": "Removed a user's authenticator app",
-    "second_factor_rule": "Changed the clinic's second-factor rule",
-    "clinic_settings": "Changed the clinic's settings",
-    "password_change": "Changed their password",
-    "interface_language": "Changed the language of their pages",
-    "translation_review": "Marked a translation checked",
-    "second_factor_on": "Turned on their second factor",
-    "second_factor_off": "Turned off their second factor",
-    "api_token_create": "Made an API token",
-    "api_token_revoke": "Revoked an API token",
-    "api_request": "Used the API",
-    "webhook_create": "Added a webhook",
-    "webhook_remove": "Removed a webhook",
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Failed sign-in"),
+    "sign_out": N_("Signed out"),
+    "patient_view": N_("Viewed a patient"),
+    "patient_create": N_("Added a patient"),
+    "patient_update": N_("Edited a patient"),
+    "handout_view": N_("Viewed a handout"),
+    "handout_preview": N_("Previewed a handout"),
+    "handout_edit": N_("Opened a handout to progress it"),
+    "handout_print": N_("Printed a new version"),
+    "handout_export": N_("Downloaded a stored version"),
+    "handout_fhir_export": N_("Downloaded a stored version as FHIR"),
+    "patient_page_open": N_("A patient opened their page"),
+    "link_issue": N_("Made a link to a patient's page"),
+    "link_extend": N_("Extended a patient's link"),
+    "link_revoke": N_("Revoked a patient's link"),
+    "link_email": N_("Emailed a link to a patient"),
+    "link_email_failed": N_("Could not email a link to a patient"),
+    "backup": N_("Made a backup"),
+    "restore": N_("Restored a backup"),
+    "audit_export": N_("Downloaded the audit log"),
+    "user_create": N_("Added a user"),
+    "user_disable": N_("Disabled a user"),
+    "user_enable": N_("Re-enabled a user"),
+    "password_reset": N_("Reset a user's password"),
+    "second_factor_reset": N_("Removed a user's authenticator app"),
+    "second_factor_rule": N_("Changed the clinic's second-factor rule"),
+    "clinic_settings": N_("Changed the clinic's settings"),
+    "password_change": N_("Changed their password"),
+    "interface_language": N_("Changed the language of their pages"),
+    "translation_review": N_("Marked a translation checked"),
+    "second_factor_on": N_("Turned on their second factor"),
+    "second_factor_off": N_("Turned off their second factor"),
+    "api_token_create": N_("Made an API token"),
+    "api_token_revoke": N_("Revoked an API token"),
+    "api_request": N_("Used the API"),
+    "webhook_create": N_("Added a webhook"),
+    "webhook_remove": N_("Removed a webhook"),
 }
 # The "From" of what a server operator did with a flask command (no user, no address).
 COMMAND_LINE = "command line"
@@ -185,7 +187,7 @@ def actor_label(event: AuditEvent, user_names: Mapping[int, str]) -> str:
     """Who did it, as the log page and its CSV name them."""
     if event.user_id:
         return user_names.get(event.user_id, f"User {event.user_id}")
-    return "Server command" if event.ip == COMMAND_LINE else "Unknown address"
+    return N_("Server command") if event.ip == COMMAND_LINE else N_("Unknown address")
 
 
 def events_csv(events: Iterable[AuditEvent], user_names: Mapping[int, str]) -> str:

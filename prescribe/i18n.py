@@ -29,3 +29,9 @@ def words_for(lang: str) -> Words:
     if lang not in CATALOG_LANGUAGES:
         raise ValueError(f"no handout words in {lang!r}")
     return gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[lang])
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for extraction (pybabel ``-k N_``) and returns it as it is: a label kept in
+    English in a table, translated where it is shown (``_(label)``)."""
+    return message

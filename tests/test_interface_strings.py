@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "babel-interface.cfg"
 PO = TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "interface.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None,
-            "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+            "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
 
 
 def _config() -> configparser.ConfigParser:

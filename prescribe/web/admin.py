@@ -169,8 +169,10 @@ def audit_log():
         older = url_for("admin.audit_log", **{**query, "before": events[-1].id})
     export = url_for("admin.audit_export", **{k: v for k, v in query.items() if k != "before"})
     names = {u.id: u.display_name for u in users}
-    return render_template("admin/audit.html", form=form, events=events, actions=ACTIONS, older=older,
-                           export=export, names=names, who=lambda event: actor_label(event, names)), \
+    return render_template("admin/audit.html", form=form, events=events, older=older, export=export, names=names,
+                           actions={key: _(label) for key, label in ACTIONS.items()},
+                           who=lambda event: (actor_label(event, names) if event.user_id
+                                              else _(actor_label(event, names)))), \
         200 if not form.errors else 422
 
 

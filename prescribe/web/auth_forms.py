@@ -143,7 +143,9 @@ class AuditFilterForm(AppForm):
     class Meta:
         csrf = False
 
-    action = SelectField(_l("What"), choices=choices({"": _l("Anything"), **ACTIONS}), default="")
+    action = SelectField(_l("What"), choices=choices({"": _l("Anything"),
+                                                     **{key: _l(label) for key, label in ACTIONS.items()}}),
+                         default="")
     user = SelectField(_l("Who"), choices=choices({"": _l("Anyone")}), default="")
     patient = WholeNumberField(_l("Patient no."), validators=[Optional()], low=1, high=MAX_ID,
                                message=_l("Enter a patient number (digits only, as on the patient's page)."))
