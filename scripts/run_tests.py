@@ -4,10 +4,13 @@ First the lint tier: ``ruff check`` (errors, style, import order) on the code an
 ``prescribe/``, both configured in pyproject.toml and run with this venv's interpreter. A finding
 fails ``make test``, but the test passes still run, so one run shows everything.
 
-The two database passes run side by side (one per core): the SQLite pass prints as it goes, the
-PostgreSQL pass is printed whole when it ends. The tests marked ``pages`` (every default handout on
-both papers in every print option, read back from the PDF: page fill, text size, PDF/UA structure;
-tests/test_handout_pages.py) use no database and run once. Then the tests marked ``slow`` (the crash test and
+Then the test passes, two at a time (one per core), each taking the next from a queue and printed
+whole when it ends: the whole suite on SQLite; again on PostgreSQL, the tests that use the app and
+its database (tests/conftest.py, ``PRESCRIBE_DATABASE_TESTS_ONLY``), browser tests aside (they
+test the page, not the database); and the tests marked ``pages`` (every diagnosis's handout on both
+papers in every print option, and in Spanish and bilingual, read back from the PDF: page fill, text
+size, PDF/UA structure; tests/test_handout_pages.py), run once, in four parts by diagnosis
+(``PRESCRIBE_PART``). Then the tests marked ``slow`` (the crash test and
 the load test against real gunicorn workers, tests/test_durability.py; idle and slow-body clients
 against gunicorn behind nginx, tests/test_slow_clients.py; ``make run`` itself, tests/test_make_run.py)
 run alone, on SQLite, so nothing competes with them for the CPU. The last lines sum everything up, including, in so many
@@ -125,6 +128,36 @@ def run(test_pass: Pass, *, live: bool) -> None:
         test_pass.output += "\npytest collected no tests: failing on purpose.\n"
 
 
+PAGE_PARTS = 4
+WORKERS = 2  # one pass per core
+
+
+def run_side_by_side(passes: list[Pass]) -> None:
+    """Run ``passes`` ``WORKERS`` at a time, in order, each printed whole when it ends."""
+    queue = list(passes)
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                test_pass = queue.pop(0)
+                print(f"[{time.monotonic() - started:5.0f} s] started: {test_pass.name}", flush=True)
+            run(test_pass, live=False)
+            with lock:
+                print(f"\n{'=' * 30} {test_pass.name} (ended at {time.monotonic() - started:.0f} s) {'=' * 30}")
+                sys.stdout.write(test_pass.output)
+                sys.stdout.flush()
+
+    workers = [threading.Thread(target=work) for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
 def main() -> int:
     require_postgres = os.environ.get("PRESCRIBE_REQUIRE_POSTGRES") == "1"
     print(f"{'=' * 30} lint: ruff + mypy {'=' * 30}", flush=True)
@@ -132,43 +165,31 @@ def main() -> int:
     print(f"\n{'=' * 30} tests {'=' * 30}", flush=True)
     base = ["-p", "no:cacheprovider", "-m", "not slow and not pages"]
     temp = Path(tempfile.gettempdir())
-    sqlite = Pass("SQLite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
+    sqlite = Pass("SQLite: the whole suite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
                   {"PRESCRIBE_TEST_DATABASE": "sqlite"})
     postgres_bin = find_postgres_binaries()
     postgres = None
     if postgres_bin is not None:
-        postgres = Pass("PostgreSQL", [*base, f"--basetemp={temp / 'prescribe-tests-postgres'}"],
-                        {"PRESCRIBE_TEST_DATABASE": "postgresql", "PRESCRIBE_POSTGRES_BIN": str(postgres_bin)})
+        postgres = Pass("PostgreSQL: app tests, no browser",
+                        ["-p", "no:cacheprovider", "-m", "not slow and not pages and not browser",
+                         f"--basetemp={temp / 'prescribe-tests-postgres'}"],
+                        {"PRESCRIBE_TEST_DATABASE": "postgresql", "PRESCRIBE_POSTGRES_BIN": str(postgres_bin),
+                         "PRESCRIBE_DATABASE_TESTS_ONLY": "1"})
 
-    background = None
-    if postgres is not None:
-        background = threading.Thread(target=run, args=(postgres,), kwargs={"live": False})
-        background.start()
-    run(sqlite, live=True)
-    if background is not None:
-        background.join()
-        print(f"\n{'=' * 30} PostgreSQL pass {'=' * 30}", flush=True)
-        sys.stdout.write(postgres.output)
-    # The printed pages of every default handout do not touch the database: one pass, not two, in two
-    # halves side by side (one per core; tests/test_handout_pages.py takes its half from the environment).
+    # The printed pages of every handout do not depend on the database: run once, in parts by diagnosis.
     handouts = len(list((REPO / "exercises_db" / "diagnoses").glob("*.toml")))
-    halves = [Pass(f"pages {half + 1}/2: {handouts} handouts x 2 papers x 4 options",
-                   ["-p", "no:cacheprovider", "-m", "pages", f"--basetemp={temp / f'prescribe-tests-pages-{half}'}"],
-                   {"PRESCRIBE_TEST_DATABASE": "sqlite", "PRESCRIBE_PAGES_HALF": f"{half}/2"}) for half in (0, 1)]
-    print(f"\n{'=' * 30} handout pages, run once (two halves; the second printed when it ends) {'=' * 30}",
-          flush=True)
-    other_half = threading.Thread(target=run, args=(halves[1],), kwargs={"live": False})
-    other_half.start()
-    run(halves[0], live=True)
-    other_half.join()
-    sys.stdout.write(halves[1].output)
+    parts = [Pass(f"pages {part + 1}/{PAGE_PARTS}: of {handouts} handouts",
+                  ["-p", "no:cacheprovider", "-m", "pages", f"--basetemp={temp / f'prescribe-tests-pages-{part}'}"],
+                  {"PRESCRIBE_TEST_DATABASE": "sqlite", "PRESCRIBE_PART": f"{part}/{PAGE_PARTS}"})
+             for part in range(PAGE_PARTS)]
+    run_side_by_side([p for p in (sqlite, postgres, *parts) if p is not None])
     slow = Pass("slow: crash, load, slow clients, make run (SQLite)", ["-p", "no:cacheprovider", "-m", "slow",
                                                 f"--basetemp={temp / 'prescribe-tests-slow'}"],
                 {"PRESCRIBE_TEST_DATABASE": "sqlite"})
     print(f"\n{'=' * 30} slow tests, run alone {'=' * 30}", flush=True)
     run(slow, live=True)
 
-    passes = [p for p in (sqlite, postgres, *halves, slow) if p is not None]
+    passes = [p for p in (sqlite, postgres, *parts, slow) if p is not None]
     print(f"\n{'=' * 30} make test summary {'=' * 30}")
     lint_ok = all(check.ok for check in checks)
     lint_line = "; ".join(f"{check.name}: {check.closing_line.rstrip('.')}" for check in checks)

@@ -20,7 +20,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -331,3 +331,47 @@ def pytest_terminal_summary(terminalreporter):
 def builder_form(client, diagnosis: str) -> dict[str, str | list[str]]:
     """The builder's form fields exactly as a browser would submit them, with nothing changed."""
     return form_fields(client.get(f"/build/{diagnosis}").get_data(as_text=True))
+
+
+OWN_DATABASE = re.compile(r"\b(make_app|create_app|database_url_for_test|engine_for|open_databases)\(")
+
+
+@cache
+def _module_makes_an_app(path: str) -> bool:
+    return bool(OWN_DATABASE.search(Path(path).read_text(encoding="utf-8")))
+
+
+def _makes_its_own_app(item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and Path(module.__file__).name != "conftest.py" and _module_makes_an_app(module.__file__)
+
+
+def pytest_collection_modifyitems(config, items):
+    """How ``make test`` (scripts/run_tests.py) shares the suite out; nothing changes when the
+    variables are unset.
+
+    ``PRESCRIBE_DATABASE_TESTS_ONLY=1`` keeps the tests that use a database: those using the ``app``
+    fixture, and every test of a module that makes its own app or engine. The PostgreSQL pass runs
+    those, the SQLite pass runs everything. ``PRESCRIBE_PART=k/N`` keeps part
+    ``k`` of ``N``: tests are grouped by the handout they render (their ``slug`` parameter; else
+    each test alone) and the groups dealt out in turn, so a handout is rendered in one part only.
+    """
+    keep = items
+    if os.environ.get("PRESCRIBE_DATABASE_TESTS_ONLY") == "1":
+        keep = [item for item in keep if "app" in getattr(item, "fixturenames", ()) or _makes_its_own_app(item)]
+    part = os.environ.get("PRESCRIBE_PART", "")
+    if part:
+        index, count = (int(n) for n in part.split("/"))
+
+        def group(item) -> str:
+            callspec = getattr(item, "callspec", None)
+            slug = callspec.params.get("slug") if callspec else None
+            return f"slug:{slug}" if slug else item.nodeid
+
+        groups = sorted({group(item) for item in keep})
+        mine = {key for number, key in enumerate(groups) if number % count == index}
+        keep = [item for item in keep if group(item) in mine]
+    if len(keep) != len(items):
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = keep

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from dataclasses import replace
 from datetime import date
 from functools import cache, lru_cache
@@ -30,19 +29,8 @@ pytestmark = pytest.mark.pages
 
 ALL_DIAGNOSES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses")
                        .glob("*.toml"))
-
-
-def _half(slugs: list[str]) -> list[str]:
-    """``make test`` runs this file as two processes side by side: ``PRESCRIBE_PAGES_HALF=0/2`` takes
-    every other diagnosis from the first, ``1/2`` the rest; unset, all of them."""
-    half = os.environ.get("PRESCRIBE_PAGES_HALF", "")
-    if not half:
-        return slugs
-    index, count = (int(n) for n in half.split("/"))
-    return slugs[index::count]
-
-
-DIAGNOSES = _half(ALL_DIAGNOSES)
+# ``make test`` shares these out by diagnosis over several processes (PRESCRIBE_PART, tests/conftest.py).
+DIAGNOSES = ALL_DIAGNOSES
 OPTIONS = {"standard": {}, "compact": {"layout": "compact"}, "large": {"layout": "large"},
            "greyscale": {"greyscale": True}}
 PAPERS = ("letter", "a4")

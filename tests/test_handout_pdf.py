@@ -56,6 +56,7 @@ ALL_DIAGNOSES = sorted(p.stem for p in
                        (Path(__file__).resolve().parents[1] / "exercises_db" / "diagnoses").glob("*.toml"))
 
 
+@pytest.mark.pages  # every diagnosis: run once (the pages tier), not on each database
 @pytest.mark.parametrize("slug", ALL_DIAGNOSES)
 def test_pages_are_numbered_and_no_exercise_card_splits(app, catalog, slug, weasyprint_log):
     program, rendered = _render(app, catalog, slug)
