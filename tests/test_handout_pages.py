@@ -264,7 +264,9 @@ def handout_in(slug: str, language: str) -> tuple[bytes, int]:
     program = for_patient(program, catalog, name="Ana Ejemplo", reference="", affected_side="left")
     english = render_program(replace(program, language="en"), catalog, BRANDING).page_count
     # render_program allows Spanish a quarter more pages than English, a bilingual handout twice as many.
-    return render_program(program, catalog, BRANDING).pdf, english
+    # The clinic's own footer line is printed as the clinic wrote it: here in Spanish.
+    spanish_clinic = replace(BRANDING, footer_line="¿Preguntas? Llame al 555-0142, de lunes a viernes.")
+    return render_program(program, catalog, spanish_clinic).pdf, english
 
 
 def _plain_text(pdf: bytes) -> str:
