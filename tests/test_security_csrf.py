@@ -10,7 +10,7 @@ from .conftest import csrf_token, page_csrf_token
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 FILL = {"handout_id": 1, "number": 1, "user_id": 1, "patient_id": 1, "template_id": 1, "diagnosis_slug": "hip-pain",
         "filename": "css/app.css", "link_id": 1, "key": "K7QM2XRT4P",
-        "token_id": 1, "webhook_id": 1}
+        "token_id": 1, "webhook_id": 1, "file": "exercises/clamshell.toml"}
 # The one exemption: the patient's page sends its log with the link's key in the address and no
 # cookie at all, so there is no session for a forged request to ride on.
 # The API (``api.*``) takes no cookie at all, only a bearer token in a header a forged page cannot

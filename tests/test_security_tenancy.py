@@ -45,7 +45,8 @@ CLINIC_IDS = {
 }
 # URL variables that name shared, non-clinic things (the catalog, static files), and the patient's
 # page key: a capability of its own, open to whoever holds it (tests/test_patient_page.py).
-NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css", "key": "K7QM2XRT4P", "slug": "clamshell"}
+NEUTRAL = {"diagnosis_slug": "hip-pain", "filename": "css/app.css", "key": "K7QM2XRT4P", "slug": "clamshell",
+           "file": "exercises/clamshell.toml"}  # file: a content file (the same for every clinic)
 # The sign-in page, static files, and the patient's page (its link is the key; no account).
 PUBLIC = {"static", "auth.login", "patient_page.enter_code", "patient_page.enter_code_upper", "patient_page.page",
           "patient_page.page_upper", "patient_page.newest", "patient_page.manifest", "patient_page.service_worker",
