@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from .db import transaction
 from .handout import Branding
+from .i18n import N_, Refusal
 from .models import Clinic
 from .translation_reviews import reviewed_translations
 
@@ -32,7 +33,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_DISPLAY_HEIGHT = 240  # px kept after re-encoding: sharp at 14 mm in print, small in the PDF
 
 
-class LogoError(ValueError):
+class LogoError(Refusal):
     """An uploaded logo that cannot be used; the message is shown next to the field."""
 
 
@@ -80,7 +81,7 @@ def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
     image is scaled down to what a printed header needs.
     """
     if len(data) > max_bytes:
-        raise LogoError(f"The logo is larger than {max_bytes // 1024} KB. Please use a smaller file.")
+        raise LogoError(N_("The logo is larger than %(kb)d KB. Please use a smaller file."), kb=max_bytes // 1024)
     previous_limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels * max_pixels
     try:
@@ -88,9 +89,9 @@ def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ("PNG", "JPEG"):
-                    raise LogoError("The logo must be a PNG or JPEG image.")
+                    raise LogoError(N_("The logo must be a PNG or JPEG image."))
                 if max(probe.size) > max_pixels:
-                    raise LogoError(f"The logo is larger than {max_pixels} pixels on a side.")
+                    raise LogoError(N_("The logo is larger than %(pixels)d pixels on a side."), pixels=max_pixels)
                 probe.verify()
             with Image.open(io.BytesIO(data)) as opened:
                 opened.load()
@@ -98,11 +99,11 @@ def process_logo(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
     except LogoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise LogoError(f"The logo is larger than {max_pixels} pixels on a side.") from None
+        raise LogoError(N_("The logo is larger than %(pixels)d pixels on a side."), pixels=max_pixels) from None
     except UnidentifiedImageError:
-        raise LogoError("The logo must be a PNG or JPEG image.") from None
+        raise LogoError(N_("The logo must be a PNG or JPEG image.")) from None
     except (OSError, SyntaxError, ValueError):
-        raise LogoError("The logo file is damaged or incomplete. Please export it again.") from None
+        raise LogoError(N_("The logo file is damaged or incomplete. Please export it again.")) from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous_limit
     if image.height > LOGO_DISPLAY_HEIGHT:

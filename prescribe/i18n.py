@@ -35,3 +35,19 @@ def N_(message: str) -> str:
     """Marks ``message`` for extraction (pybabel ``-k N_``) and returns it as it is: a label kept in
     English in a table, translated where it is shown (``_(label)``)."""
     return message
+
+
+class Refusal(ValueError):
+    """A request a rule refuses, told to the person who made it: ``str()`` is the English (for the
+    API and the logs); a page shows :meth:`in_words` in its own language. ``message`` is a msgid
+    marked ``N_`` where it is raised, with ``%(name)s`` placeholders filled from ``values``."""
+
+    def __init__(self, message: str, **values: object):
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
+
+    def in_words(self, gettext) -> str:
+        """The message through ``gettext`` (a page's: Flask-Babel's ``gettext``), its values filled."""
+        text = gettext(self.message)
+        return text % self.values if self.values else text

@@ -16,13 +16,14 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from .i18n import N_, Refusal
 from .models import Clinic, ProgramTemplate, User, utcnow
 from .programs import Program
 
 SCOPES = {"personal": "Just for me", "clinic": "For the whole clinic"}
 
 
-class TemplateError(ValueError):
+class TemplateError(Refusal):
     """A template request the rules refuse; the message is shown to the therapist, next to ``field``
     (``name`` or ``scope``)."""
 
@@ -66,9 +67,9 @@ def save_template(session: Session, clinic: Clinic, user: User, name: str, scope
     """Save ``program`` under ``name``; returns (template, replaced an older one of that name)."""
     name = " ".join(name.split())[:80]
     if not name:
-        raise TemplateError("Give the template a name, such as \u201cFAI, weeks 1-4\u201d.")
+        raise TemplateError(N_("Give the template a name, such as \u201cFAI, weeks 1-4\u201d."))
     if scope not in SCOPES:
-        raise TemplateError("Choose who the template is for.", field="scope")
+        raise TemplateError(N_("Choose who the template is for."), field="scope")
     owner_id = user.id if scope == "personal" else None
     existing = session.scalar(select(ProgramTemplate).where(
         ProgramTemplate.clinic_id == clinic.id, ProgramTemplate.name == name,
@@ -76,8 +77,8 @@ def save_template(session: Session, clinic: Clinic, user: User, name: str, scope
     program_json = json.dumps(_without_patient(program).as_dict(), sort_keys=True)
     if existing is not None:
         if not can_manage(user, existing):
-            raise TemplateError("The clinic already has a template with this name; only an admin can replace "
-                                "it. Choose another name.")
+            raise TemplateError(N_("The clinic already has a template with this name; only an admin can replace "
+                                   "it. Choose another name."))
         existing.program_json = program_json
         existing.diagnosis_slug = program.diagnosis
         existing.updated_at = utcnow()
@@ -91,7 +92,7 @@ def save_template(session: Session, clinic: Clinic, user: User, name: str, scope
 
 def delete_template(session: Session, user: User, template: ProgramTemplate) -> None:
     if not can_manage(user, template):
-        raise TemplateError("Only an admin can delete a clinic template.")
+        raise TemplateError(N_("Only an admin can delete a clinic template."))
     session.delete(template)
 
 

@@ -46,6 +46,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import transaction
+from .i18n import N_, Refusal
 from .models import HandoutVersion, Webhook, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ MAX_WEBHOOKS = 5
 SIGNATURE_HEADER = "Prescribe-Signature"
 
 
-class WebhookError(ValueError):
+class WebhookError(Refusal):
     """An address the rules refuse; the message is shown next to the field."""
 
 
@@ -105,20 +106,20 @@ def check_address(url: str, allow_private: bool = False) -> tuple[str, int, str,
     """``url``'s (host, port, resolved address, path), or :class:`WebhookError` saying what is wrong."""
     parts = urlsplit(url.strip())
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
-        raise WebhookError("Use an https:// address.")
+        raise WebhookError(N_("Use an https:// address."))
     if not parts.hostname or parts.username or parts.password:
-        raise WebhookError("Enter an address like https://records.example/prescribe, without a user name.")
+        raise WebhookError(N_("Enter an address like https://records.example/prescribe, without a user name."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise WebhookError("The port in this address is not a number from 1 to 65535.") from exc
+        raise WebhookError(N_("The port in this address is not a number from 1 to 65535.")) from exc
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise WebhookError(f"No server answers to the name {parts.hostname}.") from exc
+        raise WebhookError(N_("No server answers to the name %(name)s."), name=parts.hostname) from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in found]
     if not allow_private and any(not a.is_global or a.is_multicast for a in addresses):
-        raise WebhookError("This address is inside a private network. Use the receiver's public https address.")
+        raise WebhookError(N_("This address is inside a private network. Use the receiver's public https address."))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.hostname, port, str(addresses[0]), path
 
@@ -128,10 +129,10 @@ def add_webhook(session: Session, clinic_id: int, url: str, user_id: int | None,
     """A new webhook for every event, with its secret (shown once)."""
     url = url.strip()
     if len(url) > 500:
-        raise WebhookError("Keep the address under 500 characters.")
+        raise WebhookError(N_("Keep the address under 500 characters."))
     check_address(url, allow_private)
     if len(webhooks_of(session, clinic_id)) >= MAX_WEBHOOKS:
-        raise WebhookError(f"A clinic can have at most {MAX_WEBHOOKS} webhooks. Remove one first.")
+        raise WebhookError(N_("A clinic can have at most %(count)d webhooks. Remove one first."), count=MAX_WEBHOOKS)
     secret = "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook(clinic_id=clinic_id, url=url, secret=secret, events=" ".join(EVENTS), created_by=user_id)
     session.add(webhook)

@@ -3,6 +3,9 @@ and a refused form's message beside its field (the pages' English is checked in 
 
 from __future__ import annotations
 
+import re
+from io import BytesIO
+
 import pytest
 
 from .conftest import page_csrf_token
@@ -47,3 +50,14 @@ def test_a_refused_form_says_why_in_spanish_beside_its_field(admin_client, path,
     page = response.get_data(as_text=True)
     assert f'<p class="error" id="{field}-error">{message}</p>' in page
     assert f'aria-describedby="{field}-error"' in page
+
+
+def test_a_refused_logo_says_why_in_spanish(admin_client):
+    token = page_csrf_token(admin_client, "/clinic/settings")
+    page = admin_client.get("/clinic/settings", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    fields = {name: value for name, value in re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page)}
+    response = admin_client.post("/clinic/settings", headers={"Accept-Language": "es"}, data={
+        **fields, "csrf_token": token, "logo": (BytesIO(b"GIF89a not a logo"), "logo.gif")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "El logotipo debe ser una imagen PNG o JPEG." in response.get_data(as_text=True)

@@ -45,7 +45,7 @@ def settings():
                 logo = process_logo(upload.read(), max_bytes=current_app.config["LOGO_MAX_BYTES"],
                                     max_pixels=current_app.config["LOGO_MAX_PIXELS"])
             except LogoError as exc:
-                form.logo.errors = [str(exc)]
+                form.logo.errors = [exc.in_words(_)]
                 return render_template("clinic/settings.html", form=form, clinic=clinic), 422
         with transaction():
             before = _settings_of(clinic)
@@ -109,7 +109,7 @@ def webhook_add():
                                          bool(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
             record_audit("webhook_create", "webhook", added.webhook.id)
     except webhooks.WebhookError as exc:
-        form.url.errors = [*form.url.errors, str(exc)]
+        form.url.errors = [*form.url.errors, exc.in_words(_)]
         return _render_webhooks(form, status=422)
     return _render_webhooks(added=added)
 

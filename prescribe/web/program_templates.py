@@ -28,7 +28,7 @@ def delete(template_id: int):
         with transaction(db):
             delete_template(db, g.user, template)
     except TemplateError as exc:
-        flash(str(exc))
+        flash(exc.in_words(_))
         return redirect(url_for("program_templates.index"))
     flash(_("Template “%(name)s” deleted.", name=template.name))
     return redirect(url_for("program_templates.index"))

@@ -257,8 +257,8 @@ def _save_template(form: BuilderForm):
             template, replaced = save_template(db, current_clinic(), g.user, form.template_name.data or "",
                                                form.template_scope.data or "", form.to_program())
     except TemplateError as exc:
-        form.template_name.errors = [*form.template_name.errors, str(exc)]
-        return _render_builder(form, 422, reply=Reply(form.template_name.id, str(exc)))
+        form.template_name.errors = [*form.template_name.errors, exc.in_words(_)]
+        return _render_builder(form, 422, reply=Reply(form.template_name.id, exc.in_words(_)))
     saved = (_("Template “%(name)s” replaced: it is on the start page from now on.", name=template.name) if replaced
              else _("Template “%(name)s” saved: it is on the start page from now on.", name=template.name))
     if _requested_part() is None:  # a whole page starts at its top: say it there too
