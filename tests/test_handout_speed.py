@@ -106,18 +106,27 @@ def test_a_figure_the_cache_cannot_replay_is_drawn_every_time():
     assert "draw" not in vars(cache["text"]._svg)
 
 
-def test_the_image_cache_stays_bounded():
-    """The figures and their drawings live as long as their entry in the bounded image cache."""
+def test_the_drawings_kept_stay_under_the_size_limit_and_the_rest_are_drawn_as_before():
+    figures = internals.FigureCache(limit_mb=0.05)  # room for two or three figures' drawings
+    program = _program("hip-impingement")
+    uncached = _render(program, {})
+    assert _render(program, figures) == uncached
+    assert 0 < figures.drawing_bytes <= figures.limit_bytes
+    assert _render(program, figures) == uncached
+    assert figures.drawing_bytes <= figures.limit_bytes
+
+
+def test_the_image_cache_is_emptied_past_its_limit_and_its_drawings_with_it():
+    """The figures and their drawings live as long as their entry in the process's image cache."""
     cache = internals.FigureCache()
-    for number in range(pdf.IMAGE_CACHE_LIMIT + 5):
+    _render(_program("hip-pain"), cache)
+    one_handout = cache.drawing_bytes
+    assert one_handout > 0
+    for number in range(pdf.IMAGE_CACHE_LIMIT):
         cache[f"data:{number}"] = None
-    saved = pdf._image_cache
-    pdf._image_cache = cache
-    try:
-        pdf.html_to_pdf('<html lang="en"><head><title>t</title></head><body><p>x</p></body></html>')
-        assert len(cache) <= pdf.IMAGE_CACHE_LIMIT
-    finally:
-        pdf._image_cache = saved
+    _render(_program("hip-pain"), cache)  # the render past the limit starts from an empty cache
+    assert len(cache) < pdf.IMAGE_CACHE_LIMIT
+    assert cache.drawing_bytes == one_handout  # counted afresh, not on top of what was dropped
 
 
 @pytest.mark.pages

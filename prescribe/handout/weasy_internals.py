@@ -11,6 +11,7 @@ if the installed WeasyPrint is another one: a bump of the PDF stack starts with 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ UNSAFE_ATTRIBUTES = frozenset({"opacity", "fill-opacity", "stroke-opacity", "cli
 ALPHA_STATE = re.compile(rb"^/([aA][0-9.]+) gs$")
 RESOURCE_OPERATORS = (b" Do", b" Tf", b" cs", b" CS", b" scn", b" SCN", b" sh", b"BDC", b"BMC", b" ri")
 DRAWINGS_PER_FIGURE = 8  # a figure is drawn at one or two sizes; entry states differ little
+DRAWINGS_LIMIT_MB = 32  # about 1,400 drawings of ~23 KB: every figure of several clinics' colours, two sizes
 
 
 def page_box(page: Any) -> Any:
@@ -44,6 +46,11 @@ class Drawing:
     operators: tuple[bytes, ...]
     alpha_states: tuple[tuple[str, dict[str, float]], ...]
     exit_state: tuple[Any, ...]
+
+    @property
+    def size(self) -> int:
+        """Bytes this drawing holds (its operators and their tuple)."""
+        return sys.getsizeof(self.operators) + sum(sys.getsizeof(op) for op in self.operators)
 
 
 def _stream_state(stream: Any) -> tuple[Any, ...]:
@@ -97,11 +104,12 @@ def _replay(stream: Any, drawing: Drawing) -> None:
      stream._current_alpha_stroke, stream._current_font) = drawing.exit_state
 
 
-def _drawing_cache(draw: Callable[..., None]) -> Callable[..., None]:
+def _drawing_cache(draw: Callable[..., None], owner: FigureCache) -> Callable[..., None]:
     """Wrap ``SVG.draw`` of one plain figure so each size and entry state is drawn only once.
 
     A drawing that raises is not kept (WeasyPrint logs it, and will again next time); one that
-    touched anything but the stream's operators and alpha states is not kept either.
+    touched anything but the stream's operators and alpha states is not kept either, nor one that
+    would take ``owner`` over its size limit.
     """
     drawings: dict[tuple[Any, ...], Drawing] = {}
 
@@ -115,7 +123,7 @@ def _drawing_cache(draw: Callable[..., None]) -> Callable[..., None]:
         depth = len(stream._ctm_stack)
         draw(stream, concrete_width, concrete_height, base_url, context)
         if len(drawings) < DRAWINGS_PER_FIGURE and stream._old_font is old_font and len(stream._ctm_stack) == depth:
-            if (drawing := _recorded(stream, start, before)) is not None:
+            if (drawing := _recorded(stream, start, before)) is not None and owner.admit(drawing.size):
                 drawings[key] = drawing
 
     return cached_draw
@@ -127,12 +135,30 @@ class FigureCache(dict):
 
     WeasyPrint draws an SVG by walking its tree for every page it is on, about an eighth of a
     handout's render; the operators only depend on the figure, its size and the colour and alpha
-    in force, so the copy is byte for byte what drawing again would write (tested).
+    in force, so the copy is byte for byte what drawing again would write (tested). The drawings
+    kept take at most ``limit_mb``; past it, figures are drawn as before. They go with their
+    figures when the cache is cleared.
     """
+
+    def __init__(self, limit_mb: float = DRAWINGS_LIMIT_MB):
+        super().__init__()
+        self.limit_bytes = int(limit_mb * 1024 * 1024)
+        self.drawing_bytes = 0
+
+    def admit(self, size: int) -> bool:
+        """Count a drawing of ``size`` bytes as kept, if it fits under the limit."""
+        if self.drawing_bytes + size > self.limit_bytes:
+            return False
+        self.drawing_bytes += size
+        return True
+
+    def clear(self) -> None:
+        super().clear()
+        self.drawing_bytes = 0
 
     def __setitem__(self, url: str, image: Any) -> None:
         from weasyprint.images import SVGImage
 
         if isinstance(image, SVGImage) and _is_plain(image._svg.tree):
-            image._svg.draw = _drawing_cache(image._svg.draw)
+            image._svg.draw = _drawing_cache(image._svg.draw, self)
         super().__setitem__(url, image)
