@@ -31,6 +31,7 @@ UNSAFE_ATTRIBUTES = frozenset({"opacity", "fill-opacity", "stroke-opacity", "cli
 ALPHA_STATE = re.compile(rb"^/([aA][0-9.]+) gs$")
 RESOURCE_OPERATORS = (b" Do", b" Tf", b" cs", b" CS", b" scn", b" SCN", b" sh", b"BDC", b"BMC", b" ri")
 DRAWINGS_PER_FIGURE = 8  # a figure is drawn at one or two sizes; entry states differ little
+_UNTOUCHED = object()  # the font "in force" while a figure is recorded (see _drawing_cache)
 DRAWINGS_LIMIT_MB = 32  # about 1,400 drawings of ~23 KB: every figure of several clinics' colours, two sizes
 
 
@@ -46,6 +47,7 @@ class Drawing:
     operators: tuple[bytes, ...]
     alpha_states: tuple[tuple[str, dict[str, float]], ...]
     exit_state: tuple[Any, ...]
+    resets_font: bool  # the drawing ended with a restored graphics state, which forgets the font
 
     @property
     def size(self) -> int:
@@ -54,9 +56,10 @@ class Drawing:
 
 
 def _stream_state(stream: Any) -> tuple[Any, ...]:
-    """What a drawing depends on in the stream it is drawn into (colours and alpha already set)."""
+    """What a drawing depends on in the stream it is drawn into: the colours and alpha already set
+    (a figure without text never sets a font, so the one in force does not change its operators)."""
     return (stream._current_color, stream._current_color_stroke, stream._current_alpha,
-            stream._current_alpha_stroke, stream._current_font)
+            stream._current_alpha_stroke)
 
 
 def _resource_counts(stream: Any) -> tuple[int, ...]:
@@ -75,9 +78,14 @@ def _is_plain(node: Any) -> bool:
     return all(_is_plain(child) for child in node)
 
 
-def _recorded(stream: Any, start: int, before: tuple[int, ...]) -> Drawing | None:
-    """The operators a figure just wrote from ``start``, or None when they cannot be replayed."""
-    if _resource_counts(stream) != before:
+def _recorded(stream: Any, start: int, before: tuple[int, ...], font_after: Any) -> Drawing | None:
+    """The operators a figure just wrote from ``start``, or None when they cannot be replayed.
+
+    ``before`` is the stream's resource counts before the drawing; ``font_after`` the font it left
+    in force: None when it restored a graphics state (which forgets the font), :data:`_UNTOUCHED`
+    when it did neither.
+    """
+    if _resource_counts(stream) != before or font_after not in (None, _UNTOUCHED):
         return None
     operators = tuple(stream.stream[start:])
     alpha_states: dict[str, dict[str, float]] = {}
@@ -90,7 +98,7 @@ def _recorded(stream: Any, start: int, before: tuple[int, ...]) -> Drawing | Non
                 return None
             name = match.group(1).decode()
             alpha_states.setdefault(name, dict(stream._resources["ExtGState"][name]))
-    return Drawing(operators, tuple(alpha_states.items()), _stream_state(stream))
+    return Drawing(operators, tuple(alpha_states.items()), _stream_state(stream), font_after is None)
 
 
 def _replay(stream: Any, drawing: Drawing) -> None:
@@ -101,7 +109,9 @@ def _replay(stream: Any, drawing: Drawing) -> None:
             states[name] = type(states)(values)  # a pydyf.Dictionary, as Stream.set_alpha makes
     stream.stream.extend(drawing.operators)
     (stream._current_color, stream._current_color_stroke, stream._current_alpha,
-     stream._current_alpha_stroke, stream._current_font) = drawing.exit_state
+     stream._current_alpha_stroke) = drawing.exit_state
+    if drawing.resets_font:
+        stream._current_font = None
 
 
 def _drawing_cache(draw: Callable[..., None], owner: FigureCache) -> Callable[..., None]:
@@ -119,11 +129,18 @@ def _drawing_cache(draw: Callable[..., None], owner: FigureCache) -> Callable[..
         if (drawing := drawings.get(key)) is not None:
             _replay(stream, drawing)
             return
-        start, before, old_font = len(stream.stream), _resource_counts(stream), stream._old_font
-        depth = len(stream._ctm_stack)
-        draw(stream, concrete_width, concrete_height, base_url, context)
+        start, before, depth = len(stream.stream), _resource_counts(stream), len(stream._ctm_stack)
+        font, old_font = stream._current_font, stream._old_font
+        # A plain figure never reads the font; the marker tells whether its drawing forgot it.
+        stream._current_font = _UNTOUCHED
+        try:
+            draw(stream, concrete_width, concrete_height, base_url, context)
+        finally:
+            font_after = stream._current_font
+            if font_after is _UNTOUCHED:
+                stream._current_font = font
         if len(drawings) < DRAWINGS_PER_FIGURE and stream._old_font is old_font and len(stream._ctm_stack) == depth:
-            if (drawing := _recorded(stream, start, before)) is not None and owner.admit(drawing.size):
+            if (drawing := _recorded(stream, start, before, font_after)) is not None and owner.admit(drawing.size):
                 drawings[key] = drawing
 
     return cached_draw
