@@ -11,10 +11,13 @@ Modules:
                      (read as a browser posts it) and the row actions sent with it
 * ``inprocess``      engine floor, naive baseline, reprint, PDF sizes and stage breakdown
                      (Flask test client and bare WeasyPrint in this process, interleaved rounds)
+* ``speed``          issue #21: caches warm vs today's render, a tailored dose, the naive document and
+                     headless Chromium (CPU of all processes); ``flask handout`` cold vs a bare script
+* ``bare_script``    child process: a bare WeasyPrint script, the reference for ``flask handout`` cold
 * ``http_load``      gunicorn servers on loopback and a bounded load generator (latency, and the
                      app's own time from each answer's ``Server-Timing`` header)
 * ``cold_start``     child process: fresh interpreter -> first PDF
-* ``memory_worker``  child process: RSS after 1, 100 and 500 renders
+* ``memory_worker``  child process: RSS after 1, 100 and 500 renders of 50 different programs
 * ``engine_scaling`` child process: bare renders timed one by one, the 2-process control
 * ``minimal_app``    a one-route Flask app, the reference for the builder page latency
 * ``served_app``     what the bench's gunicorn serves: the app, with the minimal app beside it

@@ -1,8 +1,9 @@
 """Child process for the memory figure: RSS of one process after 1, 100 and 500 renders.
 
 Run by ``bench.run`` as ``python bench/memory_worker.py INSTANCE_DIR RENDERS SECONDS``. Renders the
-6-exercise handout ``RENDERS`` times in-process with ``prescribe.handout.render_program`` (the
-same program every time, only the patient name changes so no cache can answer a render) and prints
+6-exercise handout ``RENDERS`` times in-process with ``prescribe.handout.render_program``, as 50
+different programs in turn (the first exercise's sets and rest change; the patient name changes every
+time, so no cache can answer a whole render, while the per-process caches see new work) and prints
 a JSON line with VmRSS at each checkpoint. It stops early, before a render that would end after
 ``SECONDS`` (0 = no limit), and says how far it got.
 """
@@ -18,6 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.workload import demo_branding, rss_mb, six_exercise_program  # noqa: E402
 
 CHECKPOINTS = {1, 10, 25, 50, 100, 150, 200, 300, 400, 500}
+PROGRAMS = 50
+
+
+def variant(program, number: int):
+    """Program ``number % PROGRAMS`` of the 50: five set counts x ten rests on the first exercise."""
+    first = program.items[0]
+    index = number % PROGRAMS
+    dose = replace(first.dose, sets=1 + index % 5, rest_seconds=30 + 10 * (index // 5))
+    return replace(program, items=(replace(first, dose=dose), *program.items[1:]))
 
 
 def emit(**values) -> None:
@@ -41,7 +51,7 @@ def main(instance: str, renders: int, seconds: float) -> None:
             emit(stopped=number - 1, reason="time budget", rss_mb=rss_mb(), render_s=last)
             return
         t0 = time.monotonic()
-        render_program(replace(program, patient_name=f"Memory Patient {number}"), catalog, branding)
+        render_program(replace(variant(program, number), patient_name=f"Memory Patient {number}"), catalog, branding)
         last = time.monotonic() - t0
         if number in CHECKPOINTS or number == renders:
             emit(renders=number, rss_mb=rss_mb(), render_s=last, seconds=time.monotonic() - started)

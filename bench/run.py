@@ -86,12 +86,17 @@ BUILDER_VS_MINIMAL = Target("builder/minimal p95", "<=", 2)
 PATIENT_PAGE_WEIGHT = Target("KB", "<=", 150, " KB")
 ROW_ACTION_SERVER_P95 = Target("server p95", "<=", 100, " ms")
 RSS_GROWTH = Target("RSS500/RSS100", "<=", 1.10)
+# Issue #21 (bench/speed.py): CPU time of every process involved, ratios within this run.
+HIT_VS_NAIVE = Target("hit/naive", "<=", 0.5)
+HIT_VS_CHROMIUM = Target("hit/chromium", "<=", 1.0)
+DOSE_VS_TODAY = Target("dose/today", "<=", 1.05)
+CLI_VS_BARE_SCRIPT = Target("cli/bare script", "<=", 1.3)
 
 DEFAULT_BUDGET_S = 280
 # Seconds each phase may take samples for at the default budget (scaled with --budget); the
 # memory run gets the rest. Minimum samples are taken whatever the clock says.
-ALLOTMENTS = {"rounds": 75, "cold": 35, "pdf_load": 25, "builder": 15, "minimal": 8, "row_actions": 15,
-              "patient_page": 8}
+ALLOTMENTS = {"rounds": 55, "speed": 35, "cold": 25, "cli": 25, "pdf_load": 25, "builder": 15, "minimal": 8,
+              "row_actions": 15, "patient_page": 8}
 MIN_ROUNDS, MIN_COLD_STARTS = 3, 3
 MEMORY_RESERVE_S = 6                 # kept back from the memory run for the report
 UNLIMITED_CAP_S = 3600
@@ -117,11 +122,13 @@ SECTION_REPRINT = "3 reprint of an unchanged saved version"
 SECTION_COLD = "4 cold start"
 SECTION_THROUGHPUT = "5 throughput: gunicorn --threads 1 on 127.0.0.1"
 SECTION_PAGE = f"6 page latency: {PAGE_CLIENTS} concurrent clients, gunicorn 2 workers"
-SECTION_MEMORY = "7 memory: RSS of one process rendering the same handout"
+SECTION_MEMORY = "7 memory: RSS of one process rendering 50 different programs in turn"
 SECTION_SIZE = "8 PDF size"
 SECTION_STAGES = "9 stages of one render (same HTML as the bare render)"
+SECTION_SPEED = "10 render only what is personal (#21): CPU of all processes, interleaved"
+SECTION_CLI = "11 flask handout as a cold process"
 SECTION_ORDER = [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_COLD, SECTION_THROUGHPUT,
-                 SECTION_PAGE, SECTION_MEMORY, SECTION_SIZE, SECTION_STAGES]
+                 SECTION_PAGE, SECTION_MEMORY, SECTION_SIZE, SECTION_STAGES, SECTION_SPEED, SECTION_CLI]
 
 
 class Bench:
@@ -251,6 +258,37 @@ class Bench:
                      + ", ".join(f"{s_} {b / KB:.1f} KB" for s_, _e, b, _p in largest)))
         add(Row(SECTION_SIZE, "naive baseline (untagged, DejaVu)", "KB", results.sizes["naive"] / KB, n=1))
         self.report.raw["largest_default_programs"] = largest
+        self.run_speed()
+
+    def run_speed(self) -> None:
+        """Figure 10 (bench/speed.py): caches warm vs today's render, the naive document and Chromium."""
+        from bench.speed import measure_speed
+        from prescribe.clinics import branding_for
+        from prescribe.storage import program_of
+
+        version, clinic = self.inprocess.latest_version()
+        results = measure_speed(self.inprocess.catalog, branding_for(clinic), program_of(version), self.workdir,
+                                self.args.rounds, self.rng, self.progress,
+                                deadline=time.monotonic() + self.allotment("speed"), min_rounds=MIN_ROUNDS,
+                                exclude_pids=set(self.running_children()))
+        self.report.notes.extend(results.notes)
+        self.report.raw["speed_cpu_seconds"] = dict(results.cpu)
+        cpu = {name: Summary.of(samples, 1000) for name, samples in results.cpu.items()}
+        add = self.report.add
+
+        def ratio(a: str, b: str) -> float | None:
+            return cpu[a].median / cpu[b].median if a in cpu and b in cpu else None
+
+        add(Row.from_summary(SECTION_SPEED, "today: full render, no figure cache", "ms", cpu.get("today")))
+        add(Row.from_summary(SECTION_SPEED, "hit: only the patient changed, caches warm", "ms", cpu.get("hit"),
+                             ratio_label="hit/today", ratio=ratio("hit", "today")))
+        add(Row.from_summary(SECTION_SPEED, "naive document, WeasyPrint defaults", "ms", cpu.get("naive"))
+            ).check(HIT_VS_NAIVE, ratio("hit", "naive"))
+        add(Row.from_summary(SECTION_SPEED, "Chromium, reused page (browser + driver CPU)", "ms",
+                             cpu.get("chromium"))).check(HIT_VS_CHROMIUM, ratio("hit", "chromium"))
+        add(Row.from_summary(SECTION_SPEED, "today: tailored dose, no figure cache", "ms", cpu.get("today_dose")))
+        add(Row.from_summary(SECTION_SPEED, "tailored dose, caches warm", "ms", cpu.get("dose"))
+            ).check(DOSE_VS_TODAY, ratio("dose", "today_dose"))
 
     # -- phase 2: cold start -----------------------------------------------------------------
 
@@ -295,6 +333,20 @@ class Bench:
             if key == "total" and self.bare_median:
                 extra = {"ratio_label": "cold/bare", "ratio": summary.median / self.bare_median}
             self.report.add(Row.from_summary(SECTION_COLD, label, "ms", summary, **extra))
+        self.run_cli_cold_starts()
+
+    def run_cli_cold_starts(self) -> None:
+        """Figure 11: ``flask --app wsgi handout`` vs a bare WeasyPrint script, fresh processes, alternating."""
+        from bench.speed import cli_cold_starts
+
+        seconds = cli_cold_starts(self.inprocess.app, self.workdir, self.child_env(), self.args.cold_starts,
+                                  self.progress, deadline=time.monotonic() + self.allotment("cli"),
+                                  min_runs=MIN_COLD_STARTS)
+        self.report.raw["cli_cold_seconds"] = seconds
+        cli, bare = Summary.of(seconds["cli"], 1000), Summary.of(seconds["bare_script"], 1000)
+        self.report.add(Row.from_summary(SECTION_CLI, "flask --app wsgi handout, wall", "ms", cli)
+                        ).check(CLI_VS_BARE_SCRIPT, cli.median / bare.median)
+        self.report.add(Row.from_summary(SECTION_CLI, "bare WeasyPrint script, same HTML, wall", "ms", bare))
 
     # -- phase 3: gunicorn -------------------------------------------------------------------
 
@@ -628,9 +680,10 @@ class Bench:
                 self.start_memory()
             if wanted & {"in-process", "cold-start"}:  # the cold start reuses the in-process app
                 self.phase("in-process", self.run_inprocess,
-                           [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_SIZE, SECTION_STAGES])
+                           [SECTION_FLOOR, SECTION_NAIVE, SECTION_REPRINT, SECTION_SIZE, SECTION_STAGES,
+                            SECTION_SPEED])
             if "cold-start" in wanted:
-                self.phase("cold start", self.run_cold_start, [SECTION_COLD])
+                self.phase("cold start", self.run_cold_start, [SECTION_COLD, SECTION_CLI])
             if "memory" in wanted:
                 self.phase("memory", self.finish_memory, [SECTION_MEMORY])
             if self.inprocess is not None:
@@ -693,10 +746,19 @@ class Bench:
             "is on the server p95 of all three kinds together.",
             "cold start: `python bench/cold_start.py` from spawn until it holds the PDF of the same POST download "
             "(test client, with the in-process app's session cookie and database).",
-            "memory: bench/memory_worker.py renders the same program with prescribe.handout.render_program in "
-            "one process; VmRSS from /proc/self/status. It starts once the gunicorn phase (both cores) is over, "
+            "memory: bench/memory_worker.py renders 50 different programs in turn (the 6-exercise handout with "
+            "the first exercise's sets and rest varied) with prescribe.handout.render_program in one process; "
+            "VmRSS from /proc/self/status. It starts once the gunicorn phase (both cores) is over, "
             "runs on the second core beside the in-process and cold-start phases (both single-process), then "
             "alone until it has its renders or the budget ends.",
+            "#21 (figure 10, bench/speed.py): today = render_program with WeasyPrint's plain image cache, as "
+            "before the figure drawing cache; hit = the same program (only the patient changed) with the "
+            "process's caches warm; tailored dose = the first exercise's sets change each round, rendered both "
+            "ways; naive as in figure 2; Chromium = Playwright printing our HTML (print.css linked) from one "
+            "reused page. CPU time of every process each ran (Chromium's browser and driver processes read "
+            "from /proc), in interleaved rounds.",
+            "CLI (figure 11): `python -m flask --app wsgi handout` and `python bench/bare_script.py` (WeasyPrint, "
+            "print.css, PDF/UA-1, the same HTML) as fresh processes, alternating, wall time.",
             "KB = 1000 bytes.",
         ]
         if self.cpu_others:

@@ -5,14 +5,16 @@ not fit. :func:`gaps` finds those pages in a laid-out document; the handout then
 with a lined "Notes" box the patient can use and lays the document out again (the blocks after a
 gap do not move, so one more layout is enough).
 
-This reads WeasyPrint's laid-out page boxes (``Page._page_box``), which are not public API: it is
-the one module that does, pinned with ``weasyprint==70.0`` in requirements.txt and tested in
-tests/test_handout_fit.py.
+This walks WeasyPrint's laid-out page boxes, which are not public API: the page's box tree comes
+from :func:`prescribe.handout.weasy_internals.page_box` (pinned with ``weasyprint==70.0`` in
+requirements.txt), and the boxes' fields read here are tested in tests/test_handout_fit.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+from .weasy_internals import page_box as laid_out_box
 
 MIN_FILL = 0.62  # a page but the last is at least 60 % full (with a little room for rounding)
 MIN_NOTES_MM = 22.0  # a smaller gap is left (the page is full enough anyway)
@@ -37,7 +39,7 @@ def _drawn(box) -> bool:
 
 def _page_content(page) -> tuple[float, float, float, str | None]:
     """(top, bottom of the body area, bottom of what is printed, id of the first block) in px."""
-    page_box = page._page_box
+    page_box = laid_out_box(page)
     top = page_box.content_box_y()
     limit = top + page_box.height
     root = next(child for child in page_box.children if getattr(child, "element_tag", None) == "html")

@@ -21,6 +21,7 @@ from urllib.request import url2pathname
 
 from .fit import gaps
 from .tagging import finish_tags
+from .weasy_internals import FigureCache
 
 STATIC_ROOT = Path(__file__).resolve().parents[1] / "static"
 PRINT_CSS = STATIC_ROOT / "handout" / "print.css"
@@ -28,8 +29,9 @@ PDF_VARIANT = "pdf/ua-1"
 
 log = logging.getLogger(__name__)
 _render_lock = threading.Lock()
-# Parsed images (the exercise figures, the clinic logo) shared by every render in this process.
-_image_cache: dict = {}
+# Parsed images (the exercise figures, the clinic logo) shared by every render in this process, and
+# the figures' drawing operators (prescribe/handout/weasy_internals.py).
+_image_cache: dict = FigureCache()
 IMAGE_CACHE_LIMIT = 2000
 _long_lived_frozen = False
 
