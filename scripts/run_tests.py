@@ -163,7 +163,8 @@ def main() -> int:
     print(f"{'=' * 30} lint: ruff + mypy {'=' * 30}", flush=True)
     checks = lint()
     print(f"\n{'=' * 30} tests {'=' * 30}", flush=True)
-    base = ["-p", "no:cacheprovider", "-m", "not slow and not pages"]
+    # Each pass names its 15 slowest tests, so the next one to move or trim is in the log.
+    base = ["-p", "no:cacheprovider", "--durations=15", "-m", "not slow and not pages"]
     temp = Path(tempfile.gettempdir())
     sqlite = Pass("SQLite: the whole suite", [*base, f"--basetemp={temp / 'prescribe-tests-sqlite'}"],
                   {"PRESCRIBE_TEST_DATABASE": "sqlite"})
@@ -171,7 +172,7 @@ def main() -> int:
     postgres = None
     if postgres_bin is not None:
         postgres = Pass("PostgreSQL: app tests, no browser",
-                        ["-p", "no:cacheprovider", "-m", "not slow and not pages and not browser",
+                        ["-p", "no:cacheprovider", "--durations=15", "-m", "not slow and not pages and not browser",
                          f"--basetemp={temp / 'prescribe-tests-postgres'}"],
                         {"PRESCRIBE_TEST_DATABASE": "postgresql", "PRESCRIBE_POSTGRES_BIN": str(postgres_bin),
                          "PRESCRIBE_DATABASE_TESTS_ONLY": "1"})
@@ -179,7 +180,8 @@ def main() -> int:
     # The printed pages of every handout do not depend on the database: run once, in parts by diagnosis.
     handouts = len(list((REPO / "exercises_db" / "diagnoses").glob("*.toml")))
     parts = [Pass(f"pages {part + 1}/{PAGE_PARTS}: of {handouts} handouts",
-                  ["-p", "no:cacheprovider", "-m", "pages", f"--basetemp={temp / f'prescribe-tests-pages-{part}'}"],
+                  ["-p", "no:cacheprovider", "--durations=5", "-m", "pages",
+                   f"--basetemp={temp / f'prescribe-tests-pages-{part}'}"],
                   {"PRESCRIBE_TEST_DATABASE": "sqlite", "PRESCRIBE_PART": f"{part}/{PAGE_PARTS}"})
              for part in range(PAGE_PARTS)]
     run_side_by_side([p for p in (sqlite, postgres, *parts) if p is not None])
