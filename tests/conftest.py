@@ -333,6 +333,11 @@ def builder_form(client, diagnosis: str) -> dict[str, str | list[str]]:
     return form_fields(client.get(f"/build/{diagnosis}").get_data(as_text=True))
 
 
+# Modules about the printed page (what a handout prints, how it lays out): their app only carries
+# the program to the renderer, so the PostgreSQL pass leaves them to the SQLite pass.
+PRINTED_PAGE_MODULES = frozenset({
+    "test_handout_pdf.py", "test_print_options.py", "test_handout_truth.py", "test_pdf_safety.py",
+    "test_handout_lists.py", "test_advice.py", "test_spanish_handout.py", "test_handout_speed.py", "test_cli.py"})
 OWN_DATABASE = re.compile(r"\b(make_app|create_app|database_url_for_test|engine_for|open_databases)\(")
 
 
@@ -351,14 +356,17 @@ def pytest_collection_modifyitems(config, items):
     variables are unset.
 
     ``PRESCRIBE_DATABASE_TESTS_ONLY=1`` keeps the tests that use a database: those using the ``app``
-    fixture, and every test of a module that makes its own app or engine. The PostgreSQL pass runs
-    those, the SQLite pass runs everything. ``PRESCRIBE_PART=k/N`` keeps part
+    fixture, and every test of a module that makes its own app or engine, but for the modules about
+    the printed page (PRINTED_PAGE_MODULES). The PostgreSQL pass runs those, the SQLite pass runs
+    everything. ``PRESCRIBE_PART=k/N`` keeps part
     ``k`` of ``N``: tests are grouped by the handout they render (their ``slug`` parameter; else
     each test alone) and the groups dealt out in turn, so a handout is rendered in one part only.
     """
     keep = items
     if os.environ.get("PRESCRIBE_DATABASE_TESTS_ONLY") == "1":
-        keep = [item for item in keep if "app" in getattr(item, "fixturenames", ()) or _makes_its_own_app(item)]
+        keep = [item for item in keep
+                if ("app" in getattr(item, "fixturenames", ()) or _makes_its_own_app(item))
+                and Path(str(item.fspath)).name not in PRINTED_PAGE_MODULES]
     part = os.environ.get("PRESCRIBE_PART", "")
     if part:
         index, count = (int(n) for n in part.split("/"))
