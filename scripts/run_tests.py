@@ -9,7 +9,7 @@ whole when it ends: the whole suite on SQLite; again on PostgreSQL, the tests th
 its database (tests/conftest.py, ``PRESCRIBE_DATABASE_TESTS_ONLY``), browser tests aside (they
 test the page, not the database); and the tests marked ``pages`` (every diagnosis's handout on both
 papers in every print option, and in Spanish and bilingual, read back from the PDF: page fill, text
-size, PDF/UA structure; tests/test_handout_pages.py), run once, in four parts by diagnosis
+size, PDF/UA structure; tests/test_handout_pages.py), run once, in six parts by diagnosis
 (``PRESCRIBE_PART``). Then the tests marked ``slow`` (the crash test and
 the load test against real gunicorn workers, tests/test_durability.py; idle and slow-body clients
 against gunicorn behind nginx, tests/test_slow_clients.py; ``make run`` itself, tests/test_make_run.py)
@@ -128,7 +128,7 @@ def run(test_pass: Pass, *, live: bool) -> None:
         test_pass.output += "\npytest collected no tests: failing on purpose.\n"
 
 
-PAGE_PARTS = 4
+PAGE_PARTS = 6
 WORKERS = 2  # one pass per core
 
 

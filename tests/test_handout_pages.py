@@ -253,6 +253,8 @@ def test_pdfua_checker_finds_nothing(slug, paper, option, tmp_path):
 # handout leaves the exercises' heading alone on a page, its first card (a wide picture, in both
 # languages) not splitting between its languages as the others do.
 KNOWN_LAYOUT_FAULTS = {("meniscal-tear", "en-es"): "the exercises' heading alone on page 6 (first card does not split)"}
+# The PDF/UA checks, one diagnosis of each region (the tagging is the same code for all of them).
+STRUCTURE_SAMPLE = {"hip-pain", "knee-replacement-early", "low-back-pain", "rotator-cuff-pain"}
 LANGUAGE_CASES = [pytest.param(slug, language, marks=pytest.mark.xfail(
                       reason=KNOWN_LAYOUT_FAULTS[(slug, language)], strict=True))
                   if (slug, language) in KNOWN_LAYOUT_FAULTS else (slug, language)
@@ -299,18 +301,20 @@ def test_every_diagnosis_prints_in_spanish_and_bilingual(slug, language, tmp_pat
     with pikepdf.open(io.BytesIO(pdf)) as document:
         assert str(document.Root.Lang) == "es-US"
         pages = len(document.pages)
-        reached = _reached(document, document.Root.StructTreeRoot.K[0])
-        for number, ids in _marked_content(document):
-            assert ids, f"page {number + 1} has no marked content"
-            for mcid, artifact in ids:
-                assert artifact != ((number, mcid) in reached), (number + 1, mcid, artifact)
+        if slug in STRUCTURE_SAMPLE:  # the tagged structure is the same code for every diagnosis
+            reached = _reached(document, document.Root.StructTreeRoot.K[0])
+            for number, ids in _marked_content(document):
+                assert ids, f"page {number + 1} has no marked content"
+                for mcid, artifact in ids:
+                    assert artifact != ((number, mcid) in reached), (number + 1, mcid, artifact)
     # Spanish runs about a fifth longer than English (render_program allows it a quarter more pages, a
     # bilingual handout twice as many, and refuses more).
     if language == "es":
         assert pages <= english_pages * 1.4, (pages, english_pages)
     fills = page_fill(pdf, "standard")
     assert all(fill >= 0.6 for fill in fills[:-1]), [round(f, 2) for f in fills]
-    path = tmp_path / "handout.pdf"
-    path.write_bytes(pdf)
-    findings = [(f.rule_id, f.message) for f in validate(str(path)).findings if f.severity >= Severity.INFO]
-    assert findings == []
+    if slug in STRUCTURE_SAMPLE:
+        path = tmp_path / "handout.pdf"
+        path.write_bytes(pdf)
+        findings = [(f.rule_id, f.message) for f in validate(str(path)).findings if f.severity >= Severity.INFO]
+        assert findings == []
