@@ -20,7 +20,8 @@ import pytest
 from prescribe.catalog import load_default_catalog
 from prescribe.handout import pdf, render_program
 from prescribe.handout import weasy_internals as internals
-from prescribe.handout.view import Branding
+from prescribe.handout.layouts import LayoutCache
+from prescribe.handout.view import Branding, PhoneLink
 from prescribe.programs import default_program, for_patient
 
 from . import test_handout_pages as pages
@@ -35,21 +36,28 @@ def _catalog():
     return load_default_catalog()
 
 
-def _program(slug: str, *, name: str = "Ann Example", **changes):
+def _program(slug: str, *, name: str = "Ann Example", language: str = "en", **changes):
     catalog = _catalog()
-    program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 11, 21))
+    program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 11, 21), language=language)
     program = for_patient(replace(program, **changes), catalog, name=name, reference="", affected_side="")
     return program
 
 
-def _render(program, image_cache: dict, branding: Branding = BRANDING) -> bytes:
-    """The PDF of ``program`` with ``image_cache`` as the process's image cache."""
-    saved = pdf._image_cache
-    pdf._image_cache = image_cache
+def _render(program, image_cache: dict, branding: Branding = BRANDING, *, layouts: LayoutCache | None = None,
+            phone: PhoneLink | None = None) -> bytes:
+    """The PDF of ``program`` with ``image_cache`` as the process's image cache and ``layouts`` as
+    its layout cache (none given: no layout kept, every handout laid out whole, as before the cache)."""
+    saved = pdf._image_cache, pdf.layouts
+    pdf._image_cache, pdf.layouts = image_cache, layouts if layouts is not None else LayoutCache(limit_mb=0)
     try:
-        return render_program(program, _catalog(), branding).pdf
+        return render_program(program, _catalog(), branding, phone=phone).pdf
     finally:
-        pdf._image_cache = saved
+        pdf._image_cache, pdf.layouts = saved
+
+
+def _uncached(program, branding: Branding = BRANDING, phone: PhoneLink | None = None) -> bytes:
+    """The PDF as it was before any cache: WeasyPrint's plain image cache, every handout laid out whole."""
+    return _render(program, {}, branding, phone=phone)
 
 
 def test_the_installed_weasyprint_is_the_version_the_internals_are_written_for():
@@ -62,6 +70,93 @@ def test_the_installed_weasyprint_is_the_version_the_internals_are_written_for()
 
 def test_the_app_renders_with_the_figure_cache():
     assert isinstance(pdf._image_cache, internals.FigureCache)
+
+
+def _kept_layouts(limit_mb: float = 200) -> LayoutCache:
+    """A layout cache that keeps from the first render on (the process's first render keeps nothing:
+    prescribe/handout/pdf.py freezes what is alive after it)."""
+    pdf.html_to_pdf('<html lang="en"><body><p>Ready</p></body></html>', identifier="warm-up")
+    return LayoutCache(limit_mb=limit_mb)
+
+
+def test_the_next_patient_on_a_kept_layout_gets_the_bytes_a_whole_layout_gives():
+    """One patient's handout keeps the layout; the next ones (another name, a long one, a reference,
+    a printed version with its QR code, large print) lay out only their personal part."""
+    layouts = _kept_layouts()
+    figures = internals.FigureCache()
+    first = _program("hip-impingement")
+    _render(first, figures, layouts=layouts)
+    printed = PhoneLink(qr_address="HTTPS://CLINIC.EXAMPLE/P/K7QM2XRT4PABCDEFGH", entry_address="clinic.example/p",
+                        code="K7QM2-XRT4P")
+    cases = [(replace(first, patient_name="Bartholomew Longname-Featherstonehaugh"), None),
+             (replace(first, patient_name="Li", patient_reference="MRN 0042"), None),
+             (first, printed)]
+    for program, phone in cases:
+        assert _render(program, figures, layouts=layouts, phone=phone) == _uncached(program, phone=phone)
+    large = _program("patellofemoral-pain", layout="large")
+    _render(large, figures, layouts=layouts)
+    other = replace(large, patient_name="Zoë Ångström-Núñez")
+    assert _render(other, figures, layouts=layouts) == _uncached(other)
+    stats = layouts.stats()
+    # The first of each program laid out its shared part and kept it (plus a reference and a printed
+    # version are shapes of their own); every other handout was spliced into a kept layout.
+    assert stats.spliced == 6 and stats.refused == 0
+    assert stats.hits >= 2 and stats.entries == stats.misses
+
+
+def test_a_personal_part_that_takes_more_room_is_laid_out_whole_with_the_same_bytes():
+    """A name too long for one line moves what follows it: no splice, the whole handout is laid out."""
+    layouts = _kept_layouts()
+    first = _program("hip-pain")
+    _render(first, {}, layouts=layouts)
+    long_name = replace(first, patient_name=" ".join(["Maximiliana-Josephina Featherstonehaugh-Cholmondeley"] * 4))
+    assert _render(long_name, {}, layouts=layouts) == _uncached(long_name)
+    assert layouts.stats().refused == 1
+
+
+def test_a_changed_dose_is_laid_out_afresh_and_kept_apart():
+    layouts = _kept_layouts()
+    first = _program("hip-impingement")
+    item = first.items[0]
+    dose_change = replace(first, items=(replace(item, dose=replace(item.dose, sets=item.dose.sets + 1)),
+                                        *first.items[1:]))
+    _render(first, {}, layouts=layouts)
+    assert _render(dose_change, {}, layouts=layouts) == _uncached(dose_change)
+    assert layouts.stats().entries == 2 and layouts.stats().hits == 0
+
+
+def test_a_spanish_handout_reuses_its_layout_and_a_bilingual_one_is_laid_out_whole():
+    layouts = _kept_layouts()
+    spanish = _program("hip-pain", language="es")
+    _render(spanish, {}, layouts=layouts)
+    another = replace(spanish, patient_name="María José Pérez")
+    assert _render(another, {}, layouts=layouts) == _uncached(another)
+    assert layouts.stats().spliced == 2
+    bilingual = _program("hip-pain", language="en-es")
+    assert _render(bilingual, {}, layouts=layouts) == _uncached(bilingual)
+    assert layouts.stats().entries == 1  # the facts table is printed twice: nothing split, nothing kept
+
+
+def test_the_layouts_kept_stay_under_their_size_limit():
+    layouts = _kept_layouts(limit_mb=12)  # room for one handout's layout (about 7 MB)
+    for slug in ("hip-pain", "hip-impingement", "low-back-pain"):
+        _render(_program(slug), {}, layouts=layouts)
+    stats = layouts.stats()
+    assert stats.entries == 1 and stats.evictions == 2
+    assert 0 < stats.megabytes <= stats.limit_mb
+
+
+def test_the_least_recently_used_layout_goes_first():
+    layouts = LayoutCache(limit_mb=1)
+    third = 1024 * 1024 // 3
+    for key in "abc":
+        assert layouts.put(key, object(), third)
+    assert layouts.get("a") is not None  # "b" is now the least recently used
+    layouts.put("d", object(), third)
+    assert "b" not in layouts and all(key in layouts for key in "acd")
+    assert not layouts.put("huge", object(), 2 * 1024 * 1024) and "huge" not in layouts
+    layouts.resize(limit_mb=0.5)
+    assert layouts.stats().entries == 1 and "d" in layouts
 
 
 def test_figures_drawn_from_the_cache_give_the_same_bytes_for_a_patient_a_dose_change_and_a_new_name():
@@ -131,10 +226,11 @@ def test_the_image_cache_is_emptied_past_its_limit_and_its_drawings_with_it():
 
 @pytest.mark.pages
 @pytest.mark.parametrize(("slug", "paper", "option"), pages.CASES)
-def test_every_default_handout_in_every_paper_and_option_is_the_same_without_the_figure_cache(slug, paper, option):
-    """The pages tier's handout (rendered once per session, with the app's caches) against one render
-    without the figure cache."""
+def test_every_default_handout_in_every_paper_and_option_is_the_same_without_the_caches(slug, paper, option):
+    """The pages tier's handout (rendered once per session with the app's caches: its shared part laid
+    out and kept, its personal part spliced in, the figures drawn from the cache) against one render
+    without any cache."""
     catalog = _catalog()
     program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 12, 6))  # as pages.handout
     program = replace(program, paper=paper, patient_name="Ann Example", **pages.OPTIONS[option])
-    assert pages.handout(slug, paper, option) == _render(program, {}, pages.BRANDING)
+    assert pages.handout(slug, paper, option) == _uncached(program, pages.BRANDING)

@@ -1,10 +1,12 @@
 """Handouts: view model -> HTML (Jinja) -> PDF (WeasyPrint)."""
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from .cache import RenderCache, render_key
 from .html import render_handout_html
-from .pdf import HandoutTooLong, RenderedPdf, html_to_pdf
+from .pdf import HandoutTooLong, RenderedPdf, SharedPart, html_to_pdf
+from .personal import split as split_personal
 from .view import Branding, HandoutView, PhoneLink, build_handout_view, format_date, phone_box
 
 __all__ = [
@@ -31,11 +33,15 @@ def render_program(program, catalog, branding, *, max_pages: int = 20, identifie
     if phone is not None:
         view = replace(view, phone=phone_box(phone, catalog.handout_text))
 
-    def with_notes(gaps: dict[str, float]) -> str:
-        return render_handout_html(replace(view, notes_before=tuple(sorted(gaps.items()))))
+    def with_notes(view: HandoutView) -> Callable[[dict[str, float]], str]:
+        return lambda gaps: render_handout_html(replace(view, notes_before=tuple(sorted(gaps.items()))))
 
+    # The layout every patient on this program shares is kept; only the personal part is laid out.
+    shared = None
+    if (parts := split_personal(view)) is not None:
+        shared = SharedPart(render_handout_html(parts[0]), with_notes(parts[0]), render_handout_html(parts[1]))
     rendered = html_to_pdf(render_handout_html(view), identifier=identifier, max_pages=max_pages,
-                           refit=with_notes)
+                           refit=with_notes(view), shared=shared)
     if cache is not None:
         cache.put(key, rendered)
     return rendered

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .fit import gaps
+from .layouts import LayoutCache, layout_key
 from .tagging import finish_tags
-from .weasy_internals import FigureCache
+from .weasy_internals import FigureCache, document_bytes, splice_personal
 
 STATIC_ROOT = Path(__file__).resolve().parents[1] / "static"
 PRINT_CSS = STATIC_ROOT / "handout" / "print.css"
@@ -33,6 +34,9 @@ _render_lock = threading.Lock()
 # the figures' drawing operators (prescribe/handout/weasy_internals.py).
 _image_cache: dict = FigureCache()
 IMAGE_CACHE_LIMIT = 2000
+# Handouts laid out for their shared part, reused for every patient on the same program
+# (prescribe/handout/personal.py); its size limit is the app's HANDOUT_LAYOUT_CACHE_MB.
+layouts = LayoutCache()
 _long_lived_frozen = False
 
 
@@ -44,6 +48,16 @@ class HandoutTooLong(ValueError):
 class RenderedPdf:
     pdf: bytes
     page_count: int
+
+
+@dataclass(frozen=True)
+class SharedPart:
+    """A handout split as prescribe/handout/personal.py does: the shared part's HTML (laid out once
+    and kept) with its ``refit``, and the personal part's HTML (laid out for every patient)."""
+
+    html: str
+    refit: Callable[[dict[str, float]], str]
+    personal_html: str
 
 
 def _fetcher_class():
@@ -91,35 +105,66 @@ def make_fetcher():
 
 
 def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20,
-                refit: Callable[[dict[str, float]], str] | None = None) -> RenderedPdf:
+                refit: Callable[[dict[str, float]], str] | None = None,
+                shared: SharedPart | None = None) -> RenderedPdf:
     """Render handout HTML to a tagged (PDF/UA-1) PDF.
 
     With ``refit``, a page that would end early because the next card or the log did not fit
     (:func:`prescribe.handout.fit.gaps`) is filled: ``refit(gaps)`` gives the HTML with a notes
-    box in each gap, laid out once more. Raises :class:`HandoutTooLong` instead of writing an
-    absurd document.
+    box in each gap, laid out once more. With ``shared``, the handout's shared part is laid out
+    once and kept (:data:`layouts`), and only the personal part is laid out and spliced in: the
+    same bytes as laying ``html`` out, or ``html`` is laid out after all. Raises
+    :class:`HandoutTooLong` instead of writing an absurd document.
     """
-    from weasyprint import HTML
-
-    fetcher, fonts, stylesheet = _engine()
-
-    def lay_out(source: str):
-        return HTML(string=source, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
-            pdf_variant=PDF_VARIANT, cache=_image_cache,
-        )
-
     with _render_lock:  # FontConfiguration is not thread-safe
         if len(_image_cache) > IMAGE_CACHE_LIMIT:
             _image_cache.clear()
-        document = lay_out(html)
-        if refit is not None and len(document.pages) <= max_pages and (found := gaps(document)):
-            document = lay_out(refit(found))
+        keep = _long_lived_frozen  # see _freeze_long_lived_objects: nothing kept from the first render
+        document = _spliced(shared, max_pages, keep=keep) if shared is not None and layouts.enabled else None
+        if document is None:
+            document = _laid_out(html, refit, max_pages)
         if len(document.pages) > max_pages:
             raise HandoutTooLong(f"The handout would be {len(document.pages)} pages long.")
         pdf = finish_tags(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode()))
         _freeze_long_lived_objects()
     return RenderedPdf(pdf=pdf, page_count=len(document.pages))
+
+
+def _lay_out(source: str):
+    from weasyprint import HTML
+
+    fetcher, fonts, stylesheet = _engine()
+    return HTML(string=source, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
+        pdf_variant=PDF_VARIANT, cache=_image_cache,
+    )
+
+
+def _laid_out(html: str, refit: Callable[[dict[str, float]], str] | None, max_pages: int):
+    """``html`` laid out, and again with notes boxes where ``refit`` fills a page ending early."""
+    document = _lay_out(html)
+    if refit is not None and len(document.pages) <= max_pages and (found := gaps(document)):
+        document = _lay_out(refit(found))
+    return document
+
+
+def _spliced(shared: SharedPart, max_pages: int, *, keep: bool):
+    """The kept layout of ``shared`` (laid out now if need be) with its personal part spliced in,
+    or None where the personal blocks do not take the room their stand-ins took."""
+    key = layout_key(shared.html)
+    kept = layouts.get(key)
+    if kept is None:
+        kept = _laid_out(shared.html, shared.refit, max_pages)
+        if len(kept.pages) > max_pages:
+            return None
+        if keep:
+            layouts.put(key, kept, document_bytes(kept))
+    document = splice_personal(kept, _lay_out(shared.personal_html))
+    if document is None:
+        layouts.refused += 1
+    else:
+        layouts.spliced += 1
+    return document
 
 
 def _freeze_long_lived_objects() -> None:

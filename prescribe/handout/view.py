@@ -261,6 +261,8 @@ class HandoutView:
         return words_for(self.lang).gettext(message)
 
     second_part: bool = False  # this view is the second language of a bilingual handout
+    # Only the blocks that differ from one patient to the next (prescribe/handout/personal.py).
+    personal_only: bool = False
 
     @property
     def parts(self) -> tuple[HandoutView, ...]:

@@ -40,6 +40,103 @@ def page_box(page: Any) -> Any:
     return page._page_box
 
 
+# ---- The personal part of a kept layout (prescribe/handout/personal.py) ----
+
+PERSONAL = "data-personal"
+# What one laid-out box holds in memory, the text layouts Pango keeps for it included: measured as
+# the growth of a process's RSS over 20 kept handouts of 8 to 12 pages (about 4.2 KB a box, 6.8 MB
+# a handout), with some room.
+BYTES_PER_BOX = 4600
+
+
+def _boxes(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def document_bytes(document: Any) -> int:
+    """About how much memory a laid-out document holds (its boxes times :data:`BYTES_PER_BOX`)."""
+    return BYTES_PER_BOX * sum(1 for page in document.pages for _ in _boxes(page._page_box))
+
+
+def _personal_blocks(box: Any, path: tuple[int, ...] = ()) -> Any:
+    """(name, path from ``box``, box) of each outermost box of a ``data-personal`` element."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get(PERSONAL) is not None:
+        yield element.get(PERSONAL), path, box
+        return
+    for index, child in enumerate(getattr(box, "children", ())):
+        yield from _personal_blocks(child, (*path, index))
+
+
+def _with_replaced(box: Any, path: tuple[int, ...], new: Any) -> Any:
+    """A copy of ``box`` with the box at ``path`` replaced by ``new`` (the boxes on the way copied,
+    everything else shared: the kept tree is never changed)."""
+    if not path:
+        return new
+    children = list(box.children)
+    children[path[0]] = _with_replaced(children[path[0]], path[1:], new)
+    return box.copy_with_children(children)
+
+
+def _same_place(kept: Any, personal: Any) -> bool:
+    """True when ``personal`` starts where ``kept`` does and is as tall. A block in the normal flow
+    may be narrower or wider (a table fits its content): what follows it starts below it anyway.
+    Anything else (a float, a positioned box, a margin box) must take the same width too."""
+    if (kept.position_x, kept.position_y, kept.margin_height()) != \
+            (personal.position_x, personal.position_y, personal.margin_height()):
+        return False
+    in_flow = all(box.style["float"] == "none" and box.style["position"] == "static"
+                  and type(box).__name__ in ("BlockBox", "TableWrapperBox") for box in (kept, personal))
+    return in_flow or kept.margin_width() == personal.margin_width()
+
+
+def splice_personal(kept: Any, personal: Any) -> Any | None:
+    """``kept`` (a laid-out ``Document``) with its personal blocks taken from ``personal``, or None.
+
+    ``personal`` is the same handout laid out up to its personal blocks, with a second page: its
+    page 1 gives the blocks of page 1 and its page 2 the margin boxes of every later page. Each
+    block of ``kept`` must find its namesake at exactly the same place and size, or there is no
+    splice (None: the caller lays the handout out whole). The result has ``personal``'s metadata
+    and fresh pages; ``kept`` is left as it was, for the next patient.
+    """
+    from weasyprint.document import Page
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    if len(personal.pages) != 2:
+        return None
+    sources = [personal.pages[0]._page_box, personal.pages[1]._page_box]
+    body_blocks: dict[str, Any] = {}
+    for child in sources[0].children:
+        for name, _, box in () if isinstance(child, MarginBox) else _personal_blocks(child):
+            if name in body_blocks:
+                return None
+            body_blocks[name] = box
+    margins = [{box.at_keyword: box for box in source.children if isinstance(box, MarginBox)} for source in sources]
+    pages, found = [], set()
+    for number, page in enumerate(kept.pages):
+        tree = page._page_box
+        for index, child in enumerate(tree.children):
+            if isinstance(child, MarginBox) and next(_personal_blocks(child), None) is not None:
+                new = margins[min(number, 1)].get(child.at_keyword)
+                if new is None or not _same_place(child, new):
+                    return None
+                tree = _with_replaced(tree, (index,), new)
+        body = [block for index, child in enumerate(tree.children) if not isinstance(child, MarginBox)
+                for block in _personal_blocks(child, (index,))]
+        for name, path, box in body:
+            new = body_blocks.get(name)
+            if new is None or name in found or not _same_place(box, new):
+                return None
+            found.add(name)
+            tree = _with_replaced(tree, path, new)
+        pages.append(Page(tree) if tree is not page._page_box else page)
+    if found != set(body_blocks):
+        return None
+    return personal.copy(pages)
+
+
 @dataclass(frozen=True)
 class Drawing:
     """A figure's operators at one size and entry state, with the graphics states they name."""
