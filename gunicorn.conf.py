@@ -10,6 +10,7 @@ beyond loopback goes through nginx (deploy/nginx.conf), which buffers whole requ
 
 import multiprocessing
 import os
+import threading
 
 bind = os.environ.get("PRESCRIBE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("PRESCRIBE_WORKERS", multiprocessing.cpu_count()))
@@ -33,3 +34,29 @@ def post_worker_init(worker):
 
     html_to_pdf('<html lang="en"><head><title>warm-up</title></head><body><p>Ready</p></body></html>',
                 identifier="warm-up")
+    if worker.wsgi.config["HANDOUT_WARM_LAYOUTS"]:
+        threading.Thread(target=_warm_layouts, args=(worker,), name="warm-layouts", daemon=True).start()
+
+
+def _warm_layouts(worker):
+    """Lay out every diagnosis's default program for each clinic and keep it (prescribe/handouts.py
+    ``warm_layouts``), at the lowest CPU priority: the worker takes traffic meanwhile, and a request
+    waits for at most one layout (one render at a time per worker). Stops when the worker does."""
+    import time
+
+    from prescribe.db import get_session
+    from prescribe.handouts import warm_layouts
+    from prescribe.web.context import handout_printer
+
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only, on Linux
+    app = worker.wsgi
+    # Where the builder's previews say the patient's page is: the public address, else the one served.
+    page_base = app.config["PUBLIC_URL"] or f"http://{worker.cfg.bind[0]}"
+    started = time.monotonic()
+    try:
+        with app.app_context():
+            kept = warm_layouts(get_session(), handout_printer(), page_base=page_base, stop=lambda: not worker.alive)
+    except Exception:  # noqa: BLE001 - a warm-up that fails costs speed, never service
+        worker.log.exception("Warming the handout layouts failed")
+        return
+    worker.log.info("Kept %d handout layouts in %.0f s", kept, time.monotonic() - started)

@@ -98,8 +98,10 @@ def register_extensions(app: Flask) -> None:
 
     init_interface_language(app)  # the pages' own language (gettext domain "interface")
     from .handout import RenderCache
+    from .handout.pdf import layouts
 
     app.extensions["render_cache"] = RenderCache()
+    layouts.resize(app.config["HANDOUT_LAYOUT_CACHE_MB"])
     _warn_if_pdfs_will_be_slow()
 
 

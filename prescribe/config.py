@@ -46,6 +46,11 @@ DEFAULTS: dict[str, Any] = {
     # handout and emailed links lead there. Empty: the address the therapist's request came to.
     "PUBLIC_URL": "",
     "HANDOUT_MAX_PAGES": 20,  # a full 20-exercise program with every advice section is 17
+    # Per worker, the layouts of handouts' shared part kept for the next patient on the same program
+    # (prescribe/handout/layouts.py), about 7 MB each; 0 turns the cache off. Warm: each gunicorn
+    # worker lays out every diagnosis's default program in each clinic's paper size as it starts.
+    "HANDOUT_LAYOUT_CACHE_MB": 200,
+    "HANDOUT_WARM_LAYOUTS": True,
     # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
     # X-Forwarded-For and X-Forwarded-Proto. 0 ignores those headers: anyone can send them, and
     # the audit log must record the address that really connected.
@@ -91,6 +96,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     _allowed_hosts(app)
     _public_url(app)
     _smtp(app)
+    _layout_cache(app)
 
 
 def database_url(url: str) -> str:
@@ -115,6 +121,14 @@ def _session_cookie(app: Flask) -> None:
         app.config["SESSION_COOKIE_NAME"] = "__Host-session" if app.config["SESSION_COOKIE_SECURE"] else "session"
     if not app.config["SESSION_COOKIE_SECURE"] and app.config["ENV_NAME"] == "production":
         raise ConfigError("SESSION_COOKIE_SECURE cannot be off in production: serve the app over HTTPS.")
+
+
+def _layout_cache(app: Flask) -> None:
+    size = app.config["HANDOUT_LAYOUT_CACHE_MB"]
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 <= size <= 8192:
+        raise ConfigError(f"HANDOUT_LAYOUT_CACHE_MB must be a number of megabytes from 0 (off) to 8192, not {size!r}.")
+    if not isinstance(app.config["HANDOUT_WARM_LAYOUTS"], bool):
+        raise ConfigError(f"HANDOUT_WARM_LAYOUTS must be true or false, not {app.config['HANDOUT_WARM_LAYOUTS']!r}.")
 
 
 def _trusted_proxies(app: Flask) -> None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -31,12 +33,14 @@ from .handout import (
     PhoneLink,
     RenderCache,
     RenderedPdf,
+    keep_shared_layout,
+    layout_cache_full,
     render_key,
     render_program,
 )
 from .models import Clinic, Handout
 from .patients import patient_for_print
-from .programs import Program, with_changes
+from .programs import Program, default_program, with_changes
 from .storage import (
     count_handouts,
     find_identical_version,
@@ -120,6 +124,33 @@ def preview(session: Session, actor: Actor, printer: Printer, program: Program, 
         with transaction(session):
             _audit(session, actor, "handout_preview", handout.id)
     return HandoutPdf(rendered.pdf, "preview.pdf", _etag(rendered.pdf), handout.id if handout else None)
+
+
+def warm_layouts(session: Session, printer: Printer, *, page_base: str,
+                 stop: Callable[[], bool] = lambda: False) -> int:
+    """Keep the shared layout of every diagnosis's default program, as each clinic's builder first
+    previews it for a patient (the clinic's paper, layout, print and language; page 1 showing where
+    the printed copy's code goes), until the layout cache is full or ``stop()``: a gunicorn worker's
+    warm-up (gunicorn.conf.py). Renders nothing a patient sees and keeps no patient data; returns how
+    many layouts were kept."""
+    with transaction(session):
+        clinics = [(branding_for(clinic), clinic.default_paper, clinic.default_layout, clinic.default_greyscale,
+                    clinic.default_language) for clinic in session.scalars(select(Clinic).order_by(Clinic.id))]
+    phone = patient_links.placeholder_link(page_base)
+    kept = 0
+    for branding, paper, layout, greyscale, language in clinics:
+        for diagnosis in printer.catalog.diagnoses.values():
+            if stop():
+                return kept
+            program = default_program(diagnosis, printer.catalog, today=date.today(), paper=paper, layout=layout,
+                                      greyscale=greyscale, language=language)
+            # Who the patient is does not shape the layout, only that a name is printed.
+            program = replace(program, patient_name="-")
+            if keep_shared_layout(program, printer.catalog, branding, max_pages=printer.max_pages, phone=phone):
+                kept += 1
+            elif layout_cache_full():
+                return kept
+    return kept
 
 
 def print_handout(session: Session, actor: Actor, printer: Printer, program: Program, *,

@@ -59,7 +59,7 @@ def prepare_database(url: str, workdir: Path) -> None:
 class Gunicorn:
     """gunicorn with the repository's gunicorn.conf.py, ``workers`` sync workers, on loopback."""
 
-    def __init__(self, database_url: str, workdir: Path, workers: int = 2):
+    def __init__(self, database_url: str, workdir: Path, workers: int = 2, settings: dict[str, str] | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.error_log = workdir / "gunicorn-error.log"
@@ -70,6 +70,10 @@ class Gunicorn:
                "PRESCRIBE_WORKERS": str(workers), "PYTHONUNBUFFERED": "1"}
         # Production refuses a cookie without Secure; on plain-http loopback this run is "staging".
         env["PRESCRIBE_ENV_NAME"] = "staging"
+        # The workers' warm-up of handout layouts would share the CPU with what a test measures:
+        # off unless a test asks for it (``settings``: more PRESCRIBE_* settings).
+        env["PRESCRIBE_HANDOUT_WARM_LAYOUTS"] = "false"
+        env.update(settings or {})
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "--error-logfile", str(self.error_log),
              "--access-logfile", str(self.access_log), "wsgi:app"],

@@ -234,3 +234,79 @@ def test_every_default_handout_in_every_paper_and_option_is_the_same_without_the
     program = default_program(catalog.diagnoses[slug], catalog, today=date(2026, 12, 6))  # as pages.handout
     program = replace(program, paper=paper, patient_name="Ann Example", **pages.OPTIONS[option])
     assert pages.handout(slug, paper, option) == _uncached(program, pages.BRANDING)
+
+
+def test_a_worker_warm_up_keeps_default_programs_so_the_first_preview_for_a_patient_is_spliced(
+        app, default_therapist, monkeypatch):
+    """gunicorn.conf.py starts prescribe.handouts.warm_layouts in each worker: a therapist who then opens a
+    diagnosis's default program for a patient gets the preview from the kept layout, byte for byte."""
+    from prescribe import handouts
+    from prescribe.clinics import branding_for
+    from prescribe.db import get_session
+    from prescribe.handout import RenderCache
+    from prescribe.models import Clinic
+    from prescribe.patient_links import placeholder_link
+
+    from .conftest import default_clinic_id
+
+    layouts = _kept_layouts(limit_mb=25)  # room for about three handouts' layouts
+    monkeypatch.setattr(pdf, "layouts", layouts)
+    catalog = app.extensions["catalog"]
+    with app.app_context():
+        session = get_session()
+        printer = handouts.Printer(catalog, RenderCache())
+        kept = handouts.warm_layouts(session, printer, page_base="https://clinic.example")
+        stats = layouts.stats()
+        assert kept == stats.entries >= 2 and stats.evictions == 0  # it stops when full, evicting nothing
+        clinic = session.get(Clinic, default_clinic_id(app))
+        first = next(iter(catalog.diagnoses.values()))
+        program = for_patient(default_program(first, catalog, paper=clinic.default_paper, layout=clinic.default_layout,
+                                              greyscale=clinic.default_greyscale, language=clinic.default_language),
+                              catalog, name="Ann Example", reference="", affected_side="")
+        actor = handouts.Actor(clinic_id=clinic.id, user_id=default_therapist.id, ip="192.0.2.1")
+        shown = handouts.preview(session, actor, printer, program, page_base="https://clinic.example")
+        branding = branding_for(clinic)
+    assert layouts.stats().hits == 1 and layouts.stats().spliced == 1
+    assert shown.pdf == _uncached(program, branding, phone=placeholder_link("https://clinic.example"))
+
+
+def test_the_layout_cache_can_be_turned_off_and_its_size_must_be_megabytes(tmp_path, monkeypatch):
+    from prescribe.config import ConfigError
+
+    from .conftest import make_app
+
+    monkeypatch.setattr(pdf, "layouts", LayoutCache())
+    off = make_app(tmp_path, HANDOUT_LAYOUT_CACHE_MB=0)
+    try:
+        assert not pdf.layouts.enabled
+        program = _program("hip-pain")
+        assert render_program(program, off.extensions["catalog"], BRANDING).pdf == _uncached(program)
+        assert pdf.layouts.stats().entries == 0
+    finally:
+        off.extensions["webhooks"].stop()
+        off.extensions["db_engine"].dispose()
+    for wrong in (-1, "lots", True):
+        with pytest.raises(ConfigError, match="HANDOUT_LAYOUT_CACHE_MB must be a number of megabytes"):
+            make_app(tmp_path / str(wrong), HANDOUT_LAYOUT_CACHE_MB=wrong)
+
+
+@pytest.mark.slow
+def test_each_gunicorn_worker_keeps_handout_layouts_as_it_starts(tmp_path):
+    """gunicorn.conf.py's warm-up, in a real worker: it keeps layouts until its cache is full and says so."""
+    import time
+
+    from scripts.loopback import Gunicorn, prepare_database
+
+    url = f"sqlite:///{tmp_path / 'warm.sqlite'}"
+    prepare_database(url, tmp_path)
+    server = Gunicorn(url, tmp_path, workers=1, settings={"PRESCRIBE_HANDOUT_WARM_LAYOUTS": "true",
+                                                          "PRESCRIBE_HANDOUT_LAYOUT_CACHE_MB": "20"})
+    try:
+        deadline = time.monotonic() + 120
+        while "handout layouts" not in server.error_log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        log = server.error_log.read_text()
+    finally:
+        server.kill_all()
+    assert re.search(r"Kept [12] handout layouts in \d+ s", log), log[-2000:]  # 20 MB: room for two
+    assert "Warming the handout layouts failed" not in log

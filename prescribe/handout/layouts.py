@@ -62,11 +62,14 @@ class LayoutCache:
         with self._lock:
             return key in self._entries
 
-    def put(self, key: str, document: Any, size: int) -> bool:
-        """Keep ``document`` (``size`` bytes); False when it alone is over the limit (not kept)."""
+    def put(self, key: str, document: Any, size: int, *, evict: bool = True) -> bool:
+        """Keep ``document`` (``size`` bytes), dropping the least recently used past the limit; False
+        (not kept) when it alone is over the limit, or, with ``evict`` false, when it does not fit."""
         if size > self.limit_bytes:
             return False
         with self._lock:
+            if not evict and self._bytes + size > self.limit_bytes:
+                return False
             if (old := self._entries.pop(key, None)) is not None:
                 self._bytes -= old[1]
             self._entries[key] = (document, size)

@@ -130,6 +130,17 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20,
     return RenderedPdf(pdf=pdf, page_count=len(document.pages))
 
 
+def keep_layout(shared: SharedPart, *, max_pages: int) -> bool:
+    """Lay out ``shared`` and keep it, unless it is kept already or would push a kept layout out
+    (a worker's warm-up never evicts). True when kept now."""
+    with _render_lock:
+        key = layout_key(shared.html)
+        if not _long_lived_frozen or not layouts.enabled or key in layouts:
+            return False
+        document = _laid_out(shared.html, shared.refit, max_pages)
+        return len(document.pages) <= max_pages and layouts.put(key, document, document_bytes(document), evict=False)
+
+
 def _lay_out(source: str):
     from weasyprint import HTML
 

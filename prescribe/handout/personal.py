@@ -2,7 +2,7 @@
 
 A handout is the same document for every patient given the same program by the same clinic, but for
 a few blocks: the letterhead and the header of later pages (the patient's name, the date), the facts
-table under the title (name, reference, date) and the way to the patient's page (a printed version's
+table under the title (name, reference, therapist, dates) and the way to the patient's page (a printed version's
 QR code and short code). The templates mark each of those blocks ``data-personal``.
 
 :func:`split` turns a handout's view into two: the *shared* view, those blocks filled with stand-ins
@@ -40,7 +40,9 @@ def split(view: HandoutView) -> tuple[HandoutView, HandoutView] | None:
         view,
         patient_name=NAME if view.patient_name else "",
         patient_reference=REFERENCE if view.patient_reference else "",
+        therapist_name=NAME if view.therapist_name else "",
         handout_date=DATE,
+        next_visit=DATE if view.next_visit else "",
         # A printed version's own code and QR code; a preview (which says where they will be) is its own shape.
         phone=replace(view.phone, qr_uri=QR_PLACEHOLDER, code=_stand_in(view.phone.code)) if view.phone else None,
     )
