@@ -3,11 +3,13 @@ the naive document and headless Chromium; and the CLI as a cold process against 
 
 In-process figures run in interleaved rounds (order shuffled each round) on the 6-exercise handout:
 
-* ``today``: ``render_program`` with WeasyPrint's plain image cache, as before the figure drawing
-  cache (prescribe/handout/weasy_internals.py): the full render a patient got until now;
-* ``hit``: the same program (only the patient changed) with the process's caches warm;
-* ``today_dose`` and ``dose``: a tailored program (the first exercise's sets change from round to
-  round), without and with the caches;
+* ``today``: ``render_program`` with WeasyPrint's plain image cache and no layout kept, as before the
+  figure drawing cache (prescribe/handout/weasy_internals.py) and the layout cache
+  (prescribe/handout/layouts.py): the full render a patient got until now;
+* ``hit``: the same program (only the patient changed) with the process's caches warm: the kept
+  layout with this patient's personal part spliced in;
+* ``today_dose`` and ``dose``: a tailored program never rendered before (the first exercise's sets
+  and reps change every time), without and with the caches: with them, a layout miss;
 * ``naive``: bench/naive_handout.html with WeasyPrint's defaults (bench/inprocess.py);
 * ``chromium``: headless Chromium (Playwright, the Debian ``chromium``) printing the HTML our template
   made for the same program, with the print stylesheet linked, from one page reused for every print.
@@ -46,6 +48,7 @@ class SpeedResults:
 
     cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     notes: list[str] = field(default_factory=list)
+    layouts: object = None  # the layout cache's statistics after the rounds
 
 
 def _children_cpu(exclude: set[int]) -> float:
@@ -111,6 +114,7 @@ def measure_speed(catalog, branding, program, workdir: Path, rounds: int, rng: r
                   exclude_pids: set[int]) -> SpeedResults:
     """Interleaved rounds of today / hit / dose / naive / chromium (see the module docstring)."""
     from prescribe.handout import build_handout_view, pdf, render_handout_html, render_program
+    from prescribe.handout.layouts import LayoutCache
 
     from .inprocess import naive_render
 
@@ -119,6 +123,7 @@ def measure_speed(catalog, branding, program, workdir: Path, rounds: int, rng: r
     record = False
     first = program.items[0]
     rounds_done = [0]
+    tailorings = [0]
 
     def timed(name: str, work: Callable[[], object], with_children: bool = False) -> None:
         c0 = process_time()
@@ -129,17 +134,22 @@ def measure_speed(catalog, branding, program, workdir: Path, rounds: int, rng: r
             results.cpu[name].append(cpu)
 
     def tailored() -> object:
-        """This round's tailored program: the first exercise's sets change from round to round."""
-        sets = 1 + rounds_done[0] % 9
-        items = (replace(first, dose=replace(first.dose, sets=sets)), *program.items[1:])
+        """A tailored program never rendered before: the first exercise's sets and reps change with
+        every call (so its layout is never kept: the exercise section is always a miss)."""
+        tailorings[0] += 1
+        dose = replace(first.dose, sets=1 + tailorings[0] % 5, reps=6 + tailorings[0] // 5)
+        items = (replace(first, dose=dose), *program.items[1:])
         return replace(program, items=items, patient_name=next(names))
 
     def without_figure_cache(name: str, work: Callable[[], object]) -> None:
-        warm, pdf._image_cache = pdf._image_cache, {}
+        """``work`` as a render was before these caches: WeasyPrint's plain image cache, every handout
+        laid out whole."""
+        warm = pdf._image_cache, pdf.layouts
+        pdf._image_cache, pdf.layouts = {}, LayoutCache(limit_mb=0)
         try:
             timed(name, work)
         finally:
-            pdf._image_cache = warm
+            pdf._image_cache, pdf.layouts = warm
 
     def today() -> None:
         renamed = replace(program, patient_name=next(names))
@@ -193,6 +203,7 @@ def measure_speed(catalog, branding, program, workdir: Path, rounds: int, rng: r
     finally:
         if printer is not None:
             printer.close()
+    results.layouts = pdf.layouts.stats()
     return results
 
 

@@ -120,7 +120,8 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20,
         if len(_image_cache) > IMAGE_CACHE_LIMIT:
             _image_cache.clear()
         keep = _long_lived_frozen  # see _freeze_long_lived_objects: nothing kept from the first render
-        document = _spliced(shared, max_pages, keep=keep) if shared is not None and layouts.enabled else None
+        # The process's first render keeps nothing, so it has nothing to gain from splitting.
+        document = _spliced(shared, max_pages) if shared is not None and layouts.enabled and keep else None
         if document is None:
             document = _laid_out(html, refit, max_pages)
         if len(document.pages) > max_pages:
@@ -159,7 +160,7 @@ def _laid_out(html: str, refit: Callable[[dict[str, float]], str] | None, max_pa
     return document
 
 
-def _spliced(shared: SharedPart, max_pages: int, *, keep: bool):
+def _spliced(shared: SharedPart, max_pages: int):
     """The kept layout of ``shared`` (laid out now if need be) with its personal part spliced in,
     or None where the personal blocks do not take the room their stand-ins took."""
     key = layout_key(shared.html)
@@ -168,8 +169,7 @@ def _spliced(shared: SharedPart, max_pages: int, *, keep: bool):
         kept = _laid_out(shared.html, shared.refit, max_pages)
         if len(kept.pages) > max_pages:
             return None
-        if keep:
-            layouts.put(key, kept, document_bytes(kept))
+        layouts.put(key, kept, document_bytes(kept))
     document = splice_personal(kept, _lay_out(shared.personal_html))
     if document is None:
         layouts.refused += 1
