@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
@@ -74,21 +74,50 @@ def handout(slug: str, paper: str, option: str) -> bytes:
 
 def page_fill(pdf: bytes, option: str) -> list[float]:
     """Per page, how far down the body area (between the page margins) something is printed."""
-    layout = "standard" if option == "greyscale" else option
-    fills = []
     with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return [_fill(number, page, option) for number, page in enumerate(document.pages)]
+
+
+def _fill(number: int, page, option: str) -> float:
+    layout = "standard" if option == "greyscale" else option
+    top_mm = TOP_MARGIN_MM["first" if number == 0 else layout]
+    top, bottom = top_mm * MM, float(page.height) - BOTTOM_MARGIN_MM[layout] * MM
+    ends = [item["bottom"] for kind in ("chars", "rects", "images", "curves", "lines")
+            for item in getattr(page, kind) if item["top"] >= top - 1 and item["bottom"] <= bottom + 1]
+    return (max(ends) - top) / (bottom - top) if ends else 0.0
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What the tests below read off one handout's pages, read once (pdfplumber's parse of every page
+    is most of what these tests cost)."""
+
+    fills: list[float]  # per page, see page_fill
+    sizes: list[float]  # the size of every printed character
+    body: list[tuple[float, str]]  # (size, character) of those between the large-print margins
+    texts: list[str]  # per page, its text
+
+
+@cache
+def read_back(slug: str, paper: str, option: str) -> ReadBack:
+    fills, sizes, body, texts = [], [], [], []
+    with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
         for number, page in enumerate(document.pages):
-            top_mm = TOP_MARGIN_MM["first" if number == 0 else layout]
-            top, bottom = top_mm * MM, float(page.height) - BOTTOM_MARGIN_MM[layout] * MM
-            ends = [item["bottom"] for kind in ("chars", "rects", "images", "curves", "lines")
-                    for item in getattr(page, kind) if item["top"] >= top - 1 and item["bottom"] <= bottom + 1]
-            fills.append((max(ends) - top) / (bottom - top) if ends else 0.0)
-    return fills
+            fills.append(_fill(number, page, option))
+            top = TOP_MARGIN_MM["first" if number == 0 else "large"] * MM
+            bottom = float(page.height) - BOTTOM_MARGIN_MM["large"] * MM
+            for char in page.chars:
+                if char["text"].strip():
+                    sizes.append(round(char["size"], 1))
+                    if top < char["top"] and char["bottom"] < bottom:
+                        body.append((round(char["size"], 1), char["text"]))
+            texts.append(page.extract_text() or "")
+    return ReadBack(fills, sizes, body, texts)
 
 
 @pytest.mark.parametrize(("slug", "paper", "option"), CASES)
 def test_no_page_but_the_last_is_under_60_percent_filled(slug, paper, option):
-    fills = page_fill(handout(slug, paper, option), option)
+    fills = read_back(slug, paper, option).fills
     assert min(fills[:-1]) >= 0.6, [round(f * 100) for f in fills]
     assert _warnings[(slug, paper, option)] == []
 
@@ -97,25 +126,15 @@ def test_no_page_but_the_last_is_under_60_percent_filled(slug, paper, option):
 def test_no_text_under_12_pt_and_large_print_at_16(slug, paper, option):
     """Header, footer and log included; in large print everything between the margins is 16 pt
     or more (the running header and footer are 14 pt)."""
-    sizes, body = [], []
-    with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
-        for number, page in enumerate(document.pages):
-            top = TOP_MARGIN_MM["first" if number == 0 else "large"] * MM
-            bottom = float(page.height) - BOTTOM_MARGIN_MM["large"] * MM
-            for char in page.chars:
-                if char["text"].strip():
-                    sizes.append(round(char["size"], 1))
-                    if top < char["top"] and char["bottom"] < bottom:
-                        body.append((round(char["size"], 1), char["text"]))
-    assert min(sizes) >= 12.0
+    printed = read_back(slug, paper, option)
+    assert min(printed.sizes) >= 12.0
     if option == "large":
-        assert min(body)[0] >= 16.0, sorted(body)[:20]
+        assert min(printed.body)[0] >= 16.0, sorted(printed.body)[:20]
 
 
 @pytest.mark.parametrize(("slug", "paper", "option"), CASES)
 def test_page_one_explains_the_pictures_and_the_log_fits_one_page(slug, paper, option):
-    with pdfplumber.open(io.BytesIO(handout(slug, paper, option))) as document:
-        texts = [page.extract_text() or "" for page in document.pages]
+    texts = read_back(slug, paper, option).texts
     assert "How to read the pictures" in texts[0]
     log_pages = [i for i, text in enumerate(texts) if "Pain (0 to 10)" in text or "My exercise log" in text]
     # Title, every row and the pain row on one page; in large print a log of 7 or more exercises
@@ -279,9 +298,12 @@ def handout_in(slug: str, language: str) -> tuple[bytes, int]:
     return render_program(program, catalog, spanish_clinic).pdf, english
 
 
-def _plain_text(pdf: bytes) -> str:
+def _text_and_fills(pdf: bytes) -> tuple[str, list[float]]:
+    """The handout's text as one line (hyphenated words joined), and each page's fill, in one read."""
     with pdfplumber.open(io.BytesIO(pdf)) as document:
-        return " ".join(" ".join((page.extract_text() or "") for page in document.pages).replace("-\n", "").split())
+        text = " ".join((page.extract_text() or "") for page in document.pages)
+        fills = [_fill(number, page, "standard") for number, page in enumerate(document.pages)]
+    return " ".join(text.replace("-\n", "").split()), fills
 
 
 @pytest.mark.parametrize(("slug", "language"), LANGUAGE_CASES)
@@ -289,7 +311,7 @@ def test_every_diagnosis_prints_in_spanish_and_bilingual(slug, language, tmp_pat
     from .test_spanish_handout import DRAFT_ES, english_left
 
     pdf, english_pages = handout_in(slug, language)
-    text = _plain_text(pdf)
+    text, fills = _text_and_fills(pdf)
     catalog = _catalog()
     spanish_name = catalog.in_language("es").diagnoses[slug].patient_name
     assert spanish_name in text and DRAFT_ES in text
@@ -311,7 +333,6 @@ def test_every_diagnosis_prints_in_spanish_and_bilingual(slug, language, tmp_pat
     # bilingual handout twice as many, and refuses more).
     if language == "es":
         assert pages <= english_pages * 1.4, (pages, english_pages)
-    fills = page_fill(pdf, "standard")
     assert all(fill >= 0.6 for fill in fills[:-1]), [round(f, 2) for f in fills]
     if slug in STRUCTURE_SAMPLE:
         path = tmp_path / "handout.pdf"

@@ -55,9 +55,29 @@ def _moves_from_pose():
 def load_default_catalog(root: Path | None = None) -> Catalog:
     """Load and validate the catalog (with illustrations) from ``root`` or ``exercises_db/``.
 
-    Each exercise's movement tags include those its figure shows.
+    Each exercise's movement tags include those its figure shows. Loaded once per process and
+    shared by every app made in it (the tests make one per test) for as long as no file under
+    ``root`` changes: the catalog is read-only once loaded.
     """
-    return load_catalog(root or default_content_root(), _illustration_parser(), _moves_from_pose())
+    root = (root or default_content_root()).resolve()
+    key = (root, _files_signature(root))
+    catalog = _loaded.get(key)
+    if catalog is None:
+        catalog = load_catalog(root, _illustration_parser(), _moves_from_pose())
+        while len(_loaded) >= LOADED_KEPT:
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[key] = catalog
+    return catalog
+
+
+LOADED_KEPT = 4  # catalogs kept per process (one content folder in production; the tests use a few)
+_loaded: dict[tuple[Path, int], Catalog] = {}
+
+
+def _files_signature(root: Path) -> int:
+    """Changes when any file under ``root`` is added, removed, renamed, rewritten or touched."""
+    return hash(tuple(sorted((str(path), stat.st_mtime_ns, stat.st_size)
+                             for path in root.rglob("*") if (stat := path.stat()) and path.is_file())))
 
 
 def check_content(root: Path | None = None) -> list[ContentError]:
