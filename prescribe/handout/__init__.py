@@ -9,8 +9,6 @@ from .pdf import HandoutTooLong, RenderedPdf, SharedPart, html_to_pdf, keep_layo
 from .personal import split as split_personal
 from .view import Branding, HandoutView, PhoneLink, build_handout_view, format_date, phone_box
 
-TYPICAL_LAYOUT_BOXES = 1700  # a 10-page handout laid out (about 8 MB)
-
 __all__ = [
     "Branding", "HandoutTooLong", "PhoneLink", "RenderCache", "render_key", "HandoutView", "RenderedPdf",
     "build_handout_view",
@@ -47,10 +45,8 @@ def keep_shared_layout(program, catalog, branding, *, max_pages: int = 20, phone
 def layout_cache_full() -> bool:
     """True when the process's layout cache has no room for another handout's layout."""
     from .pdf import layouts
-    from .weasy_internals import BYTES_PER_BOX
 
-    stats = layouts.stats()
-    return not layouts.enabled or stats.limit_mb - stats.megabytes < TYPICAL_LAYOUT_BOXES * BYTES_PER_BOX / 2**20
+    return not layouts.has_room()
 
 
 def _view(program, catalog, branding, phone: PhoneLink | None) -> HandoutView:

@@ -14,7 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_LIMIT_MB = 200.0  # about 28 handouts per worker
+DEFAULT_LIMIT_MB = 200.0  # about 25 handouts per worker
+TYPICAL_LAYOUT_BYTES = 8 * 1024 * 1024  # a 10-page handout laid out
 
 
 def layout_key(shared_html: str) -> str:
@@ -79,6 +80,19 @@ class LayoutCache:
                 self._bytes -= dropped
                 self.evictions += 1
             return True
+
+    def has_room(self, size: int = TYPICAL_LAYOUT_BYTES) -> bool:
+        """True when ``size`` more bytes fit under the limit without dropping anything."""
+        with self._lock:
+            return self.enabled and self._bytes + size <= self.limit_bytes
+
+    def count_splice(self, *, done: bool) -> None:
+        """Count a handout spliced into a kept layout, or one laid out whole instead (``done`` false)."""
+        with self._lock:
+            if done:
+                self.spliced += 1
+            else:
+                self.refused += 1
 
     def resize(self, limit_mb: float) -> None:
         """A new limit (the app's ``HANDOUT_LAYOUT_CACHE_MB``), dropping what no longer fits."""

@@ -119,9 +119,10 @@ def html_to_pdf(html: str, *, identifier: str = "handout", max_pages: int = 20,
     with _render_lock:  # FontConfiguration is not thread-safe
         if len(_image_cache) > IMAGE_CACHE_LIMIT:
             _image_cache.clear()
-        keep = _long_lived_frozen  # see _freeze_long_lived_objects: nothing kept from the first render
-        # The process's first render keeps nothing, so it has nothing to gain from splitting.
-        document = _spliced(shared, max_pages) if shared is not None and layouts.enabled and keep else None
+        # The process's first render keeps nothing (see _freeze_long_lived_objects): no gain in splitting it.
+        document = None
+        if shared is not None and layouts.enabled and _long_lived_frozen:
+            document = _spliced(shared, max_pages)
         if document is None:
             document = _laid_out(html, refit, max_pages)
         if len(document.pages) > max_pages:
@@ -171,10 +172,7 @@ def _spliced(shared: SharedPart, max_pages: int):
             return None
         layouts.put(key, kept, document_bytes(kept))
     document = splice_personal(kept, _lay_out(shared.personal_html))
-    if document is None:
-        layouts.refused += 1
-    else:
-        layouts.spliced += 1
+    layouts.count_splice(done=document is not None)
     return document
 
 

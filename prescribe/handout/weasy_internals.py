@@ -1,7 +1,9 @@
 """Every use of WeasyPrint's internals, in one place, pinned to WeasyPrint 70.0.
 
 What is here reads or wraps objects WeasyPrint does not document: a laid-out page's box tree
-(``Page._page_box``, read by :mod:`prescribe.handout.fit`) and the drawing of SVG figures
+(``Page._page_box``, read by :mod:`prescribe.handout.fit`); the same trees copied with some boxes
+swapped (``copy_with_children``, margin boxes, ``Page(page_box)``, ``Document.copy``) to put one
+patient's blocks into a kept layout (:func:`splice_personal`); and the drawing of SVG figures
 (``SVGImage._svg.draw`` and the ``Stream`` it writes to, for :class:`FigureCache`). They change
 between releases without notice, so this module names the version it was written against
 (:data:`WEASYPRINT_VERSION`, the pin in requirements.txt), and tests/test_handout_speed.py fails
