@@ -117,6 +117,26 @@ def test_multipart_parts_without_a_name_are_ignored(client, caplog):
     assert not _problem_log(caplog)
 
 
+@pytest.mark.parametrize("ending", ["cut off inside the file", "broken after the file"])
+def test_a_broken_upload_leaves_no_temporary_file_open(client, ending):
+    """A multipart body that stops inside a file part, or breaks after one: the temporary file the
+    parser opened for it is closed with the request, not left to the garbage collector."""
+    import gc
+    import warnings
+
+    boundary = "prescribe-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + b"\x89PNG" + b"x" * 1000
+    if ending == "broken after the file":
+        body += f"\r\n--{boundary}\r\nContent-Disposition: form-data\r\nbroken".encode()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        response = client.post("/build/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+        gc.collect()
+    assert response.status_code < 500
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
 def test_a_form_body_that_is_not_utf8_says_so(client, caplog):
     token = csrf_token(client.get("/build/hip-pain").get_data(as_text=True))
     response = client.post("/build/", data=b"csrf_token=" + token.encode() + b"&action=update&patient_name=%C3\xff\xfe",

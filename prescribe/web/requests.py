@@ -29,12 +29,40 @@ class UnreadableAddress(BadRequest):
 
 class StrictFormDataParser(FormDataParser):
     def parse(self, stream, mimetype, content_length, options=None):
+        if mimetype == "multipart/form-data":
+            return self._parse_multipart_closing_leftovers(stream, mimetype, content_length, options)
         if mimetype != "application/x-www-form-urlencoded":
             return super().parse(stream, mimetype, content_length, options)
         try:
             return self._parse_urlencoded(stream, mimetype, content_length, options or {})
         except UnicodeDecodeError:
             raise UnreadableForm() from None
+
+    def _parse_multipart_closing_leftovers(self, stream, mimetype, content_length, options):
+        """Werkzeug's multipart parsing, closing every file part it opened but did not hand over.
+
+        A body cut off inside a file part, or broken after one, leaves Werkzeug's temporary file
+        open (the request's ``close()`` only reaches the files it returned): a file descriptor held
+        until the garbage collector finds it, with a ResourceWarning.
+        """
+        opened = []
+        factory = self.stream_factory
+
+        def tracked(*args, **kwargs):
+            opened.append(file := factory(*args, **kwargs))
+            return file
+
+        self.stream_factory = tracked
+        handed_over: set[int] = set()
+        try:
+            result = super().parse(stream, mimetype, content_length, options)
+            handed_over = {id(storage.stream) for _, storage in result[2].items(multi=True)}
+            return result
+        finally:
+            self.stream_factory = factory
+            for file in opened:
+                if id(file) not in handed_over:
+                    file.close()
 
 
 def _named(values: ImmutableMultiDict) -> ImmutableMultiDict:
