@@ -34,11 +34,25 @@ def post_worker_init(worker):
 
     html_to_pdf('<html lang="en"><head><title>warm-up</title></head><body><p>Ready</p></body></html>',
                 identifier="warm-up")
-    if worker.wsgi.config["HANDOUT_WARM_LAYOUTS"]:
-        threading.Thread(target=_warm_layouts, args=(worker,), name="warm-layouts", daemon=True).start()
+    app = _flask_app(worker.wsgi)
+    if app is None:
+        worker.log.info("No handout layouts kept at start: %r is not the Flask app", type(worker.wsgi).__name__)
+    elif app.config["HANDOUT_WARM_LAYOUTS"]:
+        threading.Thread(target=_warm_layouts, args=(worker, app), name="warm-layouts", daemon=True).start()
 
 
-def _warm_layouts(worker):
+def _flask_app(wsgi, depth=0):
+    """The Flask app gunicorn serves, also when WSGI middleware wraps it (``.app``, as Werkzeug's
+    DispatcherMiddleware keeps its default app); None when there is none to find."""
+    from flask import Flask
+
+    if isinstance(wsgi, Flask):
+        return wsgi
+    inner = getattr(wsgi, "app", None)
+    return _flask_app(inner, depth + 1) if inner is not None and depth < 5 else None
+
+
+def _warm_layouts(worker, app):
     """Lay out every diagnosis's default program for each clinic and keep it (prescribe/handouts.py
     ``warm_layouts``), at the lowest CPU priority: the worker takes traffic meanwhile, and a request
     waits for at most one layout (one render at a time per worker). Stops when the worker does."""
@@ -49,7 +63,6 @@ def _warm_layouts(worker):
     from prescribe.web.context import handout_printer
 
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only, on Linux
-    app = worker.wsgi
     # Where the builder's previews say the patient's page is: the public address, else the one served.
     page_base = app.config["PUBLIC_URL"] or f"http://{worker.cfg.bind[0]}"
     started = time.monotonic()

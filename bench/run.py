@@ -168,7 +168,9 @@ class Bench:
         """Production settings on a temporary database, as the README deploys the app."""
         env = self.child_env()
         env.update(PRESCRIBE_ENV_NAME="production", PRESCRIBE_SECRET_KEY=self.secret,
-                   PRESCRIBE_DATABASE_URL=f"sqlite:///{self.workdir / 'server.sqlite'}")
+                   PRESCRIBE_DATABASE_URL=f"sqlite:///{self.workdir / 'server.sqlite'}",
+                   # The workers' warm-up of handout layouts would share the CPU with the load measured.
+                   PRESCRIBE_HANDOUT_WARM_LAYOUTS="false")
         return env
 
     def running_children(self) -> list[int]:
