@@ -310,3 +310,15 @@ def test_each_gunicorn_worker_keeps_handout_layouts_as_it_starts(tmp_path):
         server.kill_all()
     assert re.search(r"Kept [12] handout layouts in \d+ s", log), log[-2000:]  # 20 MB: room for two
     assert "Warming the handout layouts failed" not in log
+
+
+def test_the_warm_up_finds_the_flask_app_under_wsgi_middleware(app):
+    """gunicorn may serve the app wrapped (the bench mounts a page beside it): the worker still boots."""
+    import runpy
+
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    settings = runpy.run_path(str(REQUIREMENTS.parent / "gunicorn.conf.py"))
+    assert settings["_flask_app"](app) is app
+    assert settings["_flask_app"](DispatcherMiddleware(app, {"/other": lambda environ, start: []})) is app
+    assert settings["_flask_app"](lambda environ, start: []) is None
