@@ -51,9 +51,8 @@ def finish_tags(pdf: bytes) -> bytes:
         if not isinstance(root, Dictionary):
             raise ValueError("the structure tree has no root element")
         _margins(document, tree, root)
-        _second_language(root)
         elements: list[tuple[str, Dictionary]] = []
-        _join_page_fragments(root, elements)
+        _join_page_fragments(_Node(root, _without_lang_marks(root)), elements)
         _figure_boxes_in_points(elements)
         _table_headers(document, tree, elements)
         _list_labels(elements)
@@ -172,26 +171,44 @@ def _starts_marked(element: Dictionary) -> bool:
     return bool(kids) and _is_empty_span(kids[0])
 
 
-def _join_page_fragments(parent: Dictionary, elements: list[tuple[str, Dictionary]]) -> None:
+class _Node:
+    """A structure element with its kids read once (pikepdf reads every access afresh from the PDF)."""
+
+    __slots__ = ("element", "kids")
+
+    def __init__(self, element: Dictionary, kids: list):
+        self.element, self.kids = element, kids
+
+    @property
+    def starts_marked(self) -> bool:
+        return bool(self.kids) and _is_empty_span(self.kids[0])
+
+
+def _join_page_fragments(parent: _Node, elements: list[tuple[str, Dictionary]]) -> None:
     """Join each fragment that continues the previous sibling (same tag, no start mark), drop the
-    marks, and list every element of the tree (tag, element) in reading order into ``elements``."""
-    kids = _kids(parent)
+    marks, and list every element of the tree (tag, element) in reading order into ``elements``.
+
+    ``parent``'s own language marks are gone already; its kids' go here, before any of them is
+    looked at (6.), so each element is read once for both repairs.
+    """
     joined: list = []
-    for kid in kids:
+    for kid in parent.kids:
+        node = _Node(kid, _without_lang_marks(kid)) if _is_element(kid) else None
         previous = joined[-1] if joined else None
-        if (previous is not None and _is_element(kid) and _is_element(previous)
-                and kid.get("/S") == previous.get("/S") and _starts_marked(previous)
-                and not _starts_marked(kid) and _other_page(previous, kid)):
-            _append_kids(previous, kid)
+        if (node is not None and isinstance(previous, _Node)
+                and kid.get("/S") == previous.element.get("/S") and previous.starts_marked
+                and not node.starts_marked and _other_page(previous.element, kid)):
+            previous.kids = _append_kids(previous.element, previous.kids, node)
             continue
-        joined.append(kid)
-    kept = [kid for kid in joined if not _is_empty_span(kid)]
-    if len(kept) != len(kids):
-        parent.K = Array(kept)
-    elements.append((str(parent.get("/S")), parent))
-    for kid in kept:
-        if _is_element(kid):
-            _join_page_fragments(kid, elements)
+        joined.append(node if node is not None else kid)
+    kept = [entry for entry in joined if not (isinstance(entry, _Node) and entry.element.get("/S") == "/Span"
+                                                and not entry.kids)]
+    if len(kept) != len(parent.kids):
+        parent.element.K = Array([entry.element if isinstance(entry, _Node) else entry for entry in kept])
+    elements.append((str(parent.element.get("/S")), parent.element))
+    for entry in kept:
+        if isinstance(entry, _Node):
+            _join_page_fragments(entry, elements)
 
 
 SECOND_LANGUAGE = "en"  # the second language of a bilingual handout (prescribe.handout.view)
@@ -204,32 +221,32 @@ def _is_lang_mark(node) -> bool:
     return len(kids) == 1 and _is_empty_span(kids[0])
 
 
-def _second_language(parent: Dictionary) -> None:
-    """Give each element holding a language mark ``/Lang (en)`` and take the marks out."""
-    kids = _kids(parent)
+def _without_lang_marks(element: Dictionary) -> list:
+    """``element``'s kids, a language mark among them taken out: the element gets ``/Lang (en)``."""
+    kids = _kids(element)
     kept = [kid for kid in kids if not _is_lang_mark(kid)]
     if len(kept) != len(kids):
-        parent.Lang = pikepdf.String(SECOND_LANGUAGE)
-        parent.K = Array(kept)
-    for kid in kept:
-        if _is_element(kid):
-            _second_language(kid)
+        element.Lang = pikepdf.String(SECOND_LANGUAGE)
+        element.K = Array(kept)
+    return kept
 
 
 def _other_page(first: Dictionary, second: Dictionary) -> bool:
     return "/Pg" in first and "/Pg" in second and first.Pg.objgen != second.Pg.objgen
 
 
-def _append_kids(target: Dictionary, source: Dictionary) -> None:
-    kids = _kids(target)
-    for kid in _kids(source):
+def _append_kids(target: Dictionary, kids: list, source: _Node) -> list:
+    """``target``'s ``kids`` with ``source``'s appended (now ``target``'s K), as a new list."""
+    kids = list(kids)
+    for kid in source.kids:
         if isinstance(kid, int):
-            kid = Dictionary(Type=Name.MCR, Pg=source.Pg, MCID=kid)
+            kid = Dictionary(Type=Name.MCR, Pg=source.element.Pg, MCID=kid)
         elif _is_element(kid):
             kid.P = target
         kids.append(kid)
     # Integer MCIDs of the target keep its /Pg; those moved in carry their own page now.
     target.K = Array(kids)
+    return kids
 
 
 # 3. Figure boxes -----------------------------------------------------------------------------
