@@ -755,8 +755,8 @@ class Bench:
             "VmRSS from /proc/self/status. It starts once the gunicorn phase (both cores) is over, "
             "runs on the second core beside the in-process and cold-start phases (both single-process), then "
             "alone until it has its renders or the budget ends.",
-            "#21 (figure 10, bench/speed.py): today = render_program with WeasyPrint's plain image cache and "
-            "no layout kept, as before the figure drawing and layout caches; hit = the same program (only the "
+            "#21 (figure 10, bench/speed.py): today = render_program with WeasyPrint's plain image cache (warm) "
+            "and no layout kept, as before the figure drawing and layout caches; hit = the same program (only the "
             "patient changed) with the process's caches warm (the kept layout, the personal part spliced in); "
             "tailored dose = the first exercise's sets and reps change every time (a layout miss), rendered "
             "both ways; naive as in figure 2; Chromium = Playwright printing our HTML (print.css linked) from one "
