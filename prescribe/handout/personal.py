@@ -3,7 +3,9 @@
 A handout is the same document for every patient given the same program by the same clinic, but for
 a few blocks: the letterhead and the header of later pages (the patient's name, the date), the facts
 table under the title (name, reference, therapist, dates) and the way to the patient's page (a printed version's
-QR code and short code). The templates mark each of those blocks ``data-personal``.
+QR code and short code). The templates mark each of those blocks ``data-personal``: anything a
+handout comes to print of the patient must go inside one, or the shared layout's stand-in is what
+prints there (the byte-identity tests in tests/test_handout_speed.py would fail).
 
 :func:`split` turns a handout's view into two: the *shared* view, those blocks filled with stand-ins
 (the same for every patient), whose layout is kept (prescribe/handout/layouts.py) and reused; and
