@@ -14,7 +14,7 @@ from prescribe.catalog import Catalog
 from prescribe.i18n import Words, words_for
 
 from .model import Program, ProgramItem
-from .wording import SPANISH_SIDES, _times, duration
+from .wording import SPANISH_SIDES, duration, times
 
 NO_CHANGES = "Your exercises are the same as last time."
 
@@ -43,7 +43,7 @@ def _dose_changes(old: ProgramItem, new: ProgramItem, limb: str, lang: str) -> l
 
     parts = []
     if after.reps != before.reps and after.reps is not None and before.reps is not None:
-        parts.append(was(w.gettext("do %(times)s") % {"times": _times(after.reps, w)}, str(before.reps)))
+        parts.append(was(w.gettext("do %(times)s") % {"times": times(after.reps, w)}, str(before.reps)))
     if after.hold_seconds != before.hold_seconds and after.hold_seconds and before.hold_seconds:
         parts.append(was(w.gettext("hold %(time)s") % {"time": duration(after.hold_seconds, lang)},
                          duration(before.hold_seconds, lang)))
@@ -52,7 +52,7 @@ def _dose_changes(old: ProgramItem, new: ProgramItem, limb: str, lang: str) -> l
     elif before.hold_seconds and not after.hold_seconds and after.minutes is None:
         parts.append(w.gettext("no hold now"))
     if after.sets != before.sets and after.minutes is None:
-        parts.append(was(w.gettext("do the set %(times)s") % {"times": _times(after.sets, w)}, _times(before.sets, w)))
+        parts.append(was(w.gettext("do the set %(times)s") % {"times": times(after.sets, w)}, times(before.sets, w)))
     if after.minutes != before.minutes and after.minutes is not None and before.minutes is not None:
         minutes = w.ngettext("keep going %(num)d minute", "keep going %(num)d minutes", after.minutes)
         parts.append(was(minutes % {"num": after.minutes}, str(before.minutes)))
@@ -60,8 +60,8 @@ def _dose_changes(old: ProgramItem, new: ProgramItem, limb: str, lang: str) -> l
         parts.append(was(w.gettext("rest %(time)s") % {"time": duration(after.rest_seconds, lang)},
                          duration(before.rest_seconds, lang)))
     if after.times_per_day != before.times_per_day:
-        parts.append(was(w.gettext("%(times)s a day") % {"times": _times(after.times_per_day, w)},
-                         _times(before.times_per_day, w)))
+        parts.append(was(w.gettext("%(times)s a day") % {"times": times(after.times_per_day, w)},
+                         times(before.times_per_day, w)))
     if after.days_per_week != before.days_per_week:
         days = w.ngettext("%(num)d day a week", "%(num)d days a week", after.days_per_week)
         parts.append(was(days % {"num": after.days_per_week}, str(before.days_per_week)))

@@ -19,7 +19,8 @@ OPPOSITE = {"left": "right", "right": "left"}
 SPANISH_SIDES = {"left": ("izquierda", "izquierdo"), "right": ("derecha", "derecho")}
 
 
-def _times(count: int, w: Words) -> str:
+def times(count: int, w: Words) -> str:
+    """"once", "twice", "3 times" in ``w``'s language (also for the changes box: prescribe/programs/changes.py)."""
     if count == 1:
         return w.gettext("once")
     if count == 2:
@@ -49,7 +50,7 @@ def _per_week(days: int, w: Words) -> str:
 
 
 def _frequency(times_per_day: int, days_per_week: int, w: Words) -> str:
-    return w.gettext("%(times)s a day, %(days)s") % {"times": _times(times_per_day, w),
+    return w.gettext("%(times)s a day, %(days)s") % {"times": times(times_per_day, w),
                                                       "days": _per_week(days_per_week, w)}
 
 
@@ -71,7 +72,7 @@ def frequency_in_words(dose: Dose, start_gently: bool = False, lang: str = "en")
     w = words_for(lang)
     if start_gently and dose.days_per_week > 2:
         return _capital(w.gettext("%(times)s a day. Start with 1 or 2 days a week. Add a day each week until "
-                                  "you do it %(days)s.") % {"times": _times(dose.times_per_day, w),
+                                  "you do it %(days)s.") % {"times": times(dose.times_per_day, w),
                                                             "days": _per_week(dose.days_per_week, w)})
     return _capital(frequency_phrase(dose, lang)) + "."
 
@@ -125,8 +126,8 @@ def amount_in_short(dose: Dose, side: str = "", lang: str = "en", limb: str = "l
         hold = w.gettext(", hold %(time)s") % {"time": duration(dose.hold_seconds, lang)} if dose.hold_seconds else ""
         return f"{amount}{each}{hold}"
     on_each = w.gettext(" on each side") if side == "both" else ""
-    times = w.ngettext(", %(num)d time", ", %(num)d times", dose.sets) % {"num": dose.sets} if dose.sets > 1 else ""
-    return w.gettext("Hold %(time)s") % {"time": duration(dose.hold_seconds or 0, lang)} + on_each + times
+    repeats = w.ngettext(", %(num)d time", ", %(num)d times", dose.sets) % {"num": dose.sets} if dose.sets > 1 else ""
+    return w.gettext("Hold %(time)s") % {"time": duration(dose.hold_seconds or 0, lang)} + on_each + repeats
 
 
 def dose_in_words(dose: Dose, side: str = "", start_gently: bool = False, lang: str = "en",
