@@ -76,8 +76,8 @@ _loaded: dict[tuple[Path, int], Catalog] = {}
 
 def _files_signature(root: Path) -> int:
     """Changes when any file under ``root`` is added, removed, renamed, rewritten or touched."""
-    return hash(tuple(sorted((str(path), stat.st_mtime_ns, stat.st_size)
-                             for path in root.rglob("*") if (stat := path.stat()) and path.is_file())))
+    files = (path for path in root.rglob("*") if path.is_file())
+    return hash(tuple(sorted((str(path), (stat := path.stat()).st_mtime_ns, stat.st_size) for path in files)))
 
 
 def check_content(root: Path | None = None) -> list[ContentError]:

@@ -166,11 +166,6 @@ def _is_empty_span(node) -> bool:
     return _is_element(node) and node.get("/S") == "/Span" and len(_kids(node)) == 0
 
 
-def _starts_marked(element: Dictionary) -> bool:
-    kids = _kids(element)
-    return bool(kids) and _is_empty_span(kids[0])
-
-
 class _Node:
     """A structure element with its kids read once (pikepdf reads every access afresh from the PDF)."""
 
@@ -182,6 +177,10 @@ class _Node:
     @property
     def starts_marked(self) -> bool:
         return bool(self.kids) and _is_empty_span(self.kids[0])
+
+    @property
+    def is_empty_span(self) -> bool:
+        return self.element.get("/S") == "/Span" and not self.kids
 
 
 def _join_page_fragments(parent: _Node, elements: list[tuple[str, Dictionary]]) -> None:
@@ -201,8 +200,7 @@ def _join_page_fragments(parent: _Node, elements: list[tuple[str, Dictionary]]) 
             previous.kids = _append_kids(previous.element, previous.kids, node)
             continue
         joined.append(node if node is not None else kid)
-    kept = [entry for entry in joined if not (isinstance(entry, _Node) and entry.element.get("/S") == "/Span"
-                                                and not entry.kids)]
+    kept = [entry for entry in joined if not (isinstance(entry, _Node) and entry.is_empty_span)]
     if len(kept) != len(parent.kids):
         parent.element.K = Array([entry.element if isinstance(entry, _Node) else entry for entry in kept])
     elements.append((str(parent.element.get("/S")), parent.element))

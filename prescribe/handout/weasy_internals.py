@@ -89,8 +89,11 @@ def _same_place(kept: Any, personal: Any) -> bool:
     if (kept.position_x, kept.position_y, kept.margin_height()) != \
             (personal.position_x, personal.position_y, personal.margin_height()):
         return False
-    in_flow = all(box.style["float"] == "none" and box.style["position"] == "static"
-                  and type(box).__name__ in ("BlockBox", "TableWrapperBox") for box in (kept, personal))
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    # A table's wrapper is a BlockBox too (``is_table_wrapper``); captions and footnote areas are not in the flow.
+    in_flow = all(type(box) is BlockBox and box.style["float"] == "none" and box.style["position"] == "static"
+                  for box in (kept, personal))
     return in_flow or kept.margin_width() == personal.margin_width()
 
 
